@@ -1,0 +1,54 @@
+package dev.spillway.config;
+
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything a data-plane node needs to serve requests, at one config version.
+ *
+ * <p>Lists are kept sorted by id so that two builds of the same version encode to the same bytes and
+ * therefore the same hash, whatever order the database returned rows in.
+ *
+ * @param kind         {@code "full"}; a later {@code "delta"} kind may carry changes only
+ * @param version      the config version (monotonic, bumped by every committed config change)
+ * @param createdAt    when that version was committed
+ * @param organization the organisation and its own limits
+ * @param teams        every team
+ * @param virtualKeys  every usable virtual key (revoked keys are absent)
+ * @param providers    every provider with its sealed credentials
+ * @param routes       every route by client-facing model name
+ * @param prices       effective prices per provider name and upstream model
+ */
+public record SnapshotConfig(
+    String kind,
+    long version,
+    Instant createdAt,
+    OrganizationConfig organization,
+    List<TeamConfig> teams,
+    List<VirtualKeyConfig> virtualKeys,
+    List<ProviderConfig> providers,
+    List<RouteConfig> routes,
+    List<PriceConfig> prices) {
+
+  public static final String KIND_FULL = "full";
+
+  public SnapshotConfig {
+    Objects.requireNonNull(kind, "kind");
+    Objects.requireNonNull(createdAt, "createdAt");
+    Objects.requireNonNull(organization, "organization");
+    teams = sorted(teams, Comparator.comparing(TeamConfig::id));
+    virtualKeys = sorted(virtualKeys, Comparator.comparing(VirtualKeyConfig::id));
+    providers = sorted(providers, Comparator.comparing(ProviderConfig::id));
+    routes = sorted(routes, Comparator.comparing(RouteConfig::id));
+    prices = sorted(prices, Comparator.comparing(PriceConfig::provider).thenComparing(PriceConfig::model));
+  }
+
+  private static <T> List<T> sorted(List<T> items, Comparator<T> order) {
+    if (items == null) {
+      return List.of();
+    }
+    return items.stream().sorted(order).toList();
+  }
+}

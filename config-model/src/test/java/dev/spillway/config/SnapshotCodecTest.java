@@ -1,0 +1,131 @@
+package dev.spillway.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SnapshotCodecTest {
+  private final SnapshotCodec codec = new SnapshotCodec();
+
+  static SnapshotConfig sample(long version) {
+    TeamConfig team = new TeamConfig("t1", "demo", new BudgetConfig(new BigDecimal("10.000000"), BudgetPeriod.MONTHLY),
+        new RateLimitConfig(600, 100_000, 20), new CacheConfig(CacheMode.EXACT, 0.95, 3600));
+    VirtualKeyConfig key = new VirtualKeyConfig("k1", "demo key", "t1", Sha256.hex("sk-sw-demo"), "sk-sw-demo",
+        List.of("demo", "mock/echo"), null, null, null, null);
+    VirtualKeyConfig key2 = new VirtualKeyConfig("k2", "second", "t1", Sha256.hex("sk-sw-other"), "sk-sw-othe",
+        List.of(), null, new RateLimitConfig(10, null, null), null, Instant.parse("2030-01-01T00:00:00Z"));
+    ProviderConfig mock = new ProviderConfig("p1", "mock", ProviderType.MOCK, null, List.of(),
+        Map.of("latency_ms", "0"), null);
+    ProviderConfig openai = new ProviderConfig("p2", "openai", ProviderType.OPENAI, "https://api.openai.com/v1",
+        List.of(new ProviderKeyConfig("main", 1, "v1.sealed")), Map.of(), new TimeoutsConfig(1000, 0, 0, 0));
+    RouteConfig route = new RouteConfig("r1", "demo", List.of(new RouteTargetConfig("mock", "echo", 1)),
+        List.of(new RouteTargetConfig("openai", "gpt-4o-mini", 0)), new RetryConfig(2, 100));
+    PriceConfig price = new PriceConfig("openai", "gpt-4o-mini", new BigDecimal("0.15"), new BigDecimal("0.60"),
+        new BigDecimal("0.075"));
+    return new SnapshotConfig(SnapshotConfig.KIND_FULL, version, Instant.parse("2026-11-25T10:00:00Z"),
+        new OrganizationConfig("o1", "default", null, null), List.of(team), List.of(key, key2),
+        List.of(mock, openai), List.of(route), List.of(price));
+  }
+
+  @Test
+  void roundTripsEverythingThroughGzippedCanonicalJson() {
+    SnapshotConfig snapshot = sample(7);
+    EncodedSnapshot encoded = codec.encode(snapshot);
+
+    SnapshotConfig decoded = codec.decode(encoded.gzipped(), encoded.sha256());
+
+    assertThat(decoded).isEqualTo(snapshot);
+    assertThat(encoded.version()).isEqualTo(7);
+    assertThat(encoded.rawSize()).isEqualTo(codec.toCanonicalJson(snapshot).length);
+  }
+
+  @Test
+  void encodesTheSameContentToTheSameBytesWhateverTheInputOrder() {
+    SnapshotConfig snapshot = sample(3);
+    List<VirtualKeyConfig> reversedKeys = new ArrayList<>(snapshot.virtualKeys());
+    Collections.reverse(reversedKeys);
+    List<ProviderConfig> reversedProviders = new ArrayList<>(snapshot.providers());
+    Collections.reverse(reversedProviders);
+    SnapshotConfig shuffled = new SnapshotConfig(snapshot.kind(), snapshot.version(), snapshot.createdAt(),
+        snapshot.organization(), snapshot.teams(), reversedKeys, reversedProviders, snapshot.routes(),
+        snapshot.prices());
+
+    assertThat(codec.encode(shuffled).sha256()).isEqualTo(codec.encode(snapshot).sha256());
+    assertThat(codec.toCanonicalJson(shuffled)).isEqualTo(codec.toCanonicalJson(snapshot));
+  }
+
+  @Test
+  void writesSnakeCaseSortedJsonWithPlainDecimalsAndNoNulls() {
+    String json = new String(codec.toCanonicalJson(sample(1)), java.nio.charset.StandardCharsets.UTF_8);
+
+    assertThat(json).startsWith("{\"created_at\":\"2026-11-25T10:00:00Z\",\"kind\":\"full\",");
+    assertThat(json).contains("\"limit_usd\":10,", "\"max_concurrent\":20", "\"type\":\"mock\"",
+        "\"input_per_mtok_usd\":0.15");
+    assertThat(json).doesNotContain("null", "\n", "E+");
+  }
+
+  @Test
+  void treatsEqualBudgetsWithDifferentScaleAsTheSame() {
+    BudgetConfig a = new BudgetConfig(new BigDecimal("100.000000"), BudgetPeriod.DAILY);
+    BudgetConfig b = new BudgetConfig(new BigDecimal("100"), BudgetPeriod.DAILY);
+
+    assertThat(a).isEqualTo(b);
+  }
+
+  @Test
+  void refusesASnapshotWhoseHashDoesNotMatch() {
+    EncodedSnapshot encoded = codec.encode(sample(1));
+    String otherHash = Sha256.hex("something else");
+
+    assertThatThrownBy(() -> codec.decode(encoded.gzipped(), otherHash))
+        .isInstanceOf(InvalidSnapshotException.class)
+        .hasMessageContaining("hash mismatch");
+  }
+
+  @Test
+  void refusesCorruptedGzip() {
+    EncodedSnapshot encoded = codec.encode(sample(1));
+    byte[] corrupted = encoded.gzipped().clone();
+    corrupted[corrupted.length / 2] ^= 0x5a;
+
+    assertThatThrownBy(() -> codec.decode(corrupted, encoded.sha256()))
+        .isInstanceOf(InvalidSnapshotException.class);
+    assertThatThrownBy(() -> codec.decode(Arrays.copyOf(encoded.gzipped(), 10), encoded.sha256()))
+        .isInstanceOf(InvalidSnapshotException.class);
+  }
+
+  @Test
+  void refusesJsonThatDoesNotFitTheSchema() {
+    byte[] raw = "{\"kind\":\"full\",\"version\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+    assertThatThrownBy(() -> codec.parse(raw)).isInstanceOf(InvalidSnapshotException.class);
+  }
+
+  @Test
+  void refusesToInflateBeyondTheLimit() {
+    SnapshotCodec small = new SnapshotCodec(100);
+    EncodedSnapshot encoded = codec.encode(sample(1));
+
+    assertThatThrownBy(() -> small.decode(encoded.gzipped(), encoded.sha256()))
+        .isInstanceOf(InvalidSnapshotException.class)
+        .hasMessageContaining("inflates beyond 100 bytes");
+  }
+
+  @Test
+  void toleratesFieldsAddedByANewerControlPlane() {
+    String json = new String(codec.toCanonicalJson(sample(1)), java.nio.charset.StandardCharsets.UTF_8)
+        .replace("{\"created_at\"", "{\"future_field\":{\"x\":1},\"created_at\"");
+
+    SnapshotConfig parsed = codec.parse(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+    assertThat(parsed).isEqualTo(sample(1));
+  }
+}
