@@ -1,6 +1,11 @@
 -- pgvector for the semantic cache. The local script and the pgvector image preinstall it in template1;
 -- on a managed database an administrator may have to run this once.
-CREATE EXTENSION IF NOT EXISTS vector;
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'vector') THEN
+        CREATE EXTENSION vector;
+    END IF;
+END $$;
 
 -- The single-row config version counter. Every transaction that changes config bumps it
 -- (UPDATE ... SET version = version + 1), which also serialises config writers: commit order = version order.
@@ -9,7 +14,8 @@ CREATE TABLE config_version (
     version     bigint      NOT NULL CHECK (version >= 0),
     changed_at  timestamptz NOT NULL DEFAULT now()
 );
-INSERT INTO config_version (id, version) VALUES (true, 0);
+-- Version 1 is the empty config, so a node that knows nothing (known_version=0) always gets a snapshot.
+INSERT INTO config_version (id, version) VALUES (true, 1);
 
 -- Published snapshots: canonical JSON, gzipped, with its SHA-256. One row per version that was built.
 CREATE TABLE config_snapshots (

@@ -47,8 +47,8 @@ class MigrationsIT {
   }
 
   @Test
-  void startsWithVersionZeroAndTheDefaultOrganization() throws SQLException {
-    assertThat(queryStrings("SELECT version::text FROM config_version")).containsExactly("0");
+  void startsAtVersionOneWithTheDefaultOrganization() throws SQLException {
+    assertThat(queryStrings("SELECT version::text FROM config_version")).containsExactly("1");
     assertThat(queryStrings("SELECT name FROM organizations")).containsExactly("default");
   }
 

@@ -1,0 +1,132 @@
+package dev.spillway.controlplane.common;
+
+import dev.spillway.config.BudgetConfig;
+import dev.spillway.config.BudgetPeriod;
+import dev.spillway.config.CacheConfig;
+import dev.spillway.config.CacheMode;
+import dev.spillway.config.RateLimitConfig;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/** Field checks shared by the admin API's request bodies; each failure names the field. */
+public final class Fields {
+  private static final Pattern SLUG = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
+  private static final BigDecimal MAX_BUDGET = new BigDecimal("1000000000");
+
+  private Fields() {}
+
+  public static String requireName(String field, String value, int maxLength) {
+    if (value == null || value.isBlank()) {
+      throw ApiException.invalid(field, "is required");
+    }
+    String trimmed = value.strip();
+    if (trimmed.length() > maxLength) {
+      throw ApiException.invalid(field, "is longer than " + maxLength + " characters");
+    }
+    if (trimmed.chars().anyMatch(Character::isISOControl)) {
+      throw ApiException.invalid(field, "contains control characters");
+    }
+    return trimmed;
+  }
+
+  public static String requireSlug(String field, String value) {
+    if (value == null || value.isBlank()) {
+      throw ApiException.invalid(field, "is required");
+    }
+    if (!SLUG.matcher(value).matches()) {
+      throw ApiException.invalid(field, "must be 1-63 characters of a-z, 0-9, '.', '_' or '-', starting with a "
+          + "letter or digit (got '" + value + "')");
+    }
+    return value;
+  }
+
+  /** An absolute http(s) URL without user info or fragment; custom provider URLs are validated this strictly. */
+  public static String optionalHttpUrl(String field, String value) {
+    if (value == null || value.isBlank()) {
+      return null;
+    }
+    URI uri;
+    try {
+      uri = new URI(value.strip());
+    } catch (URISyntaxException e) {
+      throw ApiException.invalid(field, "is not a valid URL");
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("http") && !scheme.equals("https")) {
+      throw ApiException.invalid(field, "must start with http:// or https://");
+    }
+    if (uri.getHost() == null || uri.getHost().isBlank()) {
+      throw ApiException.invalid(field, "has no host");
+    }
+    if (uri.getUserInfo() != null) {
+      throw ApiException.invalid(field, "must not contain credentials; use provider keys");
+    }
+    if (uri.getFragment() != null || uri.getQuery() != null) {
+      throw ApiException.invalid(field, "must not have a query or fragment");
+    }
+    String normalized = uri.toString();
+    return normalized.endsWith("/") ? normalized.substring(0, normalized.length() - 1) : normalized;
+  }
+
+  public static BudgetConfig budget(String field, BudgetBody body) {
+    if (body == null) {
+      return null;
+    }
+    if (body.limitUsd() == null) {
+      throw ApiException.invalid(field + ".limit_usd", "is required");
+    }
+    if (body.limitUsd().signum() < 0) {
+      throw ApiException.invalid(field + ".limit_usd", "must be >= 0 (got " + body.limitUsd().toPlainString() + ")");
+    }
+    if (body.limitUsd().compareTo(MAX_BUDGET) > 0) {
+      throw ApiException.invalid(field + ".limit_usd", "must be <= " + MAX_BUDGET.toPlainString());
+    }
+    if (body.limitUsd().scale() > 6) {
+      throw ApiException.invalid(field + ".limit_usd", "has more than 6 decimal places");
+    }
+    String period = body.period() == null ? "monthly" : body.period();
+    BudgetPeriod parsed = BudgetPeriod.find(period).orElseThrow(() -> ApiException.invalid(field + ".period",
+        "must be one of daily, weekly, monthly, total (got '" + period + "')"));
+    return new BudgetConfig(body.limitUsd(), parsed);
+  }
+
+  public static RateLimitConfig rateLimit(String field, RateLimitBody body) {
+    if (body == null) {
+      return null;
+    }
+    positive(field + ".rpm", body.rpm());
+    positive(field + ".tpm", body.tpm());
+    positive(field + ".max_concurrent", body.maxConcurrent());
+    if (body.rpm() == null && body.tpm() == null && body.maxConcurrent() == null) {
+      throw ApiException.invalid(field, "needs at least one of rpm, tpm, max_concurrent (or null for no limit)");
+    }
+    return new RateLimitConfig(body.rpm(), body.tpm(), body.maxConcurrent());
+  }
+
+  public static CacheConfig cache(String field, CacheBody body) {
+    if (body == null) {
+      return null;
+    }
+    if (body.mode() == null) {
+      throw ApiException.invalid(field + ".mode", "is required (off, exact or semantic)");
+    }
+    CacheMode mode = CacheMode.find(body.mode()).orElseThrow(() -> ApiException.invalid(field + ".mode",
+        "must be one of off, exact, semantic (got '" + body.mode() + "')"));
+    if (body.threshold() != null && (body.threshold() < 0.0 || body.threshold() > 1.0 || body.threshold().isNaN())) {
+      throw ApiException.invalid(field + ".threshold", "must be between 0.0 and 1.0");
+    }
+    if (body.ttlSeconds() != null && (body.ttlSeconds() <= 0 || body.ttlSeconds() > 365 * 24 * 3600)) {
+      throw ApiException.invalid(field + ".ttl_seconds", "must be between 1 and 31536000");
+    }
+    return new CacheConfig(mode, body.threshold(), body.ttlSeconds());
+  }
+
+  private static void positive(String field, Integer value) {
+    if (value != null && value <= 0) {
+      throw ApiException.invalid(field, "must be > 0 (got " + value + ")");
+    }
+  }
+}

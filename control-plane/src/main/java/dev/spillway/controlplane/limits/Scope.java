@@ -1,0 +1,16 @@
+package dev.spillway.controlplane.limits;
+
+/** The levels that budgets and rate limits attach to. */
+public enum Scope {
+  ORG("org"), TEAM("team"), KEY("key");
+
+  private final String dbName;
+
+  Scope(String dbName) {
+    this.dbName = dbName;
+  }
+
+  public String dbName() {
+    return dbName;
+  }
+}

@@ -1,0 +1,20 @@
+package dev.spillway.controlplane.provider;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+public interface ProviderRepository {
+  Optional<Provider> findById(UUID id);
+
+  Optional<Provider> findByName(String name);
+
+  List<Provider> findAll();
+
+  void save(Provider provider);
+
+  void delete(UUID id);
+
+  /** Models of the routes that use this provider as a target or fallback. */
+  List<String> routesUsing(UUID providerId);
+}

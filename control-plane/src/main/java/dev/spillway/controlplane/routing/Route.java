@@ -1,0 +1,24 @@
+package dev.spillway.controlplane.routing;
+
+import dev.spillway.config.RetryConfig;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/** A route as stored: a client-facing model name, weighted targets, ordered fallbacks, retry policy. */
+public record Route(
+    UUID id,
+    String model,
+    List<Target> targets,
+    List<Target> fallbacks,
+    RetryConfig retry,
+    Instant createdAt,
+    Instant updatedAt) {
+
+  public record Target(UUID providerId, String providerName, String model, int weight) {}
+
+  public Route {
+    targets = List.copyOf(targets);
+    fallbacks = List.copyOf(fallbacks);
+  }
+}

@@ -1,0 +1,17 @@
+package dev.spillway.controlplane.routing;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+public interface RouteRepository {
+  Optional<Route> findById(UUID id);
+
+  Optional<Route> findByModel(String model);
+
+  List<Route> findAll();
+
+  void save(Route route);
+
+  void delete(UUID id);
+}

@@ -1,0 +1,87 @@
+package dev.spillway.controlplane.routing;
+
+import dev.spillway.controlplane.audit.AuditLog;
+import dev.spillway.controlplane.common.ApiException;
+import dev.spillway.controlplane.configversion.ConfigVersions;
+import dev.spillway.controlplane.provider.Provider;
+import dev.spillway.controlplane.provider.ProviderRepository;
+import dev.spillway.controlplane.routing.web.RouteRequest;
+import dev.spillway.controlplane.routing.web.RouteResponse;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+@Service
+public class RouteService {
+  private final RouteRepository routes;
+  private final ProviderRepository providers;
+  private final ConfigVersions versions;
+  private final AuditLog audit;
+
+  public RouteService(RouteRepository routes, ProviderRepository providers, ConfigVersions versions, AuditLog audit) {
+    this.routes = routes;
+    this.providers = providers;
+    this.versions = versions;
+    this.audit = audit;
+  }
+
+  @Transactional(readOnly = true)
+  public List<Route> list() {
+    return routes.findAll();
+  }
+
+  @Transactional(readOnly = true)
+  public Route get(UUID id) {
+    return routes.findById(id).orElseThrow(() -> ApiException.notFound("route", id));
+  }
+
+  @Transactional
+  public Route create(RouteRequest request) {
+    RouteRequest.Valid valid = request.validate(providersByName());
+    requireUniqueModel(valid.model(), null);
+    Instant now = Instant.now();
+    Route route = new Route(UUID.randomUUID(), valid.model(), valid.targets(), valid.fallbacks(), valid.retry(), now,
+        now);
+    routes.save(route);
+    long version = versions.bump();
+    audit.record("route.create", "route", route.id(), null, RouteResponse.of(route).auditView(), version);
+    return route;
+  }
+
+  @Transactional
+  public Route update(UUID id, RouteRequest request) {
+    Route before = get(id);
+    RouteRequest.Valid valid = request.validate(providersByName());
+    requireUniqueModel(valid.model(), id);
+    Route after = new Route(id, valid.model(), valid.targets(), valid.fallbacks(), valid.retry(), before.createdAt(),
+        Instant.now());
+    routes.save(after);
+    long version = versions.bump();
+    audit.record("route.update", "route", id, RouteResponse.of(before).auditView(), RouteResponse.of(after).auditView(),
+        version);
+    return after;
+  }
+
+  @Transactional
+  public void delete(UUID id) {
+    Route route = get(id);
+    routes.delete(id);
+    long version = versions.bump();
+    audit.record("route.delete", "route", id, RouteResponse.of(route).auditView(), null, version);
+  }
+
+  private Map<String, Provider> providersByName() {
+    return providers.findAll().stream().collect(Collectors.toMap(Provider::name, Function.identity()));
+  }
+
+  private void requireUniqueModel(String model, UUID self) {
+    routes.findByModel(model).filter(existing -> !existing.id().equals(self)).ifPresent(existing -> {
+      throw ApiException.conflict("model", "a route for model " + model + " already exists");
+    });
+  }
+}

@@ -1,0 +1,71 @@
+package dev.spillway.controlplane.security;
+
+import dev.spillway.controlplane.SpillwayProperties;
+import jakarta.servlet.DispatcherType;
+import java.util.Optional;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpMethod;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.AnonymousAuthenticationFilter;
+
+/**
+ * Three filter chains: nodes on {@code /internal/**} (node token), the admin API on {@code /api/**} (bearer
+ * tokens; org admins write, viewers read), and everything else (health endpoints open).
+ *
+ * <p>Async and error dispatches are let through: the original request was already authorised, and with stateless
+ * chains the security context is gone by the time a long-poll's result is dispatched.
+ */
+@Configuration
+public class SecurityConfig {
+
+  @Bean
+  @Order(1)
+  SecurityFilterChain nodeChain(HttpSecurity http, SpillwayProperties props) throws Exception {
+    Actor node = new Actor("node", null, "data-plane node", null, null);
+    http.securityMatcher("/internal/**")
+        .csrf(c -> c.disable())
+        .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+        .addFilterBefore(new BearerTokenFilter(token -> BearerTokenFilter.matches(props.nodeToken(), token)
+            ? Optional.of(node) : Optional.empty()), AnonymousAuthenticationFilter.class)
+        .authorizeHttpRequests(a -> a
+            .dispatcherTypeMatchers(DispatcherType.ASYNC, DispatcherType.ERROR).permitAll()
+            .anyRequest().authenticated())
+        .exceptionHandling(e -> e.authenticationEntryPoint(JsonAuthErrors.unauthorized("missing or invalid node token"))
+            .accessDeniedHandler(JsonAuthErrors.forbidden()));
+    return http.build();
+  }
+
+  @Bean
+  @Order(2)
+  SecurityFilterChain apiChain(HttpSecurity http, AdminTokenResolver tokens) throws Exception {
+    http.securityMatcher("/api/**")
+        // Bearer tokens are not sent automatically by browsers, so CSRF does not apply to this chain.
+        .csrf(c -> c.disable())
+        .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+        .addFilterBefore(new BearerTokenFilter(tokens::resolve), AnonymousAuthenticationFilter.class)
+        .authorizeHttpRequests(a -> a
+            .dispatcherTypeMatchers(DispatcherType.ASYNC, DispatcherType.ERROR).permitAll()
+            .requestMatchers(HttpMethod.GET, "/api/v1/openapi.json").permitAll()
+            .requestMatchers(HttpMethod.GET, "/api/**").hasAnyRole("ORG_ADMIN", "TEAM_ADMIN", "VIEWER")
+            .anyRequest().hasRole("ORG_ADMIN"))
+        .exceptionHandling(e -> e
+            .authenticationEntryPoint(JsonAuthErrors.unauthorized("missing or invalid admin token"))
+            .accessDeniedHandler(JsonAuthErrors.forbidden()));
+    return http.build();
+  }
+
+  @Bean
+  @Order(3)
+  SecurityFilterChain defaultChain(HttpSecurity http) throws Exception {
+    http.authorizeHttpRequests(a -> a
+            .dispatcherTypeMatchers(DispatcherType.ASYNC, DispatcherType.ERROR).permitAll()
+            .requestMatchers("/healthz", "/readyz", "/error").permitAll()
+            .anyRequest().denyAll())
+        .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS));
+    return http.build();
+  }
+}

@@ -1,0 +1,118 @@
+package dev.spillway.controlplane.snapshot.web;
+
+import dev.spillway.controlplane.SpillwayProperties;
+import dev.spillway.controlplane.node.NodeRegistry;
+import dev.spillway.controlplane.node.NodeReport;
+import dev.spillway.controlplane.snapshot.PublishedSnapshot;
+import dev.spillway.controlplane.snapshot.SnapshotPublisher;
+import jakarta.servlet.http.HttpServletRequest;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.context.request.async.DeferredResult;
+
+/**
+ * {@code GET /internal/v1/snapshots?known_version=N}: answers at once with the current snapshot when it is newer
+ * than N, else parks the request until a newer one is published or the long-poll timeout passes (304).
+ */
+@RestController
+class SnapshotPollController {
+  static final String VERSION_HEADER = "Spillway-Snapshot-Version";
+  static final String HASH_HEADER = "Spillway-Snapshot-Sha256";
+  private static final Logger log = LoggerFactory.getLogger(SnapshotPollController.class);
+
+  private final SnapshotPublisher publisher;
+  private final NodeRegistry nodes;
+  private final SpillwayProperties props;
+  private final Map<DeferredResult<ResponseEntity<byte[]>>, Long> waiting = new ConcurrentHashMap<>();
+
+  SnapshotPollController(SnapshotPublisher publisher, NodeRegistry nodes, SpillwayProperties props) {
+    this.publisher = publisher;
+    this.nodes = nodes;
+    this.props = props;
+    publisher.onPublish(this::wake);
+  }
+
+  @GetMapping("/internal/v1/snapshots")
+  DeferredResult<ResponseEntity<byte[]>> poll(@RequestParam(name = "known_version", defaultValue = "0") long known,
+      HttpServletRequest request) {
+    recordNode(request);
+    DeferredResult<ResponseEntity<byte[]>> result = new DeferredResult<>(props.longPollTimeout().toMillis(),
+        () -> ResponseEntity.status(HttpStatus.NOT_MODIFIED).build());
+    result.onCompletion(() -> waiting.remove(result));
+    waiting.put(result, known);
+    // Checked after registering, so a snapshot published in between is not missed.
+    publisher.current().filter(s -> s.version() > known).ifPresent(s -> complete(result, s));
+    return result;
+  }
+
+  private void wake(PublishedSnapshot snapshot) {
+    waiting.forEach((result, known) -> {
+      if (snapshot.version() > known) {
+        complete(result, snapshot);
+      }
+    });
+  }
+
+  private void complete(DeferredResult<ResponseEntity<byte[]>> result, PublishedSnapshot snapshot) {
+    result.setResult(ResponseEntity.ok()
+        .contentType(MediaType.parseMediaType("application/gzip"))
+        .header(VERSION_HEADER, Long.toString(snapshot.version()))
+        .header(HASH_HEADER, snapshot.sha256())
+        .body(snapshot.encoded().gzipped()));
+  }
+
+  private void recordNode(HttpServletRequest request) {
+    String nodeId = request.getHeader("Spillway-Node-Id");
+    if (nodeId == null || nodeId.isBlank() || nodeId.length() > 200) {
+      return;
+    }
+    try {
+      nodes.report(new NodeReport(nodeId, header(request, "Spillway-Node-Address"),
+          header(request, "Spillway-Node-Software-Version"), longHeader(request, "Spillway-Node-Applied-Version"),
+          header(request, "Spillway-Node-Applied-Hash"), header(request, "Spillway-Node-Last-Error"),
+          instantHeader(request, "Spillway-Node-Started-At")));
+    } catch (RuntimeException e) {
+      // The fleet view is best effort; a node must get its config even when this write fails.
+      log.warn("could not record node {}: {}", nodeId, e.getMessage());
+    }
+  }
+
+  private static String header(HttpServletRequest request, String name) {
+    String value = request.getHeader(name);
+    if (value == null || value.isEmpty()) {
+      return null;
+    }
+    String decoded = URLDecoder.decode(value, StandardCharsets.UTF_8);
+    return decoded.length() > 2000 ? decoded.substring(0, 2000) : decoded;
+  }
+
+  private static Long longHeader(HttpServletRequest request, String name) {
+    String value = header(request, name);
+    try {
+      return value == null ? null : Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  private static Instant instantHeader(HttpServletRequest request, String name) {
+    String value = header(request, name);
+    try {
+      return value == null ? null : Instant.parse(value);
+    } catch (DateTimeParseException e) {
+      return null;
+    }
+  }
+}

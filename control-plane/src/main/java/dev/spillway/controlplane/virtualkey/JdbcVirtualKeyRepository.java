@@ -1,0 +1,138 @@
+package dev.spillway.controlplane.virtualkey;
+
+import dev.spillway.config.BudgetConfig;
+import dev.spillway.config.CacheConfig;
+import dev.spillway.config.RateLimitConfig;
+import dev.spillway.controlplane.common.Organization;
+import dev.spillway.controlplane.limits.LimitsRepository;
+import dev.spillway.controlplane.limits.Scope;
+import java.sql.Array;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
+
+@Repository
+class JdbcVirtualKeyRepository implements VirtualKeyRepository {
+  private static final String COLUMNS = "id, name, team_id, key_hash, key_prefix, models, cache, metadata, status, "
+      + "expires_at, rotated_from, created_at, updated_at, revoked_at";
+  private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
+
+  private final JdbcClient jdbc;
+  private final LimitsRepository limits;
+  private final JsonMapper json;
+
+  JdbcVirtualKeyRepository(JdbcClient jdbc, LimitsRepository limits, JsonMapper json) {
+    this.jdbc = jdbc;
+    this.limits = limits;
+    this.json = json;
+  }
+
+  @Override
+  public Optional<VirtualKey> findById(UUID id) {
+    return jdbc.sql("SELECT " + COLUMNS + " FROM virtual_keys WHERE id = ?").param(id)
+        .query((rs, i) -> map(rs, limits.findBudget(Scope.KEY, id).orElse(null),
+            limits.findRateLimit(Scope.KEY, id).orElse(null)))
+        .optional();
+  }
+
+  @Override
+  public Optional<VirtualKey> findActiveByName(UUID teamId, String name) {
+    return jdbc.sql("SELECT " + COLUMNS + " FROM virtual_keys WHERE team_id = ? AND lower(name) = lower(?) "
+            + "AND status = 'active'")
+        .params(teamId, name).query((rs, i) -> map(rs, null, null)).optional();
+  }
+
+  @Override
+  public List<VirtualKey> find(UUID teamId, VirtualKey.Status status, int limit, int offset) {
+    StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM virtual_keys WHERE org_id = ?");
+    List<Object> params = new ArrayList<>(List.of(Organization.DEFAULT_ID));
+    if (teamId != null) {
+      sql.append(" AND team_id = ?");
+      params.add(teamId);
+    }
+    if (status != null) {
+      sql.append(" AND status = ?");
+      params.add(status.wireName());
+    }
+    sql.append(" ORDER BY created_at DESC, id LIMIT ? OFFSET ?");
+    params.add(limit);
+    params.add(offset);
+    var budgets = limits.allBudgets(Scope.KEY);
+    var rateLimits = limits.allRateLimits(Scope.KEY);
+    return jdbc.sql(sql.toString()).params(params)
+        .query((rs, i) -> {
+          UUID id = rs.getObject("id", UUID.class);
+          return map(rs, budgets.get(id), rateLimits.get(id));
+        }).list();
+  }
+
+  @Override
+  public List<VirtualKey> findAllActive() {
+    var budgets = limits.allBudgets(Scope.KEY);
+    var rateLimits = limits.allRateLimits(Scope.KEY);
+    return jdbc.sql("SELECT " + COLUMNS + " FROM virtual_keys WHERE org_id = ? AND status = 'active'")
+        .param(Organization.DEFAULT_ID)
+        .query((rs, i) -> {
+          UUID id = rs.getObject("id", UUID.class);
+          return map(rs, budgets.get(id), rateLimits.get(id));
+        }).list();
+  }
+
+  @Override
+  public void save(VirtualKey k) {
+    jdbc.sql("""
+        INSERT INTO virtual_keys (id, org_id, team_id, name, key_hash, key_prefix, models, cache, metadata, status,
+                                  expires_at, rotated_from, created_at, updated_at, revoked_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET name = excluded.name, models = excluded.models, cache = excluded.cache,
+            metadata = excluded.metadata, status = excluded.status, expires_at = excluded.expires_at,
+            updated_at = excluded.updated_at, revoked_at = excluded.revoked_at""")
+        .params(k.id(), Organization.DEFAULT_ID, k.teamId(), k.name(), k.keyHash(), k.keyPrefix(),
+            k.models().toArray(String[]::new), k.cache() == null ? null : json.writeValueAsString(k.cache()),
+            json.writeValueAsString(k.metadata()), k.status().wireName(), timestamp(k.expiresAt()), k.rotatedFrom(),
+            timestamp(k.createdAt()), timestamp(k.updatedAt()), timestamp(k.revokedAt()))
+        .update();
+    limits.putBudget(Scope.KEY, k.id(), k.budget());
+    limits.putRateLimit(Scope.KEY, k.id(), k.rateLimit());
+  }
+
+  @Override
+  public void revoke(UUID id, Instant at) {
+    jdbc.sql("UPDATE virtual_keys SET status = 'revoked', revoked_at = ?, updated_at = ? WHERE id = ?")
+        .params(timestamp(at), timestamp(at), id).update();
+  }
+
+  private static Timestamp timestamp(Instant instant) {
+    return instant == null ? null : Timestamp.from(instant);
+  }
+
+  private static Instant instant(Timestamp ts) {
+    return ts == null ? null : ts.toInstant();
+  }
+
+  private VirtualKey map(ResultSet rs, BudgetConfig budget, RateLimitConfig rateLimit) throws SQLException {
+    Array models = rs.getArray("models");
+    String cache = rs.getString("cache");
+    String metadata = rs.getString("metadata");
+    return new VirtualKey(rs.getObject("id", UUID.class), rs.getString("name"), rs.getObject("team_id", UUID.class),
+        rs.getString("key_hash"), rs.getString("key_prefix"),
+        models == null ? List.of() : Arrays.asList((String[]) models.getArray()), budget, rateLimit,
+        cache == null ? null : json.readValue(cache, CacheConfig.class),
+        instant(rs.getTimestamp("expires_at")),
+        VirtualKey.Status.valueOf(rs.getString("status").toUpperCase(java.util.Locale.ROOT)),
+        metadata == null ? Map.of() : json.readValue(metadata, MAP), rs.getObject("rotated_from", UUID.class),
+        instant(rs.getTimestamp("created_at")), instant(rs.getTimestamp("updated_at")),
+        instant(rs.getTimestamp("revoked_at")));
+  }
+}

@@ -1,0 +1,116 @@
+package dev.spillway.dataplane;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A node's settings from environment variables (CONTRACT.md §2) and command-line flags.
+ *
+ * @param port             listen port ({@code SPILLWAY_DP_PORT}, {@code --port})
+ * @param bindHost         listen address ({@code SPILLWAY_DP_HOST})
+ * @param controlPlane     where to poll for snapshots ({@code SPILLWAY_CP_URL})
+ * @param nodeToken        credential for the control plane ({@code SPILLWAY_NODE_TOKEN})
+ * @param stateDir         last good snapshot and spool ({@code SPILLWAY_NODE_STATE_DIR})
+ * @param nodeId           name in the fleet view ({@code SPILLWAY_NODE_ID})
+ * @param eventLoops       event-loop threads ({@code SPILLWAY_DP_THREADS}, default: cores)
+ * @param maxBodyBytes     request body limit ({@code SPILLWAY_DP_MAX_BODY_BYTES})
+ * @param maxHeaderBytes   request header limit ({@code SPILLWAY_DP_MAX_HEADER_BYTES})
+ * @param idleSeconds      close client connections idle this long
+ * @param pollTimeout      a snapshot poll's HTTP timeout (longer than the control plane's hold)
+ * @param connectTimeout   default upstream connect timeout
+ * @param firstByteTimeout default wait for a provider's first byte
+ * @param idleTimeout      default longest gap between two chunks
+ * @param totalTimeout     default limit for a whole upstream exchange
+ */
+public record NodeSettings(
+    int port,
+    String bindHost,
+    URI controlPlane,
+    String nodeToken,
+    Path stateDir,
+    String nodeId,
+    int eventLoops,
+    int maxBodyBytes,
+    int maxHeaderBytes,
+    long idleSeconds,
+    Duration pollTimeout,
+    Duration connectTimeout,
+    Duration firstByteTimeout,
+    Duration idleTimeout,
+    Duration totalTimeout) {
+
+  public NodeSettings {
+    Objects.requireNonNull(controlPlane, "controlPlane");
+    Objects.requireNonNull(stateDir, "stateDir");
+    if (nodeToken == null || nodeToken.length() < 16) {
+      throw new IllegalArgumentException("SPILLWAY_NODE_TOKEN must be set (at least 16 characters)");
+    }
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port: " + port + " (expected: 0-65535)");
+    }
+    if (eventLoops < 1) {
+      throw new IllegalArgumentException("eventLoops: " + eventLoops + " (expected: >= 1)");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "NodeSettings[port=" + port + ", bindHost=" + bindHost + ", controlPlane=" + controlPlane
+        + ", nodeToken=<secret>, stateDir=" + stateDir + ", nodeId=" + nodeId + ", eventLoops=" + eventLoops + "]";
+  }
+
+  /** Settings from the environment, with {@code --port N} and {@code --state-dir D} taking precedence. */
+  public static NodeSettings from(Map<String, String> env, String[] args) {
+    int port = Integer.parseInt(env.getOrDefault("SPILLWAY_DP_PORT", "8000"));
+    String stateDir = env.get("SPILLWAY_NODE_STATE_DIR");
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--port" -> port = Integer.parseInt(requireValue(args, ++i, "--port"));
+        case "--state-dir" -> stateDir = requireValue(args, ++i, "--state-dir");
+        default -> throw new IllegalArgumentException("unknown argument: " + args[i]
+            + " (expected: --port N, --state-dir DIR)");
+      }
+    }
+    if (stateDir == null) {
+      stateDir = ".spillway/node-" + port;
+    }
+    String nodeId = env.getOrDefault("SPILLWAY_NODE_ID", hostname() + ":" + port);
+    return new NodeSettings(
+        port,
+        env.getOrDefault("SPILLWAY_DP_HOST", "0.0.0.0"),
+        URI.create(env.getOrDefault("SPILLWAY_CP_URL", "http://127.0.0.1:8080")),
+        env.get("SPILLWAY_NODE_TOKEN"),
+        Path.of(stateDir),
+        nodeId,
+        Integer.parseInt(env.getOrDefault("SPILLWAY_DP_THREADS",
+            Integer.toString(Runtime.getRuntime().availableProcessors()))),
+        Integer.parseInt(env.getOrDefault("SPILLWAY_DP_MAX_BODY_BYTES", Integer.toString(32 * 1024 * 1024))),
+        Integer.parseInt(env.getOrDefault("SPILLWAY_DP_MAX_HEADER_BYTES", Integer.toString(32 * 1024))),
+        Long.parseLong(env.getOrDefault("SPILLWAY_DP_IDLE_SECONDS", "300")),
+        Duration.ofSeconds(60),
+        Duration.ofMillis(Long.parseLong(env.getOrDefault("SPILLWAY_UPSTREAM_CONNECT_MS", "5000"))),
+        Duration.ofMillis(Long.parseLong(env.getOrDefault("SPILLWAY_UPSTREAM_FIRST_BYTE_MS", "300000"))),
+        Duration.ofMillis(Long.parseLong(env.getOrDefault("SPILLWAY_UPSTREAM_IDLE_MS", "120000"))),
+        Duration.ofMillis(Long.parseLong(env.getOrDefault("SPILLWAY_UPSTREAM_TOTAL_MS", "600000"))));
+  }
+
+  private static String requireValue(String[] args, int i, String flag) {
+    if (i >= args.length) {
+      throw new IllegalArgumentException(flag + " needs a value");
+    }
+    return args[i];
+  }
+
+  private static String hostname() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "node";
+    }
+  }
+}

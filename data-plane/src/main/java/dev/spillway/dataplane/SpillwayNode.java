@@ -1,0 +1,112 @@
+package dev.spillway.dataplane;
+
+import dev.spillway.dataplane.config.ConfigHolder;
+import dev.spillway.dataplane.config.NodeConfigCompiler;
+import dev.spillway.dataplane.config.SnapshotApplier;
+import dev.spillway.dataplane.config.SnapshotPoller;
+import dev.spillway.dataplane.config.SnapshotStore;
+import dev.spillway.dataplane.provider.MockUpstream;
+import dev.spillway.dataplane.provider.OpenAiChatAdapter;
+import dev.spillway.dataplane.proxy.ProxyServices;
+import dev.spillway.dataplane.server.GatewayServer;
+import dev.spillway.dataplane.upstream.UpstreamClient;
+import dev.spillway.dataplane.upstream.UpstreamRequest;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.resolver.dns.DnsAddressResolverGroup;
+import io.netty.resolver.dns.DnsNameResolverBuilder;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running data-plane node: boots from its disk snapshot when there is one, listens, and follows the control plane.
+ * Tests start nodes in-process through this class; {@link NodeMain} is the command-line entry.
+ */
+public final class SpillwayNode implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SpillwayNode.class);
+  static final String SOFTWARE_VERSION = "0.1.0";
+
+  private final NodeSettings settings;
+  private final ConfigHolder config;
+  private final EventLoopGroup group;
+  private final UpstreamClient upstream;
+  private final GatewayServer server;
+  private final SnapshotPoller poller;
+
+  private SpillwayNode(NodeSettings settings) {
+    this.settings = settings;
+    this.config = new ConfigHolder();
+    boolean epoll = Epoll.isAvailable();
+    IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    Class<? extends ServerChannel> serverChannel = epoll ? EpollServerSocketChannel.class
+        : NioServerSocketChannel.class;
+    Class<? extends SocketChannel> socketChannel = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+    Class<? extends DatagramChannel> datagramChannel = epoll ? EpollDatagramChannel.class : NioDatagramChannel.class;
+    this.group = new MultiThreadIoEventLoopGroup(settings.eventLoops(), new DefaultThreadFactory("spillway-io"), io);
+
+    SnapshotApplier applier = new SnapshotApplier(config, new NodeConfigCompiler(settings.nodeToken()),
+        new SnapshotStore(settings.stateDir()));
+    applier.loadFromDisk();
+
+    this.upstream = new UpstreamClient(socketChannel,
+        new DnsAddressResolverGroup(new DnsNameResolverBuilder().datagramChannelType(datagramChannel)), 256);
+    UpstreamRequest.Timeouts timeouts = new UpstreamRequest.Timeouts(settings.connectTimeout().toMillis(),
+        settings.firstByteTimeout().toMillis(), settings.idleTimeout().toMillis(), settings.totalTimeout().toMillis());
+    ProxyServices services = new ProxyServices(new OpenAiChatAdapter(timeouts), upstream, new MockUpstream());
+    this.server = GatewayServer.bind(group, serverChannel, settings.bindHost(), settings.port(), config, services,
+        settings.maxBodyBytes(), settings.maxHeaderBytes(), settings.idleSeconds());
+
+    String address = settings.bindHost() + ":" + server.port();
+    this.poller = new SnapshotPoller(settings.controlPlane(), settings.nodeToken(),
+        new SnapshotPoller.Identity(settings.nodeId(), address, SOFTWARE_VERSION, Instant.now()), config, applier,
+        settings.pollTimeout());
+    poller.start();
+    log.info("Spillway node {} listening on {} ({}, {} event loops), control plane {}", settings.nodeId(), address,
+        epoll ? "epoll" : "nio", settings.eventLoops(), settings.controlPlane());
+  }
+
+  public static SpillwayNode start(NodeSettings settings) {
+    return new SpillwayNode(settings);
+  }
+
+  public int port() {
+    return server.port();
+  }
+
+  public ConfigHolder config() {
+    return config;
+  }
+
+  public NodeSettings settings() {
+    return settings;
+  }
+
+  /** Idle pooled upstream connections, for tests. */
+  public int idleUpstreamConnections() {
+    return upstream.idleConnections();
+  }
+
+  @Override
+  public void close() {
+    poller.close();
+    server.close();
+    upstream.close();
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+}

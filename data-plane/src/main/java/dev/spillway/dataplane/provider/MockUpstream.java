@@ -1,0 +1,297 @@
+package dev.spillway.dataplane.provider;
+
+import dev.spillway.dataplane.json.Json;
+import dev.spillway.dataplane.upstream.Upstream;
+import dev.spillway.dataplane.upstream.UpstreamCall;
+import dev.spillway.dataplane.upstream.UpstreamFailure;
+import dev.spillway.dataplane.upstream.UpstreamListener;
+import dev.spillway.dataplane.upstream.UpstreamRequest;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The built-in {@code mock} provider: answers OpenAI chat-completion requests in process, deterministically, with
+ * configurable latency, chunk count and gap between chunks. It lets the demo and load tests run without any
+ * provider key or network, and it behaves like a real upstream (same listener events, same cancellation).
+ */
+public final class MockUpstream implements Upstream {
+  /** Settings travel as request headers that never leave the process. */
+  public static final String LATENCY_HEADER = "x-spillway-mock-latency-ms";
+  public static final String CHUNKS_HEADER = "x-spillway-mock-stream-chunks";
+  public static final String CHUNK_DELAY_HEADER = "x-spillway-mock-chunk-delay-ms";
+  public static final String REPLY_HEADER = "x-spillway-mock-reply";
+
+  private static final int MAX_ECHO = 200;
+  private final AtomicLong ids = new AtomicLong();
+
+  @Override
+  public UpstreamCall call(EventLoop loop, UpstreamRequest request, UpstreamListener listener) {
+    JsonNode body;
+    try {
+      body = Json.mapper().readTree(request.body().toString(StandardCharsets.UTF_8));
+    } finally {
+      request.body().release();
+    }
+    MockCall call = new MockCall(loop, listener, body, request);
+    long latency = longHeader(request, LATENCY_HEADER, 0);
+    if (latency > 0) {
+      call.pending = loop.schedule(call::respond, latency, TimeUnit.MILLISECONDS);
+    } else {
+      loop.execute(call::respond);
+    }
+    return call;
+  }
+
+  private static long longHeader(UpstreamRequest request, String name, long fallback) {
+    String value = request.headers().get(name);
+    try {
+      return value == null ? fallback : Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      return fallback;
+    }
+  }
+
+  /** The deterministic answer: a greeting and an echo of the last user message. */
+  static String reply(JsonNode request, String configured) {
+    if (configured != null && !configured.isEmpty()) {
+      return configured;
+    }
+    String said = lastUserText(request);
+    if (said.length() > MAX_ECHO) {
+      said = said.substring(0, MAX_ECHO) + "…";
+    }
+    return said.isEmpty() ? "Hello from Spillway's mock provider."
+        : "Hello from Spillway's mock provider. You said: " + said;
+  }
+
+  static String lastUserText(JsonNode request) {
+    JsonNode messages = request.path("messages");
+    for (int i = messages.size() - 1; i >= 0; i--) {
+      JsonNode message = messages.get(i);
+      if ("user".equals(message.path("role").asString(""))) {
+        JsonNode content = message.path("content");
+        if (content.isString()) {
+          return content.asString();
+        }
+        StringBuilder text = new StringBuilder();
+        for (JsonNode part : content) {
+          if ("text".equals(part.path("type").asString(""))) {
+            text.append(part.path("text").asString(""));
+          }
+        }
+        return text.toString();
+      }
+    }
+    return "";
+  }
+
+  /** A rough token count (four characters per token) so usage numbers are plausible and stable. */
+  static int roughTokens(String text) {
+    return Math.max(1, (text.length() + 3) / 4);
+  }
+
+  private final class MockCall implements UpstreamCall {
+    private final EventLoop loop;
+    private final UpstreamListener listener;
+    private final JsonNode body;
+    private final UpstreamRequest request;
+    private ScheduledFuture<?> pending;
+    private boolean cancelled;
+    private boolean reading = true;
+    private Runnable resume;
+
+    MockCall(EventLoop loop, UpstreamListener listener, JsonNode body, UpstreamRequest request) {
+      this.loop = loop;
+      this.listener = listener;
+      this.body = body;
+      this.request = request;
+    }
+
+    void respond() {
+      if (cancelled) {
+        return;
+      }
+      try {
+        answer();
+      } catch (RuntimeException e) {
+        cancelled = true;
+        listener.onFailure(new UpstreamFailure(UpstreamFailure.Kind.IO, "mock provider failed: " + e, true));
+      }
+    }
+
+    private void answer() {
+      String model = body.path("model").asString("mock");
+      String text = reply(body, request.headers().get(REPLY_HEADER));
+      int promptTokens = roughTokens(body.path("messages").toString());
+      int completionTokens = roughTokens(text);
+      String id = "chatcmpl-mock-" + ids.incrementAndGet();
+      long created = System.currentTimeMillis() / 1000;
+      if (body.path("stream").asBoolean(false)) {
+        boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
+        List<String> events = streamEvents(id, created, model, text, promptTokens, completionTokens, includeUsage);
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream");
+        listener.onHead(head);
+        sendEvents(events, 0, longHeader(request, CHUNK_DELAY_HEADER, 0));
+      } else {
+        ObjectNode root = Json.object();
+        root.put("id", id);
+        root.put("object", "chat.completion");
+        root.put("created", created);
+        root.put("model", model);
+        ObjectNode choice = root.putArray("choices").addObject();
+        choice.put("index", 0);
+        ObjectNode message = choice.putObject("message");
+        message.put("role", "assistant");
+        message.put("content", text);
+        choice.put("finish_reason", "stop");
+        usage(root.putObject("usage"), promptTokens, completionTokens);
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        head.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+        listener.onHead(head);
+        if (!cancelled) {
+          listener.onContent(Unpooled.wrappedBuffer(Json.bytes(root)));
+        }
+        if (!cancelled) {
+          listener.onEnd();
+        }
+      }
+    }
+
+    private void sendEvents(List<String> events, int index, long gapMs) {
+      if (cancelled) {
+        return;
+      }
+      if (!reading) {
+        resume = () -> sendEvents(events, index, gapMs);
+        return;
+      }
+      if (index == events.size()) {
+        listener.onEnd();
+        return;
+      }
+      ByteBuf chunk = Unpooled.copiedBuffer("data: " + events.get(index) + "\n\n", StandardCharsets.UTF_8);
+      listener.onContent(chunk);
+      if (gapMs > 0 && index + 1 < events.size()) {
+        pending = loop.schedule(() -> sendEvents(events, index + 1, gapMs), gapMs, TimeUnit.MILLISECONDS);
+      } else {
+        sendEvents(events, index + 1, gapMs);
+      }
+    }
+
+    private List<String> streamEvents(String id, long created, String model, String text, int promptTokens,
+        int completionTokens, boolean includeUsage) {
+      // One chunk per word unless the provider's stream_chunks setting says otherwise.
+      long configured = longHeader(request, CHUNKS_HEADER, 0);
+      List<String> pieces = split(text, configured > 0 ? (int) configured : Integer.MAX_VALUE);
+      List<String> events = new ArrayList<>(pieces.size() + 4);
+      events.add(chunk(id, created, model, delta("role", "assistant", "content", ""), null));
+      for (String piece : pieces) {
+        events.add(chunk(id, created, model, delta("content", piece), null));
+      }
+      events.add(chunk(id, created, model, Json.object(), "stop"));
+      if (includeUsage) {
+        ObjectNode usageChunk = base(id, created, model);
+        usageChunk.putArray("choices");
+        usage(usageChunk.putObject("usage"), promptTokens, completionTokens);
+        events.add(Json.mapper().writeValueAsString(usageChunk));
+      }
+      events.add("[DONE]");
+      return events;
+    }
+
+    @Override
+    public void cancel() {
+      if (!loop.inEventLoop()) {
+        loop.execute(this::cancel);
+        return;
+      }
+      cancelled = true;
+      if (pending != null) {
+        pending.cancel(false);
+      }
+    }
+
+    @Override
+    public void setReading(boolean reading) {
+      this.reading = reading;
+      if (reading && resume != null) {
+        Runnable r = resume;
+        resume = null;
+        loop.execute(r);
+      }
+    }
+  }
+
+  private static List<String> split(String text, int count) {
+    List<String> pieces = new ArrayList<>();
+    String[] words = text.split("(?<= )");
+    if (count >= words.length) {
+      for (String w : words) {
+        pieces.add(w);
+      }
+      return pieces;
+    }
+    int perPiece = (words.length + count - 1) / count;
+    for (int i = 0; i < words.length; i += perPiece) {
+      StringBuilder sb = new StringBuilder();
+      for (int j = i; j < Math.min(words.length, i + perPiece); j++) {
+        sb.append(words[j]);
+      }
+      pieces.add(sb.toString());
+    }
+    return pieces;
+  }
+
+  private static ObjectNode base(String id, long created, String model) {
+    ObjectNode node = Json.object();
+    node.put("id", id);
+    node.put("object", "chat.completion.chunk");
+    node.put("created", created);
+    node.put("model", model);
+    return node;
+  }
+
+  private static String chunk(String id, long created, String model, ObjectNode delta, String finishReason) {
+    ObjectNode node = base(id, created, model);
+    ArrayNode choices = node.putArray("choices");
+    ObjectNode choice = choices.addObject();
+    choice.put("index", 0);
+    choice.set("delta", delta);
+    if (finishReason == null) {
+      choice.putNull("finish_reason");
+    } else {
+      choice.put("finish_reason", finishReason);
+    }
+    return Json.mapper().writeValueAsString(node);
+  }
+
+  private static ObjectNode delta(String... keyValues) {
+    ObjectNode delta = Json.object();
+    for (int i = 0; i < keyValues.length; i += 2) {
+      delta.put(keyValues[i], keyValues[i + 1]);
+    }
+    return delta;
+  }
+
+  private static void usage(ObjectNode usage, int promptTokens, int completionTokens) {
+    usage.put("prompt_tokens", promptTokens);
+    usage.put("completion_tokens", completionTokens);
+    usage.put("total_tokens", promptTokens + completionTokens);
+  }
+}

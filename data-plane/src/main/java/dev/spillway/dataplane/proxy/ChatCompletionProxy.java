@@ -1,0 +1,346 @@
+package dev.spillway.dataplane.proxy;
+
+import dev.spillway.config.ProviderType;
+import dev.spillway.dataplane.error.ErrorBodies;
+import dev.spillway.dataplane.error.GatewayError;
+import dev.spillway.dataplane.json.Json;
+import dev.spillway.dataplane.routing.RouteTable;
+import dev.spillway.dataplane.server.RequestContext;
+import dev.spillway.dataplane.server.Responses;
+import dev.spillway.dataplane.upstream.UpstreamCall;
+import dev.spillway.dataplane.upstream.UpstreamFailure;
+import dev.spillway.dataplane.upstream.UpstreamListener;
+import dev.spillway.dataplane.upstream.UpstreamRequest;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * One {@code POST /v1/chat/completions}, from the resolved plan to the last byte to the client.
+ *
+ * <p>Attempts run in plan order (primary target, other targets, fallbacks), each target up to the route's
+ * {@code max_attempts} with exponential backoff. Failover happens only before the first byte reaches the client;
+ * once a stream has started, a failure ends it with an error event. A stream is relayed chunk by chunk as it
+ * arrives, and upstream reading pauses while the client's socket buffer is full, so a slow client holds at most
+ * one bounded buffer. When the client goes away the upstream call is cancelled.
+ *
+ * <p>Buffer ownership: every upstream chunk is either written to the client (which releases it), added to the
+ * aggregate (released with it), or released here when the exchange is over.
+ */
+public final class ChatCompletionProxy implements UpstreamListener {
+  static final AsciiString PROVIDER_HEADER = AsciiString.cached("x-spillway-provider");
+  static final AsciiString MODEL_HEADER = AsciiString.cached("x-spillway-model");
+  static final AsciiString ATTEMPTS_HEADER = AsciiString.cached("x-spillway-attempts");
+  private static final int MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+  private static final int MAX_ERROR_BYTES = 64 * 1024;
+  private static final int MAX_PROVIDER_MESSAGE = 1000;
+
+  private final ProxyServices services;
+  private final RequestContext rc;
+  private final ObjectNode body;
+  private final boolean stream;
+  private final RouteTable.Plan plan;
+  private final Channel client;
+
+  private int targetIndex;
+  private int attemptOnTarget;
+  private int attempts;
+  private boolean allTimeouts = true;
+  private GatewayError lastError = GatewayError.UPSTREAM_ERROR;
+  private String lastMessage = "no target was tried";
+  private String lastRetryAfter;
+
+  private UpstreamCall call;
+  private HttpResponse head;
+  private boolean relaying;
+  private CompositeByteBuf aggregate;
+  private ScheduledFuture<?> retryTimer;
+  private boolean finished;
+
+  public ChatCompletionProxy(ProxyServices services, RequestContext rc, ObjectNode body, boolean stream,
+      RouteTable.Plan plan) {
+    this.services = services;
+    this.rc = rc;
+    this.body = body;
+    this.stream = stream;
+    this.plan = plan;
+    this.client = rc.ctx().channel();
+  }
+
+  public void start() {
+    attempt();
+  }
+
+  private RouteTable.Target target() {
+    return plan.targets().get(targetIndex);
+  }
+
+  private void attempt() {
+    if (finished) {
+      return;
+    }
+    attempts++;
+    head = null;
+    RouteTable.Target target = target();
+    UpstreamRequest request = services.adapter().chatCompletions(target.provider(), target.model(), body);
+    var transport = target.provider().type() == ProviderType.MOCK ? services.mock() : services.network();
+    call = transport.call(client.eventLoop(), request, this);
+  }
+
+  @Override
+  public void onHead(HttpResponse response) {
+    if (finished) {
+      return;
+    }
+    head = response;
+    int status = response.status().code();
+    if (status >= 200 && status < 300 && stream && isEventStream(response)) {
+      relaying = true;
+      HttpResponse clientHead = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+      clientHead.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+      clientHead.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
+      clientHead.headers().set("x-accel-buffering", "no");
+      HttpUtil.setTransferEncodingChunked(clientHead, true);
+      servedBy(clientHead.headers());
+      Responses.decorate(rc, clientHead);
+      client.writeAndFlush(clientHead);
+    } else {
+      aggregate = client.alloc().compositeBuffer(Integer.MAX_VALUE);
+    }
+  }
+
+  @Override
+  public void onContent(ByteBuf content) {
+    if (finished) {
+      content.release();
+      return;
+    }
+    if (relaying) {
+      client.writeAndFlush(new DefaultHttpContent(content));
+      if (!client.isWritable()) {
+        call.setReading(false);
+      }
+      return;
+    }
+    int limit = isSuccess() ? MAX_RESPONSE_BYTES : MAX_ERROR_BYTES;
+    if (aggregate.readableBytes() + content.readableBytes() > limit) {
+      content.release();
+      if (isSuccess()) {
+        call.cancel();
+        releaseAggregate();
+        failAttempt(GatewayError.UPSTREAM_ERROR, target().provider().name() + " sent a response larger than "
+            + MAX_RESPONSE_BYTES + " bytes", false, true, false);
+      }
+      return;
+    }
+    aggregate.addComponent(true, content);
+  }
+
+  @Override
+  public void onEnd() {
+    if (finished) {
+      return;
+    }
+    if (relaying) {
+      finished = true;
+      Responses.endStream(rc);
+      return;
+    }
+    if (isSuccess()) {
+      respondSuccess();
+    } else {
+      upstreamErrorStatus();
+    }
+  }
+
+  @Override
+  public void onFailure(UpstreamFailure failure) {
+    if (finished) {
+      return;
+    }
+    String message = target().provider().name() + ": " + failure.message();
+    if (relaying) {
+      // The client already has part of the answer; end the stream with an error event it can see.
+      finished = true;
+      GatewayError error = failure.isTimeout() ? GatewayError.UPSTREAM_TIMEOUT : GatewayError.UPSTREAM_ERROR;
+      client.write(new DefaultHttpContent(Unpooled.copiedBuffer(ErrorBodies.openAiStreamEvent(error, message),
+          StandardCharsets.UTF_8)));
+      Responses.endStream(rc);
+      return;
+    }
+    releaseAggregate();
+    failAttempt(failure.isTimeout() ? GatewayError.UPSTREAM_TIMEOUT : GatewayError.UPSTREAM_ERROR, message,
+        failure.isTimeout(), true, true);
+  }
+
+  /** The client went away: stop everything and free what this exchange holds. */
+  public void clientClosed() {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    if (call != null) {
+      call.cancel();
+    }
+    if (retryTimer != null) {
+      retryTimer.cancel(false);
+    }
+    releaseAggregate();
+  }
+
+  public void clientWritabilityChanged() {
+    if (!finished && relaying && call != null) {
+      call.setReading(client.isWritable());
+    }
+  }
+
+  private boolean isSuccess() {
+    int status = head.status().code();
+    return status >= 200 && status < 300;
+  }
+
+  private void respondSuccess() {
+    finished = true;
+    CompositeByteBuf content = aggregate;
+    aggregate = null;
+    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, content);
+    String contentType = head.headers().get(HttpHeaderNames.CONTENT_TYPE);
+    response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType == null ? "application/json" : contentType);
+    response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
+    servedBy(response.headers());
+    Responses.write(rc, response);
+  }
+
+  /** A complete non-2xx answer from the provider: decide between retry, fallback and answering the client. */
+  private void upstreamErrorStatus() {
+    int status = head.status().code();
+    String providerMessage = providerMessage(aggregate);
+    String retryAfter = head.headers().get(HttpHeaderNames.RETRY_AFTER);
+    releaseAggregate();
+    String message = target().provider().name() + " answered " + status + ": " + providerMessage;
+    if (status == 429) {
+      lastRetryAfter = retryAfter;
+      failAttempt(GatewayError.RATE_LIMIT_EXCEEDED, message, false, true, true);
+    } else if (status == 408) {
+      failAttempt(GatewayError.UPSTREAM_TIMEOUT, message, true, true, true);
+    } else if (status >= 500) {
+      failAttempt(GatewayError.UPSTREAM_ERROR, message, false, true, true);
+    } else if (status == 401 || status == 403) {
+      failAttempt(GatewayError.UPSTREAM_ERROR, target().provider().name() + " refused Spillway's credentials ("
+          + status + "): " + providerMessage, false, false, true);
+    } else if (status == 404) {
+      failAttempt(GatewayError.MODEL_NOT_FOUND, message, false, false, true);
+    } else if (status == 413) {
+      respondError(GatewayError.REQUEST_TOO_LARGE, message);
+    } else {
+      // 400, 422 and the like: the request itself is at fault; another provider would refuse it too.
+      respondError(GatewayError.INVALID_REQUEST, message);
+    }
+  }
+
+  private void failAttempt(GatewayError error, String message, boolean timeout, boolean retrySameTarget,
+      boolean mayFallBack) {
+    lastError = error;
+    lastMessage = message;
+    allTimeouts &= timeout;
+    if (retrySameTarget && attemptOnTarget + 1 < plan.retry().maxAttempts()) {
+      attemptOnTarget++;
+      long backoff = plan.retry().initialBackoffMs() << Math.min(attemptOnTarget - 1, 16);
+      if (backoff <= 0) {
+        attempt();
+      } else {
+        retryTimer = client.eventLoop().schedule(this::attempt, backoff, TimeUnit.MILLISECONDS);
+      }
+      return;
+    }
+    if (mayFallBack && targetIndex + 1 < plan.targets().size()) {
+      targetIndex++;
+      attemptOnTarget = 0;
+      attempt();
+      return;
+    }
+    if (plan.targets().size() > 1 || attempts > 1) {
+      if (allTimeouts) {
+        respondError(GatewayError.UPSTREAM_TIMEOUT, "every target timed out; last: " + message);
+        return;
+      }
+      if (lastError == GatewayError.UPSTREAM_TIMEOUT) {
+        lastError = GatewayError.UPSTREAM_ERROR;
+      }
+      respondError(lastError, "every target failed; last: " + message);
+      return;
+    }
+    respondError(lastError, message);
+  }
+
+  private void respondError(GatewayError error, String message) {
+    finished = true;
+    HttpHeaders extra = new DefaultHttpHeaders();
+    extra.set(ATTEMPTS_HEADER, Integer.toString(attempts));
+    if (error == GatewayError.RATE_LIMIT_EXCEEDED) {
+      extra.set(HttpHeaderNames.RETRY_AFTER, lastRetryAfter == null ? "1" : lastRetryAfter);
+    }
+    Responses.error(rc, error, message, null, extra);
+  }
+
+  private void servedBy(HttpHeaders headers) {
+    headers.set(PROVIDER_HEADER, target().provider().name());
+    headers.set(MODEL_HEADER, target().model());
+    headers.set(ATTEMPTS_HEADER, Integer.toString(attempts));
+  }
+
+  private void releaseAggregate() {
+    if (aggregate != null) {
+      aggregate.release();
+      aggregate = null;
+    }
+  }
+
+  private static boolean isEventStream(HttpResponse response) {
+    String type = response.headers().get(HttpHeaderNames.CONTENT_TYPE);
+    return type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17);
+  }
+
+  /** The provider's own error message (OpenAI, Anthropic, Gemini shapes), or its raw body, shortened. */
+  static String providerMessage(ByteBuf body) {
+    if (body == null || !body.isReadable()) {
+      return "(empty body)";
+    }
+    String text = body.toString(StandardCharsets.UTF_8);
+    try {
+      JsonNode json = Json.parse(text.getBytes(StandardCharsets.UTF_8));
+      JsonNode message = json.path("error").path("message");
+      if (message.isMissingNode() && json.path("error").isString()) {
+        message = json.path("error");
+      }
+      if (message.isMissingNode()) {
+        message = json.path("message");
+      }
+      if (message.isString()) {
+        text = message.asString();
+      }
+    } catch (RuntimeException notJson) {
+      // keep the raw text
+    }
+    return text.length() > MAX_PROVIDER_MESSAGE ? text.substring(0, MAX_PROVIDER_MESSAGE) + "…" : text;
+  }
+}

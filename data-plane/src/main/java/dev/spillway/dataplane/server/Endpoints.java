@@ -1,0 +1,147 @@
+package dev.spillway.dataplane.server;
+
+import dev.spillway.dataplane.auth.VirtualKeyTable;
+import dev.spillway.dataplane.config.ConfigHolder;
+import dev.spillway.dataplane.config.NodeConfig;
+import dev.spillway.dataplane.error.GatewayError;
+import dev.spillway.dataplane.json.Json;
+import dev.spillway.dataplane.proxy.ChatCompletionProxy;
+import dev.spillway.dataplane.proxy.ProxyServices;
+import dev.spillway.dataplane.routing.RouteTable;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Dispatches a complete request to its endpoint. Runs on the connection's event loop; whatever it starts
+ * (a proxy exchange) continues there. Returns the exchange when one outlives this call.
+ */
+final class Endpoints {
+  private static final Set<String> LATER = Set.of("/v1/completions", "/v1/embeddings", "/v1/responses",
+      "/v1/messages", "/v1/messages/count_tokens");
+
+  private final ConfigHolder config;
+  private final ProxyServices services;
+
+  Endpoints(ConfigHolder config, ProxyServices services) {
+    this.config = config;
+    this.services = services;
+  }
+
+  /** Handles the request; a returned proxy keeps running after this call, anything else has already answered. */
+  ChatCompletionProxy dispatch(RequestContext rc, FullHttpRequest req, String path) {
+    HttpMethod method = req.method();
+    switch (path) {
+      case "/healthz" -> {
+        requireMethod(method, HttpMethod.GET, path);
+        ObjectNode body = Json.object().put("status", "ok");
+        Responses.json(rc, HttpResponseStatus.OK, Json.bytes(body), null);
+        return null;
+      }
+      case "/readyz" -> {
+        requireMethod(method, HttpMethod.GET, path);
+        NodeConfig current = config.current();
+        if (current == null) {
+          String why = config.lastError() == null ? "no config snapshot yet" : config.lastError();
+          throw GatewayError.NOT_READY.exception("not ready: " + why);
+        }
+        ObjectNode body = Json.object().put("status", "ready").put("config_version", current.version());
+        Responses.json(rc, HttpResponseStatus.OK, Json.bytes(body), null);
+        return null;
+      }
+      case "/v1/chat/completions" -> {
+        requireMethod(method, HttpMethod.POST, path);
+        return chatCompletions(rc, req);
+      }
+      case "/v1/models" -> {
+        requireMethod(method, HttpMethod.GET, path);
+        models(rc, req);
+        return null;
+      }
+      default -> {
+        if (LATER.contains(path)) {
+          throw GatewayError.UNKNOWN_URL.exception(path + " is not supported by this Spillway version yet");
+        }
+        throw GatewayError.UNKNOWN_URL.exception("Unknown request URL: " + method + " " + path);
+      }
+    }
+  }
+
+  private ChatCompletionProxy chatCompletions(RequestContext rc, FullHttpRequest req) {
+    NodeConfig current = readyConfig();
+    VirtualKeyTable.Entry key = Authenticator.authenticate(req.headers(), current);
+    ObjectNode body = Json.parseObject(req.content());
+    String model = requireModel(body);
+    JsonNode messages = body.get("messages");
+    if (messages == null || !messages.isArray() || messages.isEmpty()) {
+      throw GatewayError.INVALID_REQUEST.exception("messages: must be a non-empty array", "messages");
+    }
+    JsonNode streamNode = body.get("stream");
+    if (streamNode != null && !streamNode.isBoolean() && !streamNode.isNull()) {
+      throw GatewayError.INVALID_REQUEST.exception("stream: must be true or false", "stream");
+    }
+    boolean stream = streamNode != null && streamNode.asBoolean(false);
+    RouteTable.Plan plan = resolve(current, key, model);
+    ChatCompletionProxy proxy = new ChatCompletionProxy(services, rc, body, stream, plan);
+    proxy.start();
+    return proxy;
+  }
+
+  private void models(RequestContext rc, FullHttpRequest req) {
+    NodeConfig current = readyConfig();
+    VirtualKeyTable.Entry key = Authenticator.authenticate(req.headers(), current);
+    List<String> ids = new ArrayList<>();
+    if (key.allowedModels().isEmpty()) {
+      ids.addAll(current.routes().routeNames());
+    } else {
+      key.allowedModels().stream().sorted().forEach(ids::add);
+    }
+    ObjectNode root = Json.object().put("object", "list");
+    ArrayNode data = root.putArray("data");
+    for (String id : ids) {
+      data.addObject().put("id", id).put("object", "model").put("created", 0).put("owned_by", "spillway");
+    }
+    Responses.json(rc, HttpResponseStatus.OK, Json.bytes(root), null);
+  }
+
+  private NodeConfig readyConfig() {
+    NodeConfig current = config.current();
+    if (current == null) {
+      throw GatewayError.NOT_READY.exception("this Spillway node has no config yet; try again shortly");
+    }
+    return current;
+  }
+
+  private static String requireModel(ObjectNode body) {
+    JsonNode model = body.get("model");
+    if (model == null || model.isNull()) {
+      throw GatewayError.INVALID_REQUEST.exception("model: is required", "model");
+    }
+    if (!model.isString() || model.asString().isBlank()) {
+      throw GatewayError.INVALID_REQUEST.exception("model: must be a non-empty string", "model");
+    }
+    return model.asString();
+  }
+
+  private static RouteTable.Plan resolve(NodeConfig config, VirtualKeyTable.Entry key, String model) {
+    RouteTable.Plan plan = config.routes().resolve(model).orElseThrow(() -> GatewayError.MODEL_NOT_FOUND
+        .exception("model '" + model + "' is neither a route nor <provider>/<model> of a configured provider",
+            "model"));
+    if (!key.allows(model)) {
+      throw GatewayError.MODEL_NOT_ALLOWED.exception("this key may not use model '" + model + "'", "model");
+    }
+    return plan;
+  }
+
+  private static void requireMethod(HttpMethod actual, HttpMethod expected, String path) {
+    if (!actual.equals(expected)) {
+      throw GatewayError.METHOD_NOT_ALLOWED.exception(path + " accepts " + expected + " only");
+    }
+  }
+}

@@ -1,0 +1,150 @@
+package dev.spillway.dataplane.server;
+
+import dev.spillway.dataplane.error.GatewayError;
+import dev.spillway.dataplane.error.GatewayException;
+import dev.spillway.dataplane.proxy.ChatCompletionProxy;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection. Requests are answered in order; a pipelined request waits (bounded) until the one before it
+ * has been answered. The connection keeps reading meanwhile, so a client that hangs up is noticed at once and its
+ * upstream call cancelled.
+ */
+final class GatewayHandler extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(GatewayHandler.class);
+  private static final int MAX_PIPELINED = 16;
+
+  private final Endpoints endpoints;
+  private final ArrayDeque<FullHttpRequest> pending = new ArrayDeque<>();
+  private RequestContext active;
+  private ChatCompletionProxy proxy;
+
+  GatewayHandler(Endpoints endpoints) {
+    this.endpoints = endpoints;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof FullHttpRequest req)) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (active != null) {
+      if (pending.size() >= MAX_PIPELINED) {
+        req.release();
+        ctx.close();
+        return;
+      }
+      pending.add(req);
+      return;
+    }
+    process(ctx, req);
+  }
+
+  private void process(ChannelHandlerContext ctx, FullHttpRequest req) {
+    long start = System.nanoTime();
+    try {
+      String uri = req.uri();
+      int query = uri.indexOf('?');
+      String path = query < 0 ? uri : uri.substring(0, query);
+      RequestContext.ErrorFormat format = path.startsWith("/v1/messages") ? RequestContext.ErrorFormat.ANTHROPIC
+          : RequestContext.ErrorFormat.OPENAI;
+      boolean failed = req.decoderResult().isFailure();
+      RequestContext rc = new RequestContext(ctx, RequestIds.fromHeaderOrNew(req.headers().get(Responses.REQUEST_ID)),
+          HttpUtil.isKeepAlive(req) && !failed, format, start, () -> onComplete(ctx));
+      active = rc;
+      if (failed) {
+        rejectMalformed(rc, req.decoderResult().cause());
+        return;
+      }
+      try {
+        proxy = endpoints.dispatch(rc, req, path);
+      } catch (GatewayException e) {
+        Responses.error(rc, e);
+      } catch (RuntimeException e) {
+        log.error("unexpected failure on {} {}", req.method(), path, e);
+        if (!rc.isCompleted()) {
+          Responses.error(rc, GatewayError.INTERNAL, "internal error; request id " + rc.requestId(), null, null);
+        }
+      }
+    } finally {
+      req.release();
+    }
+  }
+
+  private static void rejectMalformed(RequestContext rc, Throwable cause) {
+    if (cause instanceof TooLongHttpHeaderException) {
+      Responses.error(rc, GatewayError.HEADERS_TOO_LARGE, "request headers are too large", null, null);
+    } else if (cause instanceof TooLongHttpLineException || cause instanceof TooLongFrameException) {
+      Responses.error(rc, GatewayError.INVALID_REQUEST, "request line is too long", null, null);
+    } else {
+      Responses.error(rc, GatewayError.INVALID_REQUEST, "malformed HTTP request", null, null);
+    }
+  }
+
+  private void onComplete(ChannelHandlerContext ctx) {
+    active = null;
+    proxy = null;
+    if (!pending.isEmpty() && ctx.channel().isActive()) {
+      // Next pipelined request on a fresh stack frame.
+      ctx.executor().execute(() -> {
+        FullHttpRequest next = pending.poll();
+        if (next != null) {
+          process(ctx, next);
+        }
+      });
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (proxy != null) {
+      proxy.clientWritabilityChanged();
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (proxy != null) {
+      proxy.clientClosed();
+      proxy = null;
+    }
+    active = null;
+    FullHttpRequest req;
+    while ((req = pending.poll()) != null) {
+      req.release();
+    }
+    ctx.fireChannelInactive();
+  }
+
+  /** An idle keep-alive connection is closed; one waiting for its upstream answer is not idle. */
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof IdleStateEvent) {
+      if (active == null) {
+        ctx.close();
+      }
+      return;
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    // Mostly connection resets by clients; nothing to tell them.
+    log.debug("closing client connection: {}", cause.toString());
+    ctx.close();
+  }
+}

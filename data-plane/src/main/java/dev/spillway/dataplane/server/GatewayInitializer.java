@@ -1,0 +1,34 @@
+package dev.spillway.dataplane.server;
+
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The client-side pipeline: HTTP codec with line and header limits, idle detection, bounded body aggregation
+ * (which also answers {@code Expect: 100-continue}), and the gateway.
+ */
+final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
+  private final Endpoints endpoints;
+  private final int maxBodyBytes;
+  private final int maxHeaderBytes;
+  private final long idleSeconds;
+
+  GatewayInitializer(Endpoints endpoints, int maxBodyBytes, int maxHeaderBytes, long idleSeconds) {
+    this.endpoints = endpoints;
+    this.maxBodyBytes = maxBodyBytes;
+    this.maxHeaderBytes = maxHeaderBytes;
+    this.idleSeconds = idleSeconds;
+  }
+
+  @Override
+  protected void initChannel(SocketChannel ch) {
+    ch.pipeline()
+        .addLast("codec", new HttpServerCodec(8192, maxHeaderBytes, 64 * 1024))
+        .addLast("idle", new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS))
+        .addLast("aggregator", new BoundedAggregator(maxBodyBytes))
+        .addLast("gateway", new GatewayHandler(endpoints));
+  }
+}

@@ -1,0 +1,50 @@
+package dev.spillway.dataplane.server;
+
+import dev.spillway.dataplane.config.ConfigHolder;
+import dev.spillway.dataplane.proxy.ProxyServices;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import java.net.InetSocketAddress;
+
+/** The listening socket of a node. */
+public final class GatewayServer implements AutoCloseable {
+  /** A slow client may hold this much unsent data before upstream reading pauses. */
+  private static final WriteBufferWaterMark CLIENT_WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
+
+  private final Channel channel;
+
+  private GatewayServer(Channel channel) {
+    this.channel = channel;
+  }
+
+  public static GatewayServer bind(EventLoopGroup group, Class<? extends ServerChannel> channelType, String host,
+      int port, ConfigHolder config, ProxyServices services, int maxBodyBytes, int maxHeaderBytes, long idleSeconds) {
+    Endpoints endpoints = new Endpoints(config, services);
+    Channel channel = new ServerBootstrap()
+        .group(group)
+        .channel(channelType)
+        .option(ChannelOption.SO_BACKLOG, 1024)
+        .option(ChannelOption.SO_REUSEADDR, true)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childOption(ChannelOption.SO_KEEPALIVE, true)
+        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, CLIENT_WATER_MARK)
+        .childHandler(new GatewayInitializer(endpoints, maxBodyBytes, maxHeaderBytes, idleSeconds))
+        .bind(host, port)
+        .syncUninterruptibly()
+        .channel();
+    return new GatewayServer(channel);
+  }
+
+  public int port() {
+    return ((InetSocketAddress) channel.localAddress()).getPort();
+  }
+
+  @Override
+  public void close() {
+    channel.close().syncUninterruptibly();
+  }
+}
