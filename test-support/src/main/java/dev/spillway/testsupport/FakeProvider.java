@@ -60,6 +60,7 @@ public final class FakeProvider implements AutoCloseable {
   private final AtomicInteger abandonedStreams = new AtomicInteger();
   private final AtomicInteger completedStreams = new AtomicInteger();
   private final AtomicInteger openConnections = new AtomicInteger();
+  private final AtomicInteger acceptedConnections = new AtomicInteger();
   private final AtomicInteger ids = new AtomicInteger();
 
   private FakeProvider(int port) {
@@ -71,6 +72,7 @@ public final class FakeProvider implements AutoCloseable {
           @Override
           protected void initChannel(SocketChannel ch) {
             openConnections.incrementAndGet();
+            acceptedConnections.incrementAndGet();
             ch.closeFuture().addListener(f -> openConnections.decrementAndGet());
             ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(16 * 1024 * 1024), new Handler());
           }
@@ -131,12 +133,18 @@ public final class FakeProvider implements AutoCloseable {
     return openConnections.get();
   }
 
+  /** Connections accepted since start or the last {@link #reset()}. */
+  public int acceptedConnections() {
+    return acceptedConnections.get();
+  }
+
   public void reset() {
     queued.clear();
     requests.clear();
     fallback.set(FakeResponse.chat());
     abandonedStreams.set(0);
     completedStreams.set(0);
+    acceptedConnections.set(0);
   }
 
   @Override
@@ -313,6 +321,11 @@ public final class FakeProvider implements AutoCloseable {
         return;
       }
       // Event 0 is the role chunk, so content chunk n is event n.
+      if (response.dropAfterChunks >= 0 && next == response.dropAfterChunks + 1) {
+        finished = true;
+        ctx.close();
+        return;
+      }
       if (response.release != null && next == response.holdAfterChunks + 1 && !response.release.isDone()) {
         response.release.whenComplete((v, e) -> ctx.executor().execute(this::writeNext));
         return;

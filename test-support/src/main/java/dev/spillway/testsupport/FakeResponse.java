@@ -24,6 +24,7 @@ public final class FakeResponse {
   final int promptTokens;
   final int completionTokens;
   final String errorType;
+  int dropAfterChunks = -1;
 
   private FakeResponse(Kind kind, int status, String content, String contentType, Duration delay, List<String> chunks,
       Duration pauseBetweenChunks, int holdAfterChunks, CompletableFuture<?> release, int promptTokens,
@@ -115,18 +116,30 @@ public final class FakeResponse {
         Objects.requireNonNull(release), errorType);
   }
 
+  /** Closes the connection abruptly after {@code sentChunks} content chunks of a stream. */
+  public FakeResponse dropAfter(int sentChunks) {
+    FakeResponse copy = copy(kind, status, content, contentType, delay, chunks, pauseBetweenChunks, holdAfterChunks,
+        release, errorType);
+    copy.dropAfterChunks = sentChunks;
+    return copy;
+  }
+
   public FakeResponse errorType(String type) {
     return copy(kind, status, content, contentType, delay, chunks, pauseBetweenChunks, holdAfterChunks, release, type);
   }
 
   public FakeResponse usage(int promptTokens, int completionTokens) {
-    return new FakeResponse(kind, status, content, contentType, delay, chunks, pauseBetweenChunks, holdAfterChunks,
-        release, promptTokens, completionTokens, errorType);
+    FakeResponse copy = new FakeResponse(kind, status, content, contentType, delay, chunks, pauseBetweenChunks,
+        holdAfterChunks, release, promptTokens, completionTokens, errorType);
+    copy.dropAfterChunks = dropAfterChunks;
+    return copy;
   }
 
   private FakeResponse copy(Kind kind, int status, String content, String contentType, Duration delay,
       List<String> chunks, Duration pause, int holdAfter, CompletableFuture<?> release, String errorType) {
-    return new FakeResponse(kind, status, content, contentType, delay, chunks, pause, holdAfter, release,
+    FakeResponse copy = new FakeResponse(kind, status, content, contentType, delay, chunks, pause, holdAfter, release,
         promptTokens, completionTokens, errorType);
+    copy.dropAfterChunks = dropAfterChunks;
+    return copy;
   }
 }

@@ -1,7 +1,7 @@
 package dev.spillway.dataplane.server;
 
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
  * The client-side pipeline: HTTP codec with line and header limits, idle detection, bounded body aggregation
  * (which also answers {@code Expect: 100-continue}), and the gateway.
  */
-final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
+final class GatewayInitializer extends ChannelInitializer<Channel> {
   private final Endpoints endpoints;
   private final int maxBodyBytes;
   private final int maxHeaderBytes;
@@ -24,7 +24,7 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
   }
 
   @Override
-  protected void initChannel(SocketChannel ch) {
+  protected void initChannel(Channel ch) {
     ch.pipeline()
         .addLast("codec", new HttpServerCodec(8192, maxHeaderBytes, 64 * 1024))
         .addLast("idle", new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS))

@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.event.ContextClosedEvent;
+import org.springframework.context.event.EventListener;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -55,6 +57,12 @@ class SnapshotPollController {
     // Checked after registering, so a snapshot published in between is not missed.
     publisher.current().filter(s -> s.version() > known).ifPresent(s -> complete(result, s));
     return result;
+  }
+
+  /** Parked polls end at once on shutdown, so graceful shutdown does not wait out the long-poll timeout. */
+  @EventListener(ContextClosedEvent.class)
+  void releaseParkedPolls() {
+    waiting.keySet().forEach(result -> result.setResult(ResponseEntity.status(HttpStatus.NOT_MODIFIED).build()));
   }
 
   private void wake(PublishedSnapshot snapshot) {

@@ -1,0 +1,122 @@
+package dev.spillway.e2e;
+
+import dev.spillway.controlplane.ControlPlaneApplication;
+import dev.spillway.dataplane.NodeSettings;
+import dev.spillway.dataplane.SpillwayNode;
+import dev.spillway.testsupport.TestDatabase;
+import dev.spillway.testsupport.TestDatabases;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.List;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * A control plane on its own database and nodes that follow it, all in this JVM, with generated secrets. Every
+ * HTTP response a test receives through {@link #send} is kept, so error bodies can be checked for secrets too.
+ */
+final class Stack implements AutoCloseable {
+  final String adminToken = "adm-" + random(24);
+  final String nodeToken = "node-" + random(24);
+  final String secretKey = Base64.getEncoder().encodeToString(randomBytes(32));
+  final TestDatabase db;
+  final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  final List<String> responseBodies = new CopyOnWriteArrayList<>();
+  private ConfigurableApplicationContext controlPlane;
+  private int controlPlanePort;
+
+  Stack(String name) {
+    db = TestDatabases.create(name);
+  }
+
+  Stack startControlPlane(Map<String, String> extra) {
+    Map<String, Object> props = new HashMap<>();
+    props.put("server.port", "0");
+    props.put("spring.datasource.url", db.jdbcUrl());
+    props.put("spring.datasource.username", db.user());
+    props.put("spring.datasource.password", db.password());
+    props.put("spillway.admin-token", adminToken);
+    props.put("spillway.node-token", nodeToken);
+    props.put("spillway.secret-key", secretKey);
+    props.put("spillway.long-poll-timeout", "5s");
+    props.putAll(extra);
+    // As command-line arguments: they outrank application.yml, which default properties would not.
+    String[] args = props.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+    controlPlane = new SpringApplicationBuilder(ControlPlaneApplication.class).run(args);
+    controlPlanePort = Integer.parseInt(controlPlane.getEnvironment().getProperty("local.server.port"));
+    return this;
+  }
+
+  void stopControlPlane() {
+    controlPlane.close();
+  }
+
+  URI controlPlaneUri() {
+    return URI.create("http://127.0.0.1:" + controlPlanePort);
+  }
+
+  SpillwayNode startNode(Path stateDir, URI controlPlane) {
+    Map<String, String> env = new HashMap<>();
+    env.put("SPILLWAY_CP_URL", controlPlane.toString());
+    env.put("SPILLWAY_NODE_TOKEN", nodeToken);
+    env.put("SPILLWAY_DP_THREADS", "2");
+    env.put("SPILLWAY_DP_HOST", "127.0.0.1");
+    env.put("SPILLWAY_NODE_ID", "e2e-" + stateDir.getFileName());
+    return SpillwayNode.start(NodeSettings.from(env, new String[] {"--port", "0", "--state-dir", stateDir.toString()}));
+  }
+
+  HttpResponse<String> admin(String method, String path, String json) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(controlPlaneUri().resolve(path))
+        .header("Authorization", "Bearer " + adminToken)
+        .header("Content-Type", "application/json")
+        .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
+    return send(request.build());
+  }
+
+  HttpResponse<String> chat(SpillwayNode node, String key, String model, String text) {
+    return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port() + "/v1/chat/completions"))
+        .header("Authorization", "Bearer " + key)
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model
+            + "\",\"messages\":[{\"role\":\"user\",\"content\":\"" + text + "\"}]}"))
+        .build());
+  }
+
+  HttpResponse<String> send(HttpRequest request) {
+    try {
+      HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      responseBodies.add(response.statusCode() + " " + response.body());
+      return response;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (controlPlane != null && controlPlane.isActive()) {
+      controlPlane.close();
+    }
+  }
+
+  private static String random(int chars) {
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(chars)).substring(0, chars);
+  }
+
+  private static byte[] randomBytes(int n) {
+    byte[] bytes = new byte[n];
+    new SecureRandom().nextBytes(bytes);
+    return bytes;
+  }
+}

@@ -1,0 +1,95 @@
+package dev.spillway.testsupport;
+
+import dev.spillway.config.OrganizationConfig;
+import dev.spillway.config.PriceConfig;
+import dev.spillway.config.ProviderConfig;
+import dev.spillway.config.ProviderKeyConfig;
+import dev.spillway.config.ProviderType;
+import dev.spillway.config.RetryConfig;
+import dev.spillway.config.RouteConfig;
+import dev.spillway.config.RouteTargetConfig;
+import dev.spillway.config.SealedSecret;
+import dev.spillway.config.Sha256;
+import dev.spillway.config.SnapshotConfig;
+import dev.spillway.config.TeamConfig;
+import dev.spillway.config.TimeoutsConfig;
+import dev.spillway.config.VirtualKeyConfig;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Builds snapshots for data-plane tests, sealing provider keys with the node token like the control plane does. */
+public final class Snapshots {
+  public static final String NODE_TOKEN = "test-node-token-0123456789";
+
+  private long version = 1;
+  private final List<TeamConfig> teams = new ArrayList<>();
+  private final List<VirtualKeyConfig> keys = new ArrayList<>();
+  private final List<ProviderConfig> providers = new ArrayList<>();
+  private final List<RouteConfig> routes = new ArrayList<>();
+  private final List<PriceConfig> prices = new ArrayList<>();
+  private final SealedSecret sealer = SealedSecret.forNodes(NODE_TOKEN);
+
+  public static Snapshots builder() {
+    return new Snapshots();
+  }
+
+  public Snapshots version(long version) {
+    this.version = version;
+    return this;
+  }
+
+  public Snapshots team(String id) {
+    teams.add(new TeamConfig(id, "team " + id, null, null, null));
+    return this;
+  }
+
+  /** A key of {@code teamId} whose secret is {@code secret}; {@code models} empty means all. */
+  public Snapshots key(String teamId, String secret, String... models) {
+    return key(teamId, secret, null, models);
+  }
+
+  public Snapshots key(String teamId, String secret, Instant expiresAt, String... models) {
+    keys.add(new VirtualKeyConfig("key-" + keys.size(), "key " + keys.size(), teamId, Sha256.hex(secret),
+        secret.substring(0, Math.min(12, secret.length())), List.of(models), null, null, null, expiresAt));
+    return this;
+  }
+
+  public Snapshots provider(String name, ProviderType type, String baseUrl, String... secrets) {
+    return provider(name, type, baseUrl, Map.of(), null, secrets);
+  }
+
+  public Snapshots provider(String name, ProviderType type, String baseUrl, Map<String, String> settings,
+      TimeoutsConfig timeouts, String... secrets) {
+    String id = "prov-" + name;
+    List<ProviderKeyConfig> sealed = new ArrayList<>();
+    for (int i = 0; i < secrets.length; i++) {
+      String keyName = "k" + i;
+      sealed.add(new ProviderKeyConfig(keyName, 1, sealer.seal(secrets[i], "provider:" + id + ":key:" + keyName)));
+    }
+    providers.add(new ProviderConfig(id, name, type, baseUrl, sealed, settings, timeouts));
+    return this;
+  }
+
+  /** A route to one or more {@code provider/model} targets (equal weights). */
+  public Snapshots route(String model, String... targets) {
+    return route(model, List.of(targets), List.of(), RetryConfig.NONE);
+  }
+
+  public Snapshots route(String model, List<String> targets, List<String> fallbacks, RetryConfig retry) {
+    routes.add(new RouteConfig("route-" + model, model, targets.stream().map(t -> target(t, 1)).toList(),
+        fallbacks.stream().map(t -> target(t, 0)).toList(), retry));
+    return this;
+  }
+
+  private static RouteTargetConfig target(String spec, int weight) {
+    int slash = spec.indexOf('/');
+    return new RouteTargetConfig(spec.substring(0, slash), spec.substring(slash + 1), weight);
+  }
+
+  public SnapshotConfig build() {
+    return new SnapshotConfig(SnapshotConfig.KIND_FULL, version, Instant.parse("2026-11-25T00:00:00Z"),
+        new OrganizationConfig("org", "default", null, null), teams, keys, providers, routes, prices);
+  }
+}
