@@ -34,8 +34,9 @@ public class Patches {
     try {
       return json.treeToValue(merged, type);
     } catch (DatabindException e) {
-      String field = e.getPath().isEmpty() ? "body" : e.getPath().get(0).getPropertyName();
-      throw ApiException.invalid(field == null ? "body" : field, "has the wrong type or format");
+      // The full path, as for POST: a PATCH of {"rate_limit": {"rpm": "abc"}} names rate_limit.rpm.
+      String field = e.getPath().isEmpty() ? "body" : ApiExceptionHandler.fieldPath(e);
+      throw ApiException.invalid(field, "has the wrong type or format");
     } catch (JacksonException e) {
       throw ApiException.invalid("body", "is not valid");
     }

@@ -21,6 +21,7 @@ public class VirtualKeyService {
   public static final String KEY_PREFIX = "sk-sw-";
   private static final int SECRET_CHARS = 43;
   private static final int VISIBLE_CHARS = KEY_PREFIX.length() + 6;
+  private static final int MAX_NAME_LENGTH = 100;
 
   /** A key together with its secret, which exists only in this response. */
   public record IssuedKey(VirtualKey key, String secret) {
@@ -128,7 +129,7 @@ public class VirtualKeyService {
       Instant graceEnd = now.plus(gracePeriod);
       Instant end = old.expiresAt() != null && old.expiresAt().isBefore(graceEnd) ? old.expiresAt() : graceEnd;
       // The old row gives up its name so the new key can take it; both work until the grace period ends.
-      keys.save(new VirtualKey(old.id(), old.name() + " (rotated " + now + ")", old.teamId(), old.keyHash(),
+      keys.save(new VirtualKey(old.id(), rotatedName(old.name(), now), old.teamId(), old.keyHash(),
           old.keyPrefix(), old.models(), old.budget(), old.rateLimit(), old.cache(), end, old.status(),
           old.metadata(), old.rotatedFrom(), old.createdAt(), now, null));
     }
@@ -138,6 +139,17 @@ public class VirtualKeyService {
         java.util.Map.of("key_prefix", fresh.keyPrefix(), "new_key_id", fresh.id().toString(),
             "grace_period_seconds", gracePeriod.toSeconds()), version);
     return new IssuedKey(fresh, secret);
+  }
+
+  /** The old key's new name; shortened so it stays within the 100 characters a name may have. */
+  private static String rotatedName(String name, Instant now) {
+    String suffix = " (rotated " + now + ")";
+    int room = MAX_NAME_LENGTH - suffix.length();
+    if (name.length() <= room) {
+      return name + suffix;
+    }
+    int cut = Character.isHighSurrogate(name.charAt(room - 1)) ? room - 1 : room;
+    return name.substring(0, cut) + suffix;
   }
 
   private void requireTeam(UUID teamId) {

@@ -49,7 +49,7 @@ class VirtualKeyApiController {
     if (offset < 0) {
       throw ApiException.invalid("offset", "must be >= 0");
     }
-    UUID team = teamId == null ? null : Ids.parse("team", teamId);
+    UUID team = teamId == null ? null : parseTeamFilter(teamId);
     VirtualKey.Status parsedStatus = status == null ? null : parseStatus(status);
     return Map.of("data", keys.list(team, parsedStatus, limit, offset).stream().map(VirtualKeyResponse::of).toList());
   }
@@ -89,6 +89,15 @@ class VirtualKeyApiController {
     VirtualKeyService.IssuedKey issued = keys.rotate(Ids.parse("virtual key", id), Duration.ofSeconds(grace));
     return ResponseEntity.created(URI.create("/api/v1/virtual-keys/" + issued.key().id()))
         .body(VirtualKeyResponse.withSecret(issued.key(), issued.secret()));
+  }
+
+  /** A filter, not a resource lookup: a malformed team id is a bad request, not a missing team. */
+  private static UUID parseTeamFilter(String teamId) {
+    try {
+      return UUID.fromString(teamId);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.invalid("team_id", "is not a team id");
+    }
   }
 
   private static VirtualKey.Status parseStatus(String status) {

@@ -1,0 +1,174 @@
+package dev.spillway.controlplane;
+
+import static dev.spillway.controlplane.ApiAssertions.assertStatus;
+import static org.awaitility.Awaitility.await;
+
+import dev.spillway.testsupport.TestDatabase;
+import dev.spillway.testsupport.TestDatabases;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.core.ConditionFactory;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Base of the control plane's integration tests: the real application on a random loopback port, over one fresh
+ * PostgreSQL database that Flyway migrates at start. Every subclass shares this one application through Spring's
+ * context cache (the configuration below is the only one), so tests share the database too: each test names its
+ * own teams, providers, routes and keys with {@link #unique} and never assumes it is alone.
+ */
+@SpringBootTest(classes = ControlPlaneApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+public abstract class ControlPlaneIntegrationTest {
+  protected static final String ADMIN_TOKEN = "it-admin-" + randomHex(16);
+  protected static final String NODE_TOKEN = "it-node-" + randomHex(16);
+  protected static final byte[] SECRET_KEY = randomBytes(32);
+  protected static final Duration LONG_POLL_TIMEOUT = Duration.ofSeconds(2);
+  /** Generous bound for asynchronous work (snapshot rebuilds) that normally takes milliseconds. */
+  protected static final Duration ASYNC_TIMEOUT = Duration.ofSeconds(10);
+
+  private static final TestDatabase DATABASE = TestDatabases.create("control_plane_it");
+  private static final AtomicInteger SEQUENCE = new AtomicInteger();
+
+  @DynamicPropertySource
+  static void controlPlaneProperties(DynamicPropertyRegistry registry) {
+    registry.add("spring.datasource.url", DATABASE::jdbcUrl);
+    registry.add("spring.datasource.username", DATABASE::user);
+    registry.add("spring.datasource.password", DATABASE::password);
+    registry.add("server.address", () -> "127.0.0.1");
+    registry.add("spillway.admin-token", () -> ADMIN_TOKEN);
+    registry.add("spillway.node-token", () -> NODE_TOKEN);
+    registry.add("spillway.secret-key", () -> Base64.getEncoder().encodeToString(SECRET_KEY));
+    registry.add("spillway.long-poll-timeout", () -> LONG_POLL_TIMEOUT.toMillis() + "ms");
+    registry.add("spillway.demo-seed-file", () -> "");
+  }
+
+  @LocalServerPort
+  private int port;
+
+  @Autowired
+  protected JdbcClient jdbc;
+
+  /** Authenticated with the bootstrap admin token (an organisation admin). */
+  protected ApiClient admin() {
+    return bearer(ADMIN_TOKEN);
+  }
+
+  /** Authenticated as a data-plane node. */
+  protected ApiClient node() {
+    return bearer(NODE_TOKEN);
+  }
+
+  protected ApiClient anonymous() {
+    return withAuthorization(null);
+  }
+
+  protected ApiClient bearer(String token) {
+    return withAuthorization("Bearer " + token);
+  }
+
+  protected ApiClient withAuthorization(String headerValue) {
+    return new ApiClient("http://127.0.0.1:" + port, headerValue);
+  }
+
+  /** A name no other test uses: lower-case, so it is a valid slug as well. */
+  protected static String unique(String prefix) {
+    return prefix + "-" + SEQUENCE.incrementAndGet() + "-" + randomHex(3);
+  }
+
+  // --- fixtures -------------------------------------------------------------------------------------------------
+
+  protected JsonNode createTeam(String name) {
+    return assertStatus(admin().post("/api/v1/teams", """
+        {"name": "%s"}""".formatted(name)), 201);
+  }
+
+  /** An {@code openai} provider with one key named {@code primary}. */
+  protected JsonNode createProvider(String name, String keyValue) {
+    return assertStatus(admin().post("/api/v1/providers", """
+        {"name": "%s", "type": "openai", "keys": [{"name": "primary", "value": "%s"}]}"""
+        .formatted(name, keyValue)), 201);
+  }
+
+  protected JsonNode createMockProvider(String name) {
+    return assertStatus(admin().post("/api/v1/providers", """
+        {"name": "%s", "type": "mock"}""".formatted(name)), 201);
+  }
+
+  protected JsonNode createRoute(String model, String providerName) {
+    return assertStatus(admin().post("/api/v1/routes", """
+        {"model": "%s", "targets": [{"provider": "%s", "model": "upstream-1"}]}""".formatted(model, providerName)),
+        201);
+  }
+
+  /** A virtual key; the response carries the secret {@code key}. */
+  protected JsonNode createKey(String teamId, String name) {
+    return assertStatus(admin().post("/api/v1/virtual-keys", """
+        {"name": "%s", "team_id": "%s"}""".formatted(name, teamId)), 201);
+  }
+
+  // --- config version and snapshots -----------------------------------------------------------------------------
+
+  /** The committed config version, straight from the database. */
+  protected long configVersion() {
+    return jdbc.sql("SELECT version FROM config_version").query(Long.class).single();
+  }
+
+  /** The version this control plane currently serves, from {@code /api/v1/snapshots/current}. */
+  protected long publishedVersion() {
+    return assertStatus(admin().get("/api/v1/snapshots/current"), 200).get("version").asLong();
+  }
+
+  /** Awaitility, polling often: the asynchronous work here takes milliseconds, not the default 100 ms steps. */
+  protected static ConditionFactory eventually() {
+    return await().atMost(ASYNC_TIMEOUT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10));
+  }
+
+  /** Waits until the served snapshot is the committed config, and returns that version. */
+  protected long awaitSnapshotCaughtUp() {
+    eventually().until(() -> publishedVersion() == configVersion());
+    return publishedVersion();
+  }
+
+  protected ApiResponse pollSnapshot(long knownVersion, String... headers) {
+    return node().get("/internal/v1/snapshots?known_version=" + knownVersion, headers);
+  }
+
+  protected long auditEventCount() {
+    return jdbc.sql("SELECT count(*) FROM audit_events").query(Long.class).single();
+  }
+
+  protected static UUID uuid(JsonNode node) {
+    return UUID.fromString(node.stringValue());
+  }
+
+  protected static String sha256Hex(String text) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+          .digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String randomHex(int bytes) {
+    return HexFormat.of().formatHex(randomBytes(bytes));
+  }
+
+  private static byte[] randomBytes(int count) {
+    byte[] bytes = new byte[count];
+    new SecureRandom().nextBytes(bytes);
+    return bytes;
+  }
+}
