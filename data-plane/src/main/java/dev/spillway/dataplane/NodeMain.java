@@ -19,7 +19,15 @@ public final class NodeMain {
       System.exit(2);
       return;
     }
-    SpillwayNode node = SpillwayNode.start(settings);
+    SpillwayNode node;
+    try {
+      node = SpillwayNode.start(settings);
+    } catch (RuntimeException e) {
+      // e.g. the port is taken: exit so a supervisor (compose, Kubernetes, ./spillway up) sees the failure.
+      System.err.println("spillway node: cannot start: " + e);
+      System.exit(1);
+      return;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       node.close();
