@@ -6,7 +6,7 @@ import dev.spillway.dataplane.config.SnapshotApplier;
 import dev.spillway.dataplane.config.SnapshotPoller;
 import dev.spillway.dataplane.config.SnapshotStore;
 import dev.spillway.dataplane.provider.MockUpstream;
-import dev.spillway.dataplane.provider.OpenAiChatAdapter;
+import dev.spillway.dataplane.provider.ProviderAdapters;
 import dev.spillway.dataplane.proxy.ProxyServices;
 import dev.spillway.dataplane.server.GatewayServer;
 import dev.spillway.dataplane.upstream.UpstreamClient;
@@ -68,7 +68,7 @@ public final class SpillwayNode implements AutoCloseable {
         new DnsAddressResolverGroup(new DnsNameResolverBuilder().datagramChannelType(datagramChannel)), 256);
     UpstreamRequest.Timeouts timeouts = new UpstreamRequest.Timeouts(settings.connectTimeout().toMillis(),
         settings.firstByteTimeout().toMillis(), settings.idleTimeout().toMillis(), settings.totalTimeout().toMillis());
-    ProxyServices services = new ProxyServices(new OpenAiChatAdapter(timeouts), upstream, new MockUpstream());
+    ProxyServices services = new ProxyServices(ProviderAdapters.all(timeouts), upstream, new MockUpstream());
     this.server = GatewayServer.bind(group, serverChannel, settings.bindHost(), settings.port(), config, services,
         settings.maxBodyBytes(), settings.maxHeaderBytes(), settings.idleSeconds());
 

@@ -5,7 +5,10 @@ import dev.spillway.dataplane.config.ConfigHolder;
 import dev.spillway.dataplane.config.NodeConfig;
 import dev.spillway.dataplane.error.GatewayError;
 import dev.spillway.dataplane.json.Json;
-import dev.spillway.dataplane.proxy.ChatCompletionProxy;
+import dev.spillway.dataplane.api.ChatCall;
+import dev.spillway.dataplane.api.ClientFormat;
+import dev.spillway.dataplane.api.ClientFormats;
+import dev.spillway.dataplane.proxy.ChatProxy;
 import dev.spillway.dataplane.proxy.ProxyServices;
 import dev.spillway.dataplane.routing.RouteTable;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -13,8 +16,8 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -28,6 +31,7 @@ final class Endpoints {
 
   private final ConfigHolder config;
   private final ProxyServices services;
+  private final Map<String, ClientFormat> formats = ClientFormats.byPath();
 
   Endpoints(ConfigHolder config, ProxyServices services) {
     this.config = config;
@@ -35,7 +39,7 @@ final class Endpoints {
   }
 
   /** Handles the request; a returned proxy keeps running after this call, anything else has already answered. */
-  ChatCompletionProxy dispatch(RequestContext rc, FullHttpRequest req, String path) {
+  ChatProxy dispatch(RequestContext rc, FullHttpRequest req, String path) {
     HttpMethod method = req.method();
     switch (path) {
       case "/healthz" -> {
@@ -55,16 +59,17 @@ final class Endpoints {
         Responses.json(rc, HttpResponseStatus.OK, Json.bytes(body), null);
         return null;
       }
-      case "/v1/chat/completions" -> {
-        requireMethod(method, HttpMethod.POST, path);
-        return chatCompletions(rc, req);
-      }
       case "/v1/models" -> {
         requireMethod(method, HttpMethod.GET, path);
         models(rc, req);
         return null;
       }
       default -> {
+        ClientFormat format = formats.get(path);
+        if (format != null) {
+          requireMethod(method, HttpMethod.POST, path);
+          return generate(rc, req, format);
+        }
         if (LATER.contains(path)) {
           throw GatewayError.UNKNOWN_URL.exception(path + " is not supported by this Spillway version yet");
         }
@@ -73,22 +78,13 @@ final class Endpoints {
     }
   }
 
-  private ChatCompletionProxy chatCompletions(RequestContext rc, FullHttpRequest req) {
+  /** A generation request in any client API: authenticate, parse, resolve the model, start the proxy. */
+  private ChatProxy generate(RequestContext rc, FullHttpRequest req, ClientFormat format) {
     NodeConfig current = readyConfig();
     VirtualKeyTable.Entry key = Authenticator.authenticate(req.headers(), current);
-    ObjectNode body = Json.parseObject(req.content());
-    String model = requireModel(body);
-    JsonNode messages = body.get("messages");
-    if (messages == null || !messages.isArray() || messages.isEmpty()) {
-      throw GatewayError.INVALID_REQUEST.exception("messages: must be a non-empty array", "messages");
-    }
-    JsonNode streamNode = body.get("stream");
-    if (streamNode != null && !streamNode.isBoolean() && !streamNode.isNull()) {
-      throw GatewayError.INVALID_REQUEST.exception("stream: must be true or false", "stream");
-    }
-    boolean stream = streamNode != null && streamNode.asBoolean(false);
-    RouteTable.Plan plan = resolve(current, key, model);
-    ChatCompletionProxy proxy = new ChatCompletionProxy(services, rc, body, stream, plan);
+    ChatCall call = format.parse(Json.parseObject(req.content()));
+    RouteTable.Plan plan = resolve(current, key, call.requestedModel());
+    ChatProxy proxy = new ChatProxy(services, rc, call, format, plan);
     proxy.start();
     return proxy;
   }
@@ -116,17 +112,6 @@ final class Endpoints {
       throw GatewayError.NOT_READY.exception("this Spillway node has no config yet; try again shortly");
     }
     return current;
-  }
-
-  private static String requireModel(ObjectNode body) {
-    JsonNode model = body.get("model");
-    if (model == null || model.isNull()) {
-      throw GatewayError.INVALID_REQUEST.exception("model: is required", "model");
-    }
-    if (!model.isString() || model.asString().isBlank()) {
-      throw GatewayError.INVALID_REQUEST.exception("model: must be a non-empty string", "model");
-    }
-    return model.asString();
   }
 
   private static RouteTable.Plan resolve(NodeConfig config, VirtualKeyTable.Entry key, String model) {

@@ -2,7 +2,7 @@ package dev.spillway.dataplane.server;
 
 import dev.spillway.dataplane.error.GatewayError;
 import dev.spillway.dataplane.error.GatewayException;
-import dev.spillway.dataplane.proxy.ChatCompletionProxy;
+import dev.spillway.dataplane.proxy.ChatProxy;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
@@ -28,7 +28,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
   private final Endpoints endpoints;
   private final ArrayDeque<FullHttpRequest> pending = new ArrayDeque<>();
   private RequestContext active;
-  private ChatCompletionProxy proxy;
+  private ChatProxy proxy;
 
   GatewayHandler(Endpoints endpoints) {
     this.endpoints = endpoints;

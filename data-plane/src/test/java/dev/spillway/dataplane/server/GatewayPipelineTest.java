@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spillway.dataplane.config.ConfigHolder;
 import dev.spillway.dataplane.provider.MockUpstream;
-import dev.spillway.dataplane.provider.OpenAiChatAdapter;
+import dev.spillway.config.ProviderType;
+import dev.spillway.dataplane.provider.Adapters;
+import dev.spillway.dataplane.provider.OpenAiAdapter;
+import java.util.Map;
 import dev.spillway.dataplane.proxy.ProxyServices;
 import dev.spillway.dataplane.upstream.UpstreamRequest;
 import io.netty.buffer.ByteBuf;
@@ -26,7 +29,8 @@ class GatewayPipelineTest {
   private final ConfigHolder config = new ConfigHolder();
 
   private EmbeddedChannel channel() {
-    ProxyServices services = new ProxyServices(new OpenAiChatAdapter(new UpstreamRequest.Timeouts(1, 1, 1, 1)),
+    ProxyServices services = new ProxyServices(new Adapters(Map.of(ProviderType.MOCK,
+        new OpenAiAdapter(new UpstreamRequest.Timeouts(1, 1, 1, 1)))),
         (loop, req, listener) -> {
           throw new AssertionError("no upstream call expected");
         }, new MockUpstream());

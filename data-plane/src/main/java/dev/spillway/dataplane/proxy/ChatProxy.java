@@ -1,17 +1,23 @@
 package dev.spillway.dataplane.proxy;
 
 import dev.spillway.config.ProviderType;
-import dev.spillway.dataplane.error.ErrorBodies;
+import dev.spillway.dataplane.api.ChatCall;
+import dev.spillway.dataplane.api.ClientFormat;
 import dev.spillway.dataplane.error.GatewayError;
 import dev.spillway.dataplane.json.Json;
+import dev.spillway.dataplane.provider.ProviderAdapter;
 import dev.spillway.dataplane.routing.RouteTable;
 import dev.spillway.dataplane.server.RequestContext;
 import dev.spillway.dataplane.server.Responses;
+import dev.spillway.dataplane.stream.ProviderStreamError;
+import dev.spillway.dataplane.stream.SseDecoder;
 import dev.spillway.dataplane.upstream.UpstreamCall;
 import dev.spillway.dataplane.upstream.UpstreamFailure;
 import dev.spillway.dataplane.upstream.UpstreamListener;
 import dev.spillway.dataplane.upstream.UpstreamRequest;
+import dev.spillway.dataplane.usage.Usage;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -35,18 +41,22 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * One {@code POST /v1/chat/completions}, from the resolved plan to the last byte to the client.
+ * One generation request (chat completions, Anthropic messages, …) from its resolved plan to the last byte to the
+ * client, in whatever API the client speaks and whatever API the provider speaks.
  *
  * <p>Attempts run in plan order (primary target, other targets, fallbacks), each target up to the route's
  * {@code max_attempts} with exponential backoff. Failover happens only before the first byte reaches the client;
- * once a stream has started, a failure ends it with an error event. A stream is relayed chunk by chunk as it
- * arrives, and upstream reading pauses while the client's socket buffer is full, so a slow client holds at most
- * one bounded buffer. When the client goes away the upstream call is cancelled.
+ * once a stream has started, a failure ends it with an error event in the client's format. Streams are relayed
+ * event by event as they arrive; upstream reading pauses while the client's socket buffer is full, so a slow
+ * client holds at most one bounded buffer. When the client goes away the upstream call is cancelled.
  *
- * <p>Buffer ownership: every upstream chunk is either written to the client (which releases it), added to the
- * aggregate (released with it), or released here when the exchange is over.
+ * <p>When the provider speaks the client's API the body passes through (the native path); otherwise the adapter
+ * translates through the canonical form (OpenAI chat completions) and the client format writes the answer.
+ *
+ * <p>Buffer ownership: every upstream chunk is released by the stream relay step that read it, added to the
+ * aggregate of a complete answer (released with it), or released here when the exchange is over.
  */
-public final class ChatCompletionProxy implements UpstreamListener {
+public final class ChatProxy implements UpstreamListener {
   static final AsciiString PROVIDER_HEADER = AsciiString.cached("x-spillway-provider");
   static final AsciiString MODEL_HEADER = AsciiString.cached("x-spillway-model");
   static final AsciiString ATTEMPTS_HEADER = AsciiString.cached("x-spillway-attempts");
@@ -56,8 +66,8 @@ public final class ChatCompletionProxy implements UpstreamListener {
 
   private final ProxyServices services;
   private final RequestContext rc;
-  private final ObjectNode body;
-  private final boolean stream;
+  private final ChatCall call;
+  private final ClientFormat format;
   private final RouteTable.Plan plan;
   private final Channel client;
 
@@ -66,28 +76,35 @@ public final class ChatCompletionProxy implements UpstreamListener {
   private int attempts;
   private boolean allTimeouts = true;
   private GatewayError lastError = GatewayError.UPSTREAM_ERROR;
-  private String lastMessage = "no target was tried";
   private String lastRetryAfter;
 
-  private UpstreamCall call;
+  private ProviderAdapter adapter;
+  private boolean nativePath;
+  private UpstreamCall upstream;
   private HttpResponse head;
-  private boolean relaying;
+  private StreamRelay relay;
   private CompositeByteBuf aggregate;
   private ScheduledFuture<?> retryTimer;
   private boolean finished;
+  private Usage usage = Usage.NONE;
 
-  public ChatCompletionProxy(ProxyServices services, RequestContext rc, ObjectNode body, boolean stream,
+  public ChatProxy(ProxyServices services, RequestContext rc, ChatCall call, ClientFormat format,
       RouteTable.Plan plan) {
     this.services = services;
     this.rc = rc;
-    this.body = body;
-    this.stream = stream;
+    this.call = call;
+    this.format = format;
     this.plan = plan;
     this.client = rc.ctx().channel();
   }
 
   public void start() {
     attempt();
+  }
+
+  /** Usage of the answer, once it is complete (for accounting and metrics). */
+  public Usage usage() {
+    return relay != null ? relay.usage() : usage;
   }
 
   private RouteTable.Target target() {
@@ -100,10 +117,25 @@ public final class ChatCompletionProxy implements UpstreamListener {
     }
     attempts++;
     head = null;
+    relay = null;
     RouteTable.Target target = target();
-    UpstreamRequest request = services.adapter().chatCompletions(target.provider(), target.model(), body);
+    UpstreamRequest request;
+    try {
+      adapter = services.adapters().forType(target.provider().type());
+      nativePath = adapter.speaks(call.api());
+      request = nativePath ? adapter.passthrough(target.provider(), target.model(), call)
+          : adapter.chat(target.provider(), target.model(), call);
+    } catch (dev.spillway.dataplane.error.GatewayException e) {
+      // The request cannot be expressed for this provider (e.g. an unsupported content type): the client's fault.
+      respondError(e.error(), target.provider().name() + ": " + e.getMessage());
+      return;
+    } catch (RuntimeException e) {
+      failAttempt(GatewayError.UPSTREAM_ERROR, target.provider().name() + ": cannot build the request: "
+          + e.getMessage(), false, false, true);
+      return;
+    }
     var transport = target.provider().type() == ProviderType.MOCK ? services.mock() : services.network();
-    call = transport.call(client.eventLoop(), request, this);
+    upstream = transport.call(client.eventLoop(), request, this);
   }
 
   @Override
@@ -112,9 +144,9 @@ public final class ChatCompletionProxy implements UpstreamListener {
       return;
     }
     head = response;
-    int status = response.status().code();
-    if (status >= 200 && status < 300 && stream && isEventStream(response)) {
-      relaying = true;
+    if (isSuccess() && call.stream() && isStream(response)) {
+      relay = nativePath ? new NativeStreamRelay(adapter, call, format.newStreamEncoder(call))
+          : new TranslatingStreamRelay(adapter.newStreamDecoder(target().model()), format.newStreamEncoder(call));
       HttpResponse clientHead = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
       clientHead.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
       clientHead.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
@@ -134,18 +166,30 @@ public final class ChatCompletionProxy implements UpstreamListener {
       content.release();
       return;
     }
-    if (relaying) {
-      client.writeAndFlush(new DefaultHttpContent(content));
-      if (!client.isWritable()) {
-        call.setReading(false);
+    if (relay != null) {
+      StringBuilder out = new StringBuilder(content.readableBytes() + 64);
+      try {
+        relay.feed(content, out);
+      } catch (SseDecoder.SseException | ProviderStreamError e) {
+        writeEvents(out);
+        endStreamWithError(GatewayError.UPSTREAM_ERROR, target().provider().name() + ": " + e.getMessage());
+        return;
+      } catch (RuntimeException e) {
+        writeEvents(out);
+        endStreamWithError(GatewayError.UPSTREAM_ERROR, target().provider().name()
+            + ": the stream could not be translated: " + e);
+        return;
+      } finally {
+        content.release();
       }
+      writeEvents(out);
       return;
     }
     int limit = isSuccess() ? MAX_RESPONSE_BYTES : MAX_ERROR_BYTES;
     if (aggregate.readableBytes() + content.readableBytes() > limit) {
       content.release();
       if (isSuccess()) {
-        call.cancel();
+        upstream.cancel();
         releaseAggregate();
         failAttempt(GatewayError.UPSTREAM_ERROR, target().provider().name() + " sent a response larger than "
             + MAX_RESPONSE_BYTES + " bytes", false, true, false);
@@ -155,13 +199,41 @@ public final class ChatCompletionProxy implements UpstreamListener {
     aggregate.addComponent(true, content);
   }
 
+  private void writeEvents(StringBuilder out) {
+    if (out.length() == 0) {
+      return;
+    }
+    client.writeAndFlush(new DefaultHttpContent(ByteBufUtil.writeUtf8(client.alloc(), out)));
+    if (!client.isWritable()) {
+      upstream.setReading(false);
+    }
+  }
+
+  private void endStreamWithError(GatewayError error, String message) {
+    finished = true;
+    upstream.cancel();
+    StringBuilder out = new StringBuilder();
+    relay.error(error, message, out);
+    writeEvents(out);
+    Responses.endStream(rc);
+  }
+
   @Override
   public void onEnd() {
     if (finished) {
       return;
     }
-    if (relaying) {
+    if (relay != null) {
+      StringBuilder out = new StringBuilder();
+      try {
+        relay.finish(out);
+      } catch (RuntimeException e) {
+        writeEvents(out);
+        endStreamWithError(GatewayError.UPSTREAM_ERROR, target().provider().name() + ": " + e.getMessage());
+        return;
+      }
       finished = true;
+      writeEvents(out);
       Responses.endStream(rc);
       return;
     }
@@ -178,18 +250,18 @@ public final class ChatCompletionProxy implements UpstreamListener {
       return;
     }
     String message = target().provider().name() + ": " + failure.message();
-    if (relaying) {
+    GatewayError error = failure.isTimeout() ? GatewayError.UPSTREAM_TIMEOUT : GatewayError.UPSTREAM_ERROR;
+    if (relay != null) {
       // The client already has part of the answer; end the stream with an error event it can see.
       finished = true;
-      GatewayError error = failure.isTimeout() ? GatewayError.UPSTREAM_TIMEOUT : GatewayError.UPSTREAM_ERROR;
-      client.write(new DefaultHttpContent(Unpooled.copiedBuffer(ErrorBodies.openAiStreamEvent(error, message),
-          StandardCharsets.UTF_8)));
+      StringBuilder out = new StringBuilder();
+      relay.error(error, message, out);
+      writeEvents(out);
       Responses.endStream(rc);
       return;
     }
     releaseAggregate();
-    failAttempt(failure.isTimeout() ? GatewayError.UPSTREAM_TIMEOUT : GatewayError.UPSTREAM_ERROR, message,
-        failure.isTimeout(), true, true);
+    failAttempt(error, message, failure.isTimeout(), true, true);
   }
 
   /** The client went away: stop everything and free what this exchange holds. */
@@ -198,8 +270,8 @@ public final class ChatCompletionProxy implements UpstreamListener {
       return;
     }
     finished = true;
-    if (call != null) {
-      call.cancel();
+    if (upstream != null) {
+      upstream.cancel();
     }
     if (retryTimer != null) {
       retryTimer.cancel(false);
@@ -208,8 +280,8 @@ public final class ChatCompletionProxy implements UpstreamListener {
   }
 
   public void clientWritabilityChanged() {
-    if (!finished && relaying && call != null) {
-      call.setReading(client.isWritable());
+    if (!finished && relay != null && upstream != null) {
+      upstream.setReading(client.isWritable());
     }
   }
 
@@ -219,13 +291,32 @@ public final class ChatCompletionProxy implements UpstreamListener {
   }
 
   private void respondSuccess() {
-    finished = true;
     CompositeByteBuf content = aggregate;
     aggregate = null;
-    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, content);
-    String contentType = head.headers().get(HttpHeaderNames.CONTENT_TYPE);
-    response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType == null ? "application/json" : contentType);
-    response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
+    ByteBuf body;
+    try {
+      if (nativePath) {
+        usage = adapter.nativeUsage(Json.parse(ByteBufUtil.getBytes(content)));
+        body = content;
+      } else {
+        JsonNode parsed = Json.parse(ByteBufUtil.getBytes(content));
+        content.release();
+        ObjectNode completion = adapter.chatResponse(parsed, target().model());
+        usage = Usage.fromOpenAi(completion.get("usage"));
+        body = Unpooled.wrappedBuffer(Json.bytes(format.encodeResponse(completion, call)));
+      }
+    } catch (RuntimeException e) {
+      if (content.refCnt() > 0) {
+        content.release();
+      }
+      failAttempt(GatewayError.UPSTREAM_ERROR, target().provider().name()
+          + " sent an answer Spillway cannot read: " + e.getMessage(), false, false, true);
+      return;
+    }
+    finished = true;
+    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
+    response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+    response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
     servedBy(response.headers());
     Responses.write(rc, response);
   }
@@ -236,7 +327,8 @@ public final class ChatCompletionProxy implements UpstreamListener {
     String providerMessage = providerMessage(aggregate);
     String retryAfter = head.headers().get(HttpHeaderNames.RETRY_AFTER);
     releaseAggregate();
-    String message = target().provider().name() + " answered " + status + ": " + providerMessage;
+    String name = target().provider().name();
+    String message = name + " answered " + status + ": " + providerMessage;
     if (status == 429) {
       lastRetryAfter = retryAfter;
       failAttempt(GatewayError.RATE_LIMIT_EXCEEDED, message, false, true, true);
@@ -245,8 +337,8 @@ public final class ChatCompletionProxy implements UpstreamListener {
     } else if (status >= 500) {
       failAttempt(GatewayError.UPSTREAM_ERROR, message, false, true, true);
     } else if (status == 401 || status == 403) {
-      failAttempt(GatewayError.UPSTREAM_ERROR, target().provider().name() + " refused Spillway's credentials ("
-          + status + "): " + providerMessage, false, false, true);
+      failAttempt(GatewayError.UPSTREAM_ERROR, name + " refused Spillway's credentials (" + status + "): "
+          + providerMessage, false, false, true);
     } else if (status == 404) {
       failAttempt(GatewayError.MODEL_NOT_FOUND, message, false, false, true);
     } else if (status == 413) {
@@ -260,7 +352,6 @@ public final class ChatCompletionProxy implements UpstreamListener {
   private void failAttempt(GatewayError error, String message, boolean timeout, boolean retrySameTarget,
       boolean mayFallBack) {
     lastError = error;
-    lastMessage = message;
     allTimeouts &= timeout;
     if (retrySameTarget && attemptOnTarget + 1 < plan.retry().maxAttempts()) {
       attemptOnTarget++;
@@ -283,10 +374,8 @@ public final class ChatCompletionProxy implements UpstreamListener {
         respondError(GatewayError.UPSTREAM_TIMEOUT, "every target timed out; last: " + message);
         return;
       }
-      if (lastError == GatewayError.UPSTREAM_TIMEOUT) {
-        lastError = GatewayError.UPSTREAM_ERROR;
-      }
-      respondError(lastError, "every target failed; last: " + message);
+      respondError(lastError == GatewayError.UPSTREAM_TIMEOUT ? GatewayError.UPSTREAM_ERROR : lastError,
+          "every target failed; last: " + message);
       return;
     }
     respondError(lastError, message);
@@ -315,12 +404,13 @@ public final class ChatCompletionProxy implements UpstreamListener {
     }
   }
 
-  private static boolean isEventStream(HttpResponse response) {
+  private static boolean isStream(HttpResponse response) {
     String type = response.headers().get(HttpHeaderNames.CONTENT_TYPE);
-    return type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17);
+    return type != null && (type.regionMatches(true, 0, "text/event-stream", 0, 17)
+        || type.regionMatches(true, 0, "application/vnd.amazon.eventstream", 0, 34));
   }
 
-  /** The provider's own error message (OpenAI, Anthropic, Gemini shapes), or its raw body, shortened. */
+  /** The provider's own error message (OpenAI, Anthropic, Gemini, Bedrock shapes), or its raw body, shortened. */
   static String providerMessage(ByteBuf body) {
     if (body == null || !body.isReadable()) {
       return "(empty body)";
@@ -334,6 +424,9 @@ public final class ChatCompletionProxy implements UpstreamListener {
       }
       if (message.isMissingNode()) {
         message = json.path("message");
+      }
+      if (message.isMissingNode()) {
+        message = json.path("Message");
       }
       if (message.isString()) {
         text = message.asString();

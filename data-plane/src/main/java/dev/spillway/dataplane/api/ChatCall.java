@@ -1,0 +1,36 @@
+package dev.spillway.dataplane.api;
+
+import java.util.Objects;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * One generation request in both of its forms.
+ *
+ * <p>{@code canonical} is an OpenAI Chat Completions request: the lingua franca every adapter translates from.
+ * Fields that chat completions cannot express travel as {@code x_spillway_*} extension fields (documented in
+ * docs/providers.md) so that, for example, Anthropic thinking survives a trip through Bedrock. {@code original}
+ * is the client's own body, sent unchanged (but for {@code model}) to a provider that speaks the same API.
+ *
+ * @param api            the API the client called
+ * @param original       the client's request body as received
+ * @param canonical      the same request as an OpenAI chat completion request
+ * @param stream         whether the client asked for a stream
+ * @param includeUsage   whether the client wants usage in the stream (OpenAI {@code stream_options.include_usage};
+ *                       always true for APIs whose streams always carry usage)
+ * @param requestedModel the {@code model} the client sent (route name or provider/model)
+ */
+public record ChatCall(
+    InboundApi api,
+    ObjectNode original,
+    ObjectNode canonical,
+    boolean stream,
+    boolean includeUsage,
+    String requestedModel) {
+
+  public ChatCall {
+    Objects.requireNonNull(api, "api");
+    Objects.requireNonNull(original, "original");
+    Objects.requireNonNull(canonical, "canonical");
+    Objects.requireNonNull(requestedModel, "requestedModel");
+  }
+}

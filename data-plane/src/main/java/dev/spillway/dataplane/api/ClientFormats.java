@@ -1,0 +1,15 @@
+package dev.spillway.dataplane.api;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/** Every generation API the node serves, by request path. Add a format here to serve a new API. */
+public final class ClientFormats {
+  private ClientFormats() {}
+
+  public static Map<String, ClientFormat> byPath() {
+    Map<String, ClientFormat> formats = new HashMap<>();
+    formats.put("/v1/chat/completions", new OpenAiChatFormat());
+    return Map.copyOf(formats);
+  }
+}

@@ -1,0 +1,21 @@
+package dev.spillway.dataplane.provider;
+
+import dev.spillway.config.ProviderType;
+import dev.spillway.dataplane.upstream.UpstreamRequest;
+import java.util.EnumMap;
+import java.util.Map;
+
+/** The adapter of every provider type. Add an adapter here to support a new provider API. */
+public final class ProviderAdapters {
+  private ProviderAdapters() {}
+
+  public static Adapters all(UpstreamRequest.Timeouts defaults) {
+    Map<ProviderType, ProviderAdapter> byType = new EnumMap<>(ProviderType.class);
+    OpenAiAdapter openAi = new OpenAiAdapter(defaults);
+    byType.put(ProviderType.OPENAI, openAi);
+    byType.put(ProviderType.AZURE_OPENAI, openAi);
+    byType.put(ProviderType.OPENAI_COMPATIBLE, openAi);
+    byType.put(ProviderType.MOCK, openAi);
+    return new Adapters(byType);
+  }
+}
