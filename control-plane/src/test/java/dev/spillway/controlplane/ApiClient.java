@@ -40,6 +40,10 @@ public final class ApiClient {
     return send("PATCH", path, "application/json", json);
   }
 
+  public ApiResponse put(String path, String json) {
+    return send("PUT", path, "application/json", json);
+  }
+
   public ApiResponse delete(String path) {
     return send("DELETE", path, null, null);
   }

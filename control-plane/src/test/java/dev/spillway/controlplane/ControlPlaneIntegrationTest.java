@@ -52,6 +52,8 @@ public abstract class ControlPlaneIntegrationTest {
     registry.add("spillway.secret-key", () -> Base64.getEncoder().encodeToString(SECRET_KEY));
     registry.add("spillway.long-poll-timeout", () -> LONG_POLL_TIMEOUT.toMillis() + "ms");
     registry.add("spillway.demo-seed-file", () -> "");
+    // Tests sweep rotated keys explicitly; a background sweep would bump versions at random moments.
+    registry.add("spillway.rotation-sweep-interval-ms", () -> "3600000");
   }
 
   @LocalServerPort
@@ -116,6 +118,13 @@ public abstract class ControlPlaneIntegrationTest {
   protected JsonNode createKey(String teamId, String name) {
     return assertStatus(admin().post("/api/v1/virtual-keys", """
         {"name": "%s", "team_id": "%s"}""".formatted(name, teamId)), 201);
+  }
+
+  /** A named API token with this role (and team, for team-scoped roles); returns the secret. */
+  protected String createApiToken(String role, String teamId) {
+    String team = teamId == null ? "" : ", \"team_id\": \"" + teamId + "\"";
+    return assertStatus(admin().post("/api/v1/api-tokens", """
+        {"name": "%s", "role": "%s"%s}""".formatted(unique("token"), role, team)), 201).get("token").stringValue();
   }
 
   // --- config version and snapshots -----------------------------------------------------------------------------

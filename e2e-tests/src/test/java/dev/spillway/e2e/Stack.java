@@ -31,6 +31,7 @@ final class Stack implements AutoCloseable {
   final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   final List<String> responseBodies = new CopyOnWriteArrayList<>();
   private ConfigurableApplicationContext controlPlane;
+  private final List<ConfigurableApplicationContext> replicas = new CopyOnWriteArrayList<>();
   private int controlPlanePort;
 
   Stack(String name) {
@@ -38,6 +39,31 @@ final class Stack implements AutoCloseable {
   }
 
   Stack startControlPlane(Map<String, String> extra) {
+    controlPlane = runControlPlane(extra);
+    controlPlanePort = Integer.parseInt(controlPlane.getEnvironment().getProperty("local.server.port"));
+    return this;
+  }
+
+  /**
+   * Another control-plane replica on the same database and secrets (stopped by {@link #close}); returns its base
+   * URI. Replicas learn of each other's changes only through PostgreSQL LISTEN/NOTIFY.
+   */
+  URI startReplica(Map<String, String> extra) {
+    ConfigurableApplicationContext replica = runControlPlane(extra);
+    replicas.add(replica);
+    return URI.create("http://127.0.0.1:" + replica.getEnvironment().getProperty("local.server.port"));
+  }
+
+  /** An admin API call to a given replica. */
+  HttpResponse<String> adminAt(URI base, String method, String path, String json) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path))
+        .header("Authorization", "Bearer " + adminToken)
+        .header("Content-Type", "application/json")
+        .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
+    return send(request.build());
+  }
+
+  private ConfigurableApplicationContext runControlPlane(Map<String, String> extra) {
     Map<String, Object> props = new HashMap<>();
     props.put("server.port", "0");
     props.put("spring.datasource.url", db.jdbcUrl());
@@ -50,9 +76,7 @@ final class Stack implements AutoCloseable {
     props.putAll(extra);
     // As command-line arguments: they outrank application.yml, which default properties would not.
     String[] args = props.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
-    controlPlane = new SpringApplicationBuilder(ControlPlaneApplication.class).run(args);
-    controlPlanePort = Integer.parseInt(controlPlane.getEnvironment().getProperty("local.server.port"));
-    return this;
+    return new SpringApplicationBuilder(ControlPlaneApplication.class).run(args);
   }
 
   void stopControlPlane() {
@@ -105,6 +129,11 @@ final class Stack implements AutoCloseable {
 
   @Override
   public void close() {
+    for (ConfigurableApplicationContext replica : replicas) {
+      if (replica.isActive()) {
+        replica.close();
+      }
+    }
     if (controlPlane != null && controlPlane.isActive()) {
       controlPlane.close();
     }

@@ -3,18 +3,24 @@ package dev.spillway.controlplane.audit;
 import dev.spillway.controlplane.common.Organization;
 import dev.spillway.controlplane.security.Actor;
 import dev.spillway.controlplane.security.CurrentActor;
+import jakarta.servlet.http.HttpServletRequest;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.web.context.request.RequestContextHolder;
+import org.springframework.web.context.request.ServletRequestAttributes;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Records who changed what, in the same transaction as the change. Callers pass before/after views that already
- * leave secrets out; only the fields that differ are stored.
+ * leave secrets out; only the fields that differ are stored. The request id and client address come from the
+ * current HTTP request when there is one.
  */
 @Component
 public class AuditLog {
@@ -26,9 +32,13 @@ public class AuditLog {
     this.jdbc = jdbc;
   }
 
+  /**
+   * @param configVersion the config version this change produced, or null for changes outside the snapshot
+   *                      (users, memberships, API tokens)
+   */
   @Transactional(propagation = Propagation.MANDATORY)
   public void record(String action, String resourceType, Object resourceId, Map<String, ?> before,
-      Map<String, ?> after, long configVersion) {
+      Map<String, ?> after, Long configVersion) {
     Actor actor = CurrentActor.get();
     Map<String, Object> changedBefore = new LinkedHashMap<>();
     Map<String, Object> changedAfter = new LinkedHashMap<>();
@@ -44,19 +54,30 @@ public class AuditLog {
     } else if (after != null) {
       changedAfter.putAll(after);
     }
+    String requestId = null;
+    String clientIp = null;
+    if (RequestContextHolder.getRequestAttributes() instanceof ServletRequestAttributes attributes) {
+      HttpServletRequest request = attributes.getRequest();
+      requestId = truncate(request.getHeader("X-Request-Id"), 200);
+      clientIp = request.getRemoteAddr();
+    }
     jdbc.sql("""
         INSERT INTO audit_events (org_id, actor_type, actor_id, actor_name, action, resource_type, resource_id,
-                                  before, after, config_version)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?)""")
+                                  before, after, config_version, request_id, client_ip)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?)""")
         .params(Organization.DEFAULT_ID, actor.type(), actor.id(), actor.name(), action, resourceType,
             resourceId == null ? null : resourceId.toString(),
             before == null ? null : JSON.writeValueAsString(changedBefore),
-            after == null ? null : JSON.writeValueAsString(changedAfter), configVersion)
+            after == null ? null : JSON.writeValueAsString(changedAfter), configVersion, requestId, clientIp)
         .update();
   }
 
-  private static java.util.Set<String> union(Map<String, ?> a, Map<String, ?> b) {
-    java.util.Set<String> keys = new java.util.LinkedHashSet<>(a.keySet());
+  private static String truncate(String value, int max) {
+    return value == null || value.length() <= max ? value : value.substring(0, max);
+  }
+
+  private static Set<String> union(Map<String, ?> a, Map<String, ?> b) {
+    Set<String> keys = new LinkedHashSet<>(a.keySet());
     keys.addAll(b.keySet());
     return keys;
   }

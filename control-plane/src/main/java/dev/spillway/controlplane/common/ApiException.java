@@ -32,6 +32,22 @@ public final class ApiException extends RuntimeException {
     return new ApiException(HttpStatus.FORBIDDEN, message, null);
   }
 
+  /**
+   * The same error with its field placed under {@code prefix}, e.g. {@code name} of the third team of a config
+   * file becomes {@code teams[2].name}.
+   */
+  public ApiException under(String prefix) {
+    String prefixedField = field == null ? prefix : prefix + "." + field;
+    String message = getMessage();
+    if (field != null && message.startsWith(field + ": ")) {
+      message = prefixedField + ": " + message.substring(field.length() + 2);
+    } else {
+      message = prefix + ": " + message;
+    }
+    return new ApiException(status, message, status == HttpStatus.BAD_REQUEST || status == HttpStatus.CONFLICT
+        ? prefixedField : field);
+  }
+
   public HttpStatus status() {
     return status;
   }

@@ -85,6 +85,34 @@ class JdbcLimitsRepository implements LimitsRepository {
     return result;
   }
 
+  @Override
+  public Map<UUID, BudgetConfig> budgetsOf(Scope scope, java.util.Collection<UUID> ids) {
+    Map<UUID, BudgetConfig> result = new HashMap<>();
+    if (ids.isEmpty()) {
+      return result;
+    }
+    jdbc.sql("SELECT scope_id, limit_usd, period FROM budgets WHERE scope_type = ? AND scope_id = ANY(?)")
+        .params(scope.dbName(), ids.toArray(UUID[]::new))
+        .query(rs -> {
+          result.put(rs.getObject("scope_id", UUID.class), budget(rs));
+        });
+    return result;
+  }
+
+  @Override
+  public Map<UUID, RateLimitConfig> rateLimitsOf(Scope scope, java.util.Collection<UUID> ids) {
+    Map<UUID, RateLimitConfig> result = new HashMap<>();
+    if (ids.isEmpty()) {
+      return result;
+    }
+    jdbc.sql("SELECT scope_id, rpm, tpm, max_concurrent FROM rate_limits WHERE scope_type = ? AND scope_id = ANY(?)")
+        .params(scope.dbName(), ids.toArray(UUID[]::new))
+        .query(rs -> {
+          result.put(rs.getObject("scope_id", UUID.class), rateLimit(rs));
+        });
+    return result;
+  }
+
   private static BudgetConfig budget(ResultSet rs) throws SQLException {
     return new BudgetConfig(rs.getBigDecimal("limit_usd"), BudgetPeriod.find(rs.getString("period")).orElseThrow());
   }

@@ -23,4 +23,8 @@ public interface LimitsRepository {
   Map<UUID, BudgetConfig> allBudgets(Scope scope);
 
   Map<UUID, RateLimitConfig> allRateLimits(Scope scope);
+
+  Map<UUID, BudgetConfig> budgetsOf(Scope scope, java.util.Collection<UUID> ids);
+
+  Map<UUID, RateLimitConfig> rateLimitsOf(Scope scope, java.util.Collection<UUID> ids);
 }

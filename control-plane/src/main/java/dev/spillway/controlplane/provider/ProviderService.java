@@ -94,9 +94,8 @@ public class ProviderService {
     }).toList();
   }
 
-  /** Last four characters, and only of values long enough that four characters reveal little. */
   private static String hint(String value) {
-    return value.length() >= 16 ? value.substring(value.length() - 4) : null;
+    return SecretCipher.hint(value);
   }
 
   private void requireUniqueName(String name, UUID self) {

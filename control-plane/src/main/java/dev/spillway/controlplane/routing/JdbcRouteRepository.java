@@ -74,6 +74,15 @@ class JdbcRouteRepository implements RouteRepository {
     jdbc.sql("DELETE FROM routes WHERE id = ?").param(id).update();
   }
 
+  @Override
+  public List<String> keysAllowing(String model, int limit) {
+    return jdbc.sql("""
+        SELECT t.name || '/' || k.name FROM virtual_keys k JOIN teams t ON t.id = k.team_id
+        WHERE k.org_id = ? AND k.status = 'active' AND ? = ANY(k.models)
+        ORDER BY t.name, k.name LIMIT ?""")
+        .params(Organization.DEFAULT_ID, model, limit).query(String.class).list();
+  }
+
   private void insertTargets(UUID routeId, String kind, List<Route.Target> targets) {
     for (int i = 0; i < targets.size(); i++) {
       Route.Target t = targets.get(i);

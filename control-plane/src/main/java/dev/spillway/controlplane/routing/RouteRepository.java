@@ -14,4 +14,7 @@ public interface RouteRepository {
   void save(Route route);
 
   void delete(UUID id);
+
+  /** Up to {@code limit} active keys ({@code team/key}) whose allowed models name this route. */
+  List<String> keysAllowing(String model, int limit);
 }

@@ -70,6 +70,13 @@ public class RouteService {
   @Transactional
   public void delete(UUID id) {
     Route route = get(id);
+    // A key that lists this route among its allowed models would silently lose it; name those keys instead.
+    List<String> keys = routes.keysAllowing(route.model(), 11);
+    if (!keys.isEmpty()) {
+      throw ApiException.conflict("id", "route " + route.model() + " is an allowed model of active virtual keys: "
+          + String.join(", ", keys.subList(0, Math.min(10, keys.size()))) + (keys.size() > 10 ? ", …" : "")
+          + "; change their models or revoke them first");
+    }
     routes.delete(id);
     long version = versions.bump();
     audit.record("route.delete", "route", id, RouteResponse.of(route).auditView(), null, version);

@@ -1,22 +1,28 @@
 package dev.spillway.controlplane.security;
 
 import dev.spillway.controlplane.SpillwayProperties;
+import dev.spillway.controlplane.apitoken.ApiTokenService;
 import java.util.Optional;
 import org.springframework.stereotype.Component;
 
-/** Turns an admin bearer token into an {@link Actor}: the bootstrap token from the environment. */
+/**
+ * Turns an admin bearer token into an {@link Actor}: the bootstrap token from the environment, or a named API
+ * token from the database.
+ */
 @Component
 public class AdminTokenResolver {
   private final SpillwayProperties props;
+  private final ApiTokenService apiTokens;
 
-  public AdminTokenResolver(SpillwayProperties props) {
+  public AdminTokenResolver(SpillwayProperties props, ApiTokenService apiTokens) {
     this.props = props;
+    this.apiTokens = apiTokens;
   }
 
   public Optional<Actor> resolve(String token) {
     if (BearerTokenFilter.matches(props.adminToken(), token)) {
       return Optional.of(Actor.BOOTSTRAP);
     }
-    return Optional.empty();
+    return apiTokens.authenticate(token);
   }
 }

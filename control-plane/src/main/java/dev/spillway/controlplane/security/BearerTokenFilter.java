@@ -33,8 +33,8 @@ public final class BearerTokenFilter extends OncePerRequestFilter {
     if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
       String token = header.substring(7).strip();
       resolver.apply(token).ifPresent(actor -> {
-        List<SimpleGrantedAuthority> authorities = actor.role() == null ? List.of()
-            : List.of(new SimpleGrantedAuthority(actor.role().authority()));
+        List<SimpleGrantedAuthority> authorities = actor.authorities().stream()
+            .map(role -> new SimpleGrantedAuthority(role.authority())).toList();
         var auth = UsernamePasswordAuthenticationToken.authenticated(actor, null, authorities);
         SecurityContextHolder.getContext().setAuthentication(auth);
       });

@@ -32,6 +32,30 @@ public class SecretCipher {
     return forNodes.seal(atRest.open(sealedAtRest, context), context);
   }
 
+  /** A value sealed at rest again, with the short hint the API shows (null for short values). */
+  public record Resealed(String sealedAtRest, String hint) {}
+
+  /**
+   * Opens a value sealed for the nodes (a stored snapshot's provider key) and seals it at rest, for a restore.
+   * Throws {@link IllegalArgumentException} when the node token has changed since that snapshot was built.
+   */
+  public Resealed resealAtRestFromNodes(String sealedForNodes, String context) {
+    String plain = forNodes.open(sealedForNodes, context);
+    return new Resealed(atRest.seal(plain, context), hint(plain));
+  }
+
+  /** Opens a value sealed at rest; only for comparing a declared secret with the stored one. */
+  public boolean matchesAtRest(String sealedAtRest, String context, String candidate) {
+    return java.security.MessageDigest.isEqual(
+        atRest.open(sealedAtRest, context).getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        candidate.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /** Last four characters, and only of values long enough that four characters reveal little. */
+  public static String hint(String value) {
+    return value.length() >= 16 ? value.substring(value.length() - 4) : null;
+  }
+
   /** Accepts 32 bytes as base64 (standard or url-safe) or as 64 hex characters. */
   static byte[] parseMasterKey(String value) {
     if (value == null || value.isBlank()) {

@@ -1,26 +1,32 @@
 package dev.spillway.controlplane.snapshot;
 
+import dev.spillway.config.BudgetConfig;
+import dev.spillway.config.BudgetPeriod;
+import dev.spillway.config.CacheConfig;
+import dev.spillway.config.CacheMode;
 import dev.spillway.config.OrganizationConfig;
 import dev.spillway.config.PriceConfig;
 import dev.spillway.config.ProviderConfig;
 import dev.spillway.config.ProviderKeyConfig;
+import dev.spillway.config.RateLimitConfig;
 import dev.spillway.config.RouteConfig;
 import dev.spillway.config.RouteTargetConfig;
 import dev.spillway.config.SnapshotConfig;
 import dev.spillway.config.TeamConfig;
 import dev.spillway.config.VirtualKeyConfig;
 import dev.spillway.controlplane.common.Organization;
-import dev.spillway.controlplane.limits.LimitsRepository;
-import dev.spillway.controlplane.limits.Scope;
 import dev.spillway.controlplane.provider.Provider;
 import dev.spillway.controlplane.provider.ProviderRepository;
 import dev.spillway.controlplane.routing.Route;
 import dev.spillway.controlplane.routing.RouteRepository;
 import dev.spillway.controlplane.security.SecretCipher;
-import dev.spillway.controlplane.team.TeamRepository;
-import dev.spillway.controlplane.virtualkey.VirtualKeyRepository;
+import java.math.BigDecimal;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,52 +38,122 @@ import org.springframework.transaction.annotation.Transactional;
 /**
  * Reads the whole config in one read-only REPEATABLE READ transaction, so the snapshot is exactly the state at
  * the version it carries, and re-seals provider keys for the nodes.
+ *
+ * <p>Built for 100,000 keys: teams and keys come from one streaming query each with their limits joined in SQL,
+ * cache settings are taken apart by PostgreSQL's JSON operators, and allowed models arrive as one delimited string,
+ * so no row is parsed as JSON or read as a JDBC array on the way.
  */
 @Component
 public class SnapshotAssembler {
+  private static final int FETCH_SIZE = 5_000;
+  /** Model names cannot contain control characters (the API refuses them), so one is a safe separator. */
+  private static final String MODEL_SEPARATOR = "\u001f";
+
+  /** A snapshot and, when its version was produced by a restore, the version it restored. */
+  public record Assembled(SnapshotConfig config, Long restoredFrom) {}
+
   private final JdbcClient jdbc;
-  private final TeamRepository teams;
-  private final VirtualKeyRepository keys;
   private final ProviderRepository providers;
   private final RouteRepository routes;
-  private final LimitsRepository limits;
   private final SecretCipher cipher;
 
-  public SnapshotAssembler(JdbcClient jdbc, TeamRepository teams, VirtualKeyRepository keys,
-      ProviderRepository providers, RouteRepository routes, LimitsRepository limits, SecretCipher cipher) {
+  public SnapshotAssembler(JdbcClient jdbc, ProviderRepository providers, RouteRepository routes,
+      SecretCipher cipher) {
     this.jdbc = jdbc;
-    this.teams = teams;
-    this.keys = keys;
     this.providers = providers;
     this.routes = routes;
-    this.limits = limits;
     this.cipher = cipher;
   }
 
   @Transactional(readOnly = true, isolation = Isolation.REPEATABLE_READ)
-  public SnapshotConfig assemble() {
-    record Version(long version, Instant changedAt) {}
-    Version version = jdbc.sql("SELECT version, changed_at FROM config_version")
-        .query((rs, i) -> new Version(rs.getLong(1), rs.getTimestamp(2).toInstant())).single();
-    String orgName = jdbc.sql("SELECT name FROM organizations WHERE id = ?").param(Organization.DEFAULT_ID)
-        .query(String.class).single();
-    OrganizationConfig org = new OrganizationConfig(Organization.DEFAULT_ID.toString(), orgName,
-        limits.findBudget(Scope.ORG, Organization.DEFAULT_ID).orElse(null),
-        limits.findRateLimit(Scope.ORG, Organization.DEFAULT_ID).orElse(null));
+  public Assembled assemble() {
+    record Version(long version, Instant changedAt, Long restoredFrom) {}
+    Version version = jdbc.sql("SELECT version, changed_at, restored_from FROM config_version")
+        .query((rs, i) -> new Version(rs.getLong(1), rs.getTimestamp(2).toInstant(), (Long) rs.getObject(3)))
+        .single();
+    OrganizationConfig org = jdbc.sql("""
+        SELECT o.id, o.name, b.limit_usd, b.period, r.rpm, r.tpm, r.max_concurrent
+        FROM organizations o
+        LEFT JOIN budgets b ON b.scope_type = 'org' AND b.scope_id = o.id
+        LEFT JOIN rate_limits r ON r.scope_type = 'org' AND r.scope_id = o.id
+        WHERE o.id = ?""")
+        .param(Organization.DEFAULT_ID)
+        .query((rs, i) -> new OrganizationConfig(rs.getString("id"), rs.getString("name"), budget(rs), rateLimit(rs)))
+        .single();
 
-    List<TeamConfig> teamConfigs = teams.findAll().stream()
-        .map(t -> new TeamConfig(t.id().toString(), t.name(), t.budget(), t.rateLimit(), t.cache()))
-        .toList();
-    List<VirtualKeyConfig> keyConfigs = keys.findAllActive().stream()
-        .map(k -> new VirtualKeyConfig(k.id().toString(), k.name(), k.teamId().toString(), k.keyHash(),
-            k.keyPrefix(), k.models(), k.budget(), k.rateLimit(), k.cache(), k.expiresAt()))
-        .toList();
+    List<TeamConfig> teamConfigs = new ArrayList<>();
+    jdbc.sql("""
+        SELECT t.id, t.name, t.cache->>'mode' AS cache_mode, (t.cache->>'threshold')::float8 AS cache_threshold,
+               (t.cache->>'ttl_seconds')::int AS cache_ttl, b.limit_usd, b.period, r.rpm, r.tpm, r.max_concurrent
+        FROM teams t
+        LEFT JOIN budgets b ON b.scope_type = 'team' AND b.scope_id = t.id
+        LEFT JOIN rate_limits r ON r.scope_type = 'team' AND r.scope_id = t.id
+        WHERE t.org_id = ?""")
+        .param(Organization.DEFAULT_ID).withFetchSize(FETCH_SIZE)
+        .query(rs -> {
+          teamConfigs.add(new TeamConfig(rs.getString("id"), rs.getString("name"), budget(rs), rateLimit(rs),
+              cache(rs)));
+        });
+
+    List<VirtualKeyConfig> keyConfigs = new ArrayList<>(Math.max(16, activeKeyEstimate()));
+    jdbc.sql("""
+        SELECT k.id, k.name, k.team_id, k.key_hash, k.key_prefix,
+               CASE WHEN cardinality(k.models) = 0 THEN NULL ELSE array_to_string(k.models, E'\\x1f') END AS models,
+               k.cache->>'mode' AS cache_mode, (k.cache->>'threshold')::float8 AS cache_threshold,
+               (k.cache->>'ttl_seconds')::int AS cache_ttl, k.expires_at,
+               b.limit_usd, b.period, r.rpm, r.tpm, r.max_concurrent
+        FROM virtual_keys k
+        LEFT JOIN budgets b ON b.scope_type = 'key' AND b.scope_id = k.id
+        LEFT JOIN rate_limits r ON r.scope_type = 'key' AND r.scope_id = k.id
+        WHERE k.org_id = ? AND k.status = 'active'""")
+        .param(Organization.DEFAULT_ID).withFetchSize(FETCH_SIZE)
+        .query(rs -> {
+          String models = rs.getString("models");
+          Timestamp expires = rs.getTimestamp("expires_at");
+          keyConfigs.add(new VirtualKeyConfig(rs.getString("id"), rs.getString("name"), rs.getString("team_id"),
+              rs.getString("key_hash"), rs.getString("key_prefix"),
+              models == null ? List.of() : Arrays.asList(models.split(MODEL_SEPARATOR)), budget(rs), rateLimit(rs),
+              cache(rs), expires == null ? null : expires.toInstant()));
+        });
+
     List<Provider> allProviders = providers.findAll();
     List<ProviderConfig> providerConfigs = allProviders.stream().map(this::providerConfig).toList();
     List<RouteConfig> routeConfigs = routes.findAll().stream().map(SnapshotAssembler::routeConfig).toList();
 
-    return new SnapshotConfig(SnapshotConfig.KIND_FULL, version.version(), version.changedAt(), org, teamConfigs,
-        keyConfigs, providerConfigs, routeConfigs, prices(allProviders));
+    SnapshotConfig snapshot = new SnapshotConfig(SnapshotConfig.KIND_FULL, version.version(), version.changedAt(),
+        org, teamConfigs, keyConfigs, providerConfigs, routeConfigs, prices(allProviders));
+    return new Assembled(snapshot, version.restoredFrom());
+  }
+
+  /** Sizes the key list up front; the planner's estimate is free and close enough. */
+  private int activeKeyEstimate() {
+    Long estimate = jdbc.sql("SELECT reltuples::bigint FROM pg_class WHERE relname = 'virtual_keys'")
+        .query(Long.class).optional().orElse(0L);
+    return (int) Math.min(Math.max(estimate, 0), 5_000_000);
+  }
+
+  private static BudgetConfig budget(ResultSet rs) throws SQLException {
+    BigDecimal limit = rs.getBigDecimal("limit_usd");
+    return limit == null ? null : new BudgetConfig(limit, BudgetPeriod.find(rs.getString("period")).orElseThrow());
+  }
+
+  private static RateLimitConfig rateLimit(ResultSet rs) throws SQLException {
+    Integer rpm = (Integer) rs.getObject("rpm");
+    Integer tpm = (Integer) rs.getObject("tpm");
+    Integer concurrent = (Integer) rs.getObject("max_concurrent");
+    return rpm == null && tpm == null && concurrent == null ? null : new RateLimitConfig(rpm, tpm, concurrent);
+  }
+
+  private static CacheConfig cache(ResultSet rs) throws SQLException {
+    String mode = rs.getString("cache_mode");
+    if (mode == null) {
+      return null;
+    }
+    Object threshold = rs.getObject("cache_threshold");
+    Object ttl = rs.getObject("cache_ttl");
+    return new CacheConfig(CacheMode.find(mode).orElseThrow(() -> new IllegalStateException("unknown cache mode "
+        + mode)), threshold == null ? null : ((Number) threshold).doubleValue(),
+        ttl == null ? null : ((Number) ttl).intValue());
   }
 
   private ProviderConfig providerConfig(Provider p) {

@@ -5,6 +5,7 @@ import dev.spillway.config.InvalidSnapshotException;
 import dev.spillway.config.SnapshotCodec;
 import dev.spillway.config.SnapshotConfig;
 import dev.spillway.config.SnapshotValidator;
+import dev.spillway.controlplane.SpillwayProperties;
 import dev.spillway.controlplane.configversion.ConfigVersions;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -28,7 +29,6 @@ import org.springframework.stereotype.Component;
 @Component
 public class SnapshotPublisher implements DisposableBean {
   private static final Logger log = LoggerFactory.getLogger(SnapshotPublisher.class);
-  private static final int HISTORY = 50;
 
   private final SnapshotAssembler assembler;
   private final ConfigVersions versions;
@@ -44,10 +44,14 @@ public class SnapshotPublisher implements DisposableBean {
   private final AtomicReference<String> lastError = new AtomicReference<>();
   private final CopyOnWriteArrayList<Consumer<PublishedSnapshot>> listeners = new CopyOnWriteArrayList<>();
 
-  public SnapshotPublisher(SnapshotAssembler assembler, ConfigVersions versions, JdbcClient jdbc) {
+  private final int history;
+
+  public SnapshotPublisher(SnapshotAssembler assembler, ConfigVersions versions, JdbcClient jdbc,
+      SpillwayProperties props) {
     this.assembler = assembler;
     this.versions = versions;
     this.jdbc = jdbc;
+    this.history = props.snapshotHistory();
   }
 
   public Optional<PublishedSnapshot> current() {
@@ -97,18 +101,21 @@ public class SnapshotPublisher implements DisposableBean {
     }
   }
 
-  private PublishedSnapshot build() {
+  /** Assembles, validates, encodes and stores the current config; public for the scale benchmark. */
+  public PublishedSnapshot build() {
     long started = System.nanoTime();
-    SnapshotConfig snapshot = assembler.assemble();
+    SnapshotAssembler.Assembled assembled = assembler.assemble();
+    SnapshotConfig snapshot = assembled.config();
     SnapshotValidator.requireValid(snapshot);
     EncodedSnapshot encoded = codec.encode(snapshot);
     int millis = (int) TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
     jdbc.sql("""
-        INSERT INTO config_snapshots (version, kind, sha256, payload_gzip, raw_size_bytes, build_ms)
-        VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (version) DO NOTHING""")
-        .params(encoded.version(), snapshot.kind(), encoded.sha256(), encoded.gzipped(), encoded.rawSize(), millis)
+        INSERT INTO config_snapshots (version, kind, sha256, payload_gzip, raw_size_bytes, build_ms, restored_from)
+        VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (version) DO NOTHING""")
+        .params(encoded.version(), snapshot.kind(), encoded.sha256(), encoded.gzipped(), encoded.rawSize(), millis,
+            assembled.restoredFrom())
         .update();
-    jdbc.sql("DELETE FROM config_snapshots WHERE version < ?").param(encoded.version() - HISTORY).update();
+    jdbc.sql("DELETE FROM config_snapshots WHERE version < ?").param(encoded.version() - history).update();
     return new PublishedSnapshot(encoded, snapshot.createdAt(), millis);
   }
 

@@ -50,16 +50,19 @@ class JdbcVirtualKeyRepository implements VirtualKeyRepository {
   public Optional<VirtualKey> findActiveByName(UUID teamId, String name) {
     return jdbc.sql("SELECT " + COLUMNS + " FROM virtual_keys WHERE team_id = ? AND lower(name) = lower(?) "
             + "AND status = 'active'")
-        .params(teamId, name).query((rs, i) -> map(rs, null, null)).optional();
+        .params(teamId, name).query((rs, i) -> map(rs, null, null)).optional()
+        .map(k -> withLimits(k, limits.findBudget(Scope.KEY, k.id()).orElse(null),
+            limits.findRateLimit(Scope.KEY, k.id()).orElse(null)));
   }
 
   @Override
-  public List<VirtualKey> find(UUID teamId, VirtualKey.Status status, int limit, int offset) {
+  public List<VirtualKey> find(java.util.Collection<UUID> teamIds, VirtualKey.Status status, int limit,
+      int offset) {
     StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM virtual_keys WHERE org_id = ?");
     List<Object> params = new ArrayList<>(List.of(Organization.DEFAULT_ID));
-    if (teamId != null) {
-      sql.append(" AND team_id = ?");
-      params.add(teamId);
+    if (teamIds != null) {
+      sql.append(" AND team_id = ANY(?)");
+      params.add(teamIds.toArray(UUID[]::new));
     }
     if (status != null) {
       sql.append(" AND status = ?");
@@ -68,25 +71,32 @@ class JdbcVirtualKeyRepository implements VirtualKeyRepository {
     sql.append(" ORDER BY created_at DESC, id LIMIT ? OFFSET ?");
     params.add(limit);
     params.add(offset);
-    var budgets = limits.allBudgets(Scope.KEY);
-    var rateLimits = limits.allRateLimits(Scope.KEY);
-    return jdbc.sql(sql.toString()).params(params)
-        .query((rs, i) -> {
-          UUID id = rs.getObject("id", UUID.class);
-          return map(rs, budgets.get(id), rateLimits.get(id));
-        }).list();
+    List<VirtualKey> page = jdbc.sql(sql.toString()).params(params).query((rs, i) -> map(rs, null, null)).list();
+    // Limits of this page only: reading every key's limits for a page of 100 would not scale to 100,000 keys.
+    var ids = page.stream().map(VirtualKey::id).toList();
+    var budgets = limits.budgetsOf(Scope.KEY, ids);
+    var rateLimits = limits.rateLimitsOf(Scope.KEY, ids);
+    return page.stream().map(k -> withLimits(k, budgets.get(k.id()), rateLimits.get(k.id()))).toList();
   }
 
   @Override
-  public List<VirtualKey> findAllActive() {
-    var budgets = limits.allBudgets(Scope.KEY);
-    var rateLimits = limits.allRateLimits(Scope.KEY);
-    return jdbc.sql("SELECT " + COLUMNS + " FROM virtual_keys WHERE org_id = ? AND status = 'active'")
-        .param(Organization.DEFAULT_ID)
-        .query((rs, i) -> {
-          UUID id = rs.getObject("id", UUID.class);
-          return map(rs, budgets.get(id), rateLimits.get(id));
-        }).list();
+  public Optional<VirtualKey> findByHash(String keyHash) {
+    return jdbc.sql("SELECT " + COLUMNS + " FROM virtual_keys WHERE key_hash = ?").param(keyHash)
+        .query((rs, i) -> map(rs, null, null)).optional()
+        .map(k -> withLimits(k, limits.findBudget(Scope.KEY, k.id()).orElse(null),
+            limits.findRateLimit(Scope.KEY, k.id()).orElse(null)));
+  }
+
+  @Override
+  public void replaceSecret(UUID id, String keyHash, String keyPrefix, Instant at) {
+    jdbc.sql("UPDATE virtual_keys SET key_hash = ?, key_prefix = ?, updated_at = ? WHERE id = ?")
+        .params(keyHash, keyPrefix, timestamp(at), id).update();
+  }
+
+  private static VirtualKey withLimits(VirtualKey k, BudgetConfig budget, RateLimitConfig rateLimit) {
+    return new VirtualKey(k.id(), k.name(), k.teamId(), k.keyHash(), k.keyPrefix(), k.models(), budget, rateLimit,
+        k.cache(), k.expiresAt(), k.status(), k.metadata(), k.rotatedFrom(), k.createdAt(), k.updatedAt(),
+        k.revokedAt());
   }
 
   @Override

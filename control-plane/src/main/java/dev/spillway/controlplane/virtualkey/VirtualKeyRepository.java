@@ -10,10 +10,13 @@ public interface VirtualKeyRepository {
 
   Optional<VirtualKey> findActiveByName(UUID teamId, String name);
 
-  List<VirtualKey> find(UUID teamId, VirtualKey.Status status, int limit, int offset);
+  /** Keys of the given teams (null = all teams), newest first. */
+  List<VirtualKey> find(java.util.Collection<UUID> teamIds, VirtualKey.Status status, int limit, int offset);
 
-  /** Active keys, for the snapshot. */
-  List<VirtualKey> findAllActive();
+  /** Sets a new secret hash and prefix (a declarative config changed the key's secret). */
+  void replaceSecret(UUID id, String keyHash, String keyPrefix, java.time.Instant at);
+
+  Optional<VirtualKey> findByHash(String keyHash);
 
   void save(VirtualKey key);
 

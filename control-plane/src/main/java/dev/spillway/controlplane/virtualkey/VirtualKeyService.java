@@ -4,6 +4,7 @@ import dev.spillway.config.Sha256;
 import dev.spillway.controlplane.audit.AuditLog;
 import dev.spillway.controlplane.common.ApiException;
 import dev.spillway.controlplane.configversion.ConfigVersions;
+import dev.spillway.controlplane.security.Authz;
 import dev.spillway.controlplane.security.RandomTokens;
 import dev.spillway.controlplane.team.TeamRepository;
 import dev.spillway.controlplane.virtualkey.web.VirtualKeyRequest;
@@ -47,21 +48,55 @@ public class VirtualKeyService {
 
   @Transactional(readOnly = true)
   public List<VirtualKey> list(UUID teamId, VirtualKey.Status status, int limit, int offset) {
-    return keys.find(teamId, status, limit, offset);
+    java.util.Collection<UUID> teamIds;
+    if (teamId != null) {
+      Authz.requireTeamRead(teamId);
+      teamIds = List.of(teamId);
+    } else {
+      teamIds = Authz.readableTeamsOrAll();
+    }
+    return keys.find(teamIds, status, limit, offset);
   }
 
+  /** A key the caller may read; 403 for a key of another team. */
   @Transactional(readOnly = true)
   public VirtualKey get(UUID id) {
+    VirtualKey key = find(id);
+    Authz.requireTeamRead(key.teamId());
+    return key;
+  }
+
+  private VirtualKey find(UUID id) {
     return keys.findById(id).orElseThrow(() -> ApiException.notFound("virtual key", id));
+  }
+
+  /** A key the caller administers; 403 for a key of another team. */
+  private VirtualKey getForChange(UUID id) {
+    VirtualKey key = find(id);
+    Authz.requireTeamAdmin(key.teamId());
+    return key;
   }
 
   @Transactional
   public IssuedKey create(VirtualKeyRequest request) {
+    return create(request, RandomTokens.generate(KEY_PREFIX, SECRET_CHARS));
+  }
+
+  /**
+   * Creates a key with a secret chosen elsewhere (a declarative config takes it from the deployment's secret
+   * store); the secret must look like one this service would issue.
+   */
+  @Transactional
+  public IssuedKey create(VirtualKeyRequest request, String secret) {
+    requireAdminOfRequestedTeam(request);
     Instant now = clock.instant();
     VirtualKeyRequest.Valid valid = request.validate(now, true);
     requireTeam(valid.teamId());
     requireUniqueName(valid.teamId(), valid.name(), null);
-    String secret = RandomTokens.generate(KEY_PREFIX, SECRET_CHARS);
+    requireWellFormedSecret("key", secret);
+    if (keys.findByHash(Sha256.hex(secret)).isPresent()) {
+      throw ApiException.conflict("key", "another virtual key already has this secret");
+    }
     VirtualKey key = new VirtualKey(UUID.randomUUID(), valid.name(), valid.teamId(), Sha256.hex(secret),
         secret.substring(0, VISIBLE_CHARS), valid.models(), valid.budget(), valid.rateLimit(), valid.cache(),
         valid.expiresAt(), VirtualKey.Status.ACTIVE, valid.metadata(), null, now, now, null);
@@ -71,9 +106,47 @@ public class VirtualKeyService {
     return new IssuedKey(key, secret);
   }
 
+  /** Replaces a key's secret in place (declarative config: the referenced secret changed). */
+  @Transactional
+  public VirtualKey replaceSecret(UUID id, String secret) {
+    VirtualKey before = getForChange(id);
+    requireWellFormedSecret("key", secret);
+    String hash = Sha256.hex(secret);
+    if (hash.equals(before.keyHash())) {
+      return before;
+    }
+    if (keys.findByHash(hash).isPresent()) {
+      throw ApiException.conflict("key", "another virtual key already has this secret");
+    }
+    String prefix = secret.substring(0, VISIBLE_CHARS);
+    keys.replaceSecret(id, hash, prefix, clock.instant());
+    long version = versions.bump();
+    audit.record("virtual_key.replace_secret", "virtual_key", id, java.util.Map.of("key_prefix", before.keyPrefix()),
+        java.util.Map.of("key_prefix", prefix), version);
+    return find(id);
+  }
+
+  /** {@code sk-sw-} and at least 32 base62 characters: enough entropy, and nodes recognise it as a key. */
+  public static void requireWellFormedSecret(String field, String secret) {
+    if (secret == null || !secret.startsWith(KEY_PREFIX)
+        || !secret.substring(KEY_PREFIX.length()).matches("[0-9A-Za-z]{32,128}")) {
+      throw ApiException.invalid(field, "must be sk-sw- followed by 32 to 128 letters and digits");
+    }
+  }
+
+  private static void requireAdminOfRequestedTeam(VirtualKeyRequest request) {
+    if (request.teamId() != null) {
+      try {
+        Authz.requireTeamAdmin(UUID.fromString(request.teamId()));
+      } catch (IllegalArgumentException e) {
+        // Malformed: validate() names the field.
+      }
+    }
+  }
+
   @Transactional
   public VirtualKey update(UUID id, VirtualKeyRequest request) {
-    VirtualKey before = get(id);
+    VirtualKey before = getForChange(id);
     if (before.status() == VirtualKey.Status.REVOKED) {
       throw ApiException.conflict("status", "virtual key " + id + " is revoked and cannot be changed");
     }
@@ -95,7 +168,7 @@ public class VirtualKeyService {
   /** Revokes the key: it stays listed (for usage history) but no node accepts it any more. */
   @Transactional
   public void revoke(UUID id) {
-    VirtualKey key = get(id);
+    VirtualKey key = getForChange(id);
     if (key.status() == VirtualKey.Status.REVOKED) {
       return;
     }
@@ -111,7 +184,7 @@ public class VirtualKeyService {
    */
   @Transactional
   public IssuedKey rotate(UUID id, Duration gracePeriod) {
-    VirtualKey old = get(id);
+    VirtualKey old = getForChange(id);
     if (old.status() == VirtualKey.Status.REVOKED) {
       throw ApiException.conflict("status", "virtual key " + id + " is revoked and cannot be rotated");
     }

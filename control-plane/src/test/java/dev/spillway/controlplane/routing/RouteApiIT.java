@@ -159,6 +159,23 @@ class RouteApiIT extends ControlPlaneIntegrationTest {
   }
 
   @Test
+  void refusesToDeleteARouteThatActiveKeysAllowNamingThem() {
+    String model = unique("allowed");
+    String id = createRoute(model, primary).get("id").stringValue();
+    String teamName = unique("route-users");
+    String team = createTeam(teamName).get("id").stringValue();
+    String key = assertStatus(admin().post("/api/v1/virtual-keys", """
+        {"name": "uses-route", "team_id": "%s", "models": ["%s"]}""".formatted(team, model)), 201)
+        .get("id").stringValue();
+
+    var error = assertApiError(admin().delete("/api/v1/routes/" + id), 409, "id");
+
+    assertThat(error.get("message").stringValue()).contains(teamName + "/uses-route");
+    assertStatus(admin().delete("/api/v1/virtual-keys/" + key), 204);
+    assertStatus(admin().delete("/api/v1/routes/" + id), 204);
+  }
+
+  @Test
   void answers404ForUnknownAndMalformedIds() {
     for (String id : new String[] {UUID.randomUUID().toString(), "nope"}) {
       assertApiError(admin().get("/api/v1/routes/" + id), 404, null);

@@ -169,12 +169,37 @@ class VirtualKeyApiIT extends ControlPlaneIntegrationTest {
   }
 
   @Test
+  void aRotatedKeyIsRevokedWhenItsGracePeriodEnds() {
+    String oldId = createKey(teamId, unique("graceful")).get("id").stringValue();
+    String freshId = assertStatus(admin().post("/api/v1/virtual-keys/" + oldId + "/rotate", """
+        {"grace_period_seconds": 600}"""), 201).get("id").stringValue();
+    String expired = createKey(teamId, unique("merely-expired")).get("id").stringValue();
+    jdbc.sql("UPDATE virtual_keys SET expires_at = now() - interval '1 second' WHERE id = ANY(?)")
+        .param(new java.util.UUID[] {java.util.UUID.fromString(oldId), java.util.UUID.fromString(expired)}).update();
+    long version = configVersion();
+
+    assertThat(sweeper.sweep()).isGreaterThanOrEqualTo(1);
+
+    assertThat(assertStatus(admin().get("/api/v1/virtual-keys/" + oldId), 200).get("status").stringValue())
+        .isEqualTo("revoked");
+    assertThat(assertStatus(admin().get("/api/v1/virtual-keys/" + freshId), 200).get("status").stringValue())
+        .isEqualTo("active");
+    assertThat(assertStatus(admin().get("/api/v1/virtual-keys/" + expired), 200).get("status").stringValue())
+        .isEqualTo("active");
+    assertThat(configVersion()).isGreaterThan(version);
+    assertThat(sweeper.sweep()).isZero();
+  }
+
+  @org.springframework.beans.factory.annotation.Autowired
+  dev.spillway.controlplane.virtualkey.RotationSweeper sweeper;
+
+  @Test
   void rotatingAKeyWithALongNameWithGraceWorks() {
     String longName = "k".repeat(100);
     String oldId = createKey(teamId, longName).get("id").stringValue();
 
     JsonNode fresh = assertStatus(admin().post("/api/v1/virtual-keys/" + oldId + "/rotate", """
-        {"grace_period_seconds": 60}"""), 201);
+        {"grace_period_seconds": 3600}"""), 201);
 
     assertThat(fresh.get("name").stringValue()).isEqualTo(longName);
     JsonNode oldNow = assertStatus(admin().get("/api/v1/virtual-keys/" + oldId), 200);

@@ -2,11 +2,13 @@ package dev.spillway.controlplane.team.web;
 
 import dev.spillway.controlplane.common.Ids;
 import dev.spillway.controlplane.common.Patches;
+import dev.spillway.controlplane.security.Authz;
 import dev.spillway.controlplane.team.TeamService;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -33,7 +35,9 @@ class TeamApiController {
 
   @GetMapping
   Map<String, List<TeamResponse>> list() {
-    return Map.of("data", teams.list().stream().map(TeamResponse::of).toList());
+    Set<UUID> readable = Authz.readableTeamsOrAll();
+    return Map.of("data", teams.list().stream().filter(t -> readable == null || readable.contains(t.id()))
+        .map(TeamResponse::of).toList());
   }
 
   @PostMapping
@@ -44,7 +48,9 @@ class TeamApiController {
 
   @GetMapping("/{id}")
   TeamResponse get(@PathVariable String id) {
-    return TeamResponse.of(teams.get(Ids.parse("team", id)));
+    UUID teamId = Ids.parse("team", id);
+    Authz.requireTeamRead(teamId);
+    return TeamResponse.of(teams.get(teamId));
   }
 
   @PatchMapping("/{id}")

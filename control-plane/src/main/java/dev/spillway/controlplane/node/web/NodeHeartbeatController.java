@@ -1,0 +1,63 @@
+package dev.spillway.controlplane.node.web;
+
+import dev.spillway.controlplane.common.ApiException;
+import dev.spillway.controlplane.node.NodeRegistry;
+import dev.spillway.controlplane.node.NodeReport;
+import dev.spillway.controlplane.snapshot.PublishedSnapshot;
+import dev.spillway.controlplane.snapshot.SnapshotPublisher;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * {@code POST /internal/v1/nodes/heartbeat} (node token): a node's report between polls, so the fleet view stays
+ * current while a long-poll is parked. Answers the version and hash this replica serves, so a node can tell at
+ * once that it is behind.
+ */
+@RestController
+class NodeHeartbeatController {
+  private final NodeRegistry nodes;
+  private final SnapshotPublisher publisher;
+
+  NodeHeartbeatController(NodeRegistry nodes, SnapshotPublisher publisher) {
+    this.nodes = nodes;
+    this.publisher = publisher;
+  }
+
+  record Heartbeat(String nodeId, String address, String softwareVersion, Long appliedVersion, String appliedHash,
+      String lastError, Long uptimeSeconds) {}
+
+  @PostMapping("/internal/v1/nodes/heartbeat")
+  Map<String, Object> heartbeat(@RequestBody Heartbeat beat) {
+    if (beat.nodeId() == null || beat.nodeId().isBlank()) {
+      throw ApiException.invalid("node_id", "is required");
+    }
+    if (beat.nodeId().length() > 200) {
+      throw ApiException.invalid("node_id", "is longer than 200 characters");
+    }
+    if (beat.appliedVersion() != null && beat.appliedVersion() < 0) {
+      throw ApiException.invalid("applied_version", "must be >= 0");
+    }
+    if (beat.appliedHash() != null && !beat.appliedHash().matches("[0-9a-f]{64}")) {
+      throw ApiException.invalid("applied_hash", "must be a lower-case hex SHA-256");
+    }
+    if (beat.uptimeSeconds() != null && beat.uptimeSeconds() < 0) {
+      throw ApiException.invalid("uptime_seconds", "must be >= 0");
+    }
+    Instant startedAt = beat.uptimeSeconds() == null ? null : Instant.now().minusSeconds(beat.uptimeSeconds());
+    nodes.heartbeat(new NodeReport(beat.nodeId(), limit(beat.address()), limit(beat.softwareVersion()),
+        beat.appliedVersion(), beat.appliedHash(), limit(beat.lastError()), startedAt, beat.uptimeSeconds()));
+    PublishedSnapshot current = publisher.current().orElse(null);
+    Map<String, Object> body = new HashMap<>();
+    body.put("current_version", current == null ? null : current.version());
+    body.put("current_hash", current == null ? null : current.sha256());
+    return body;
+  }
+
+  private static String limit(String value) {
+    return value == null || value.length() <= 2000 ? value : value.substring(0, 2000);
+  }
+}

@@ -1,0 +1,37 @@
+package dev.spillway.controlplane.security;
+
+import dev.spillway.controlplane.common.ApiException;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Team-level checks that URL rules cannot make: the URL rules in {@link SecurityConfig} admit team admins to the
+ * endpoints they may use at all, and these checks pin them to their own teams.
+ */
+public final class Authz {
+  private Authz() {}
+
+  public static void requireTeamRead(UUID teamId) {
+    if (!CurrentActor.get().canReadTeam(teamId)) {
+      throw ApiException.forbidden("you may not read team " + teamId);
+    }
+  }
+
+  public static void requireTeamAdmin(UUID teamId) {
+    if (!CurrentActor.get().canAdminTeam(teamId)) {
+      throw ApiException.forbidden("you do not administer team " + teamId);
+    }
+  }
+
+  public static void requireOrgAdmin() {
+    if (!CurrentActor.get().isOrgAdmin()) {
+      throw ApiException.forbidden("this action needs the org_admin role");
+    }
+  }
+
+  /** Teams whose data the caller may list, or null for all teams. */
+  public static Set<UUID> readableTeamsOrAll() {
+    Actor actor = CurrentActor.get();
+    return actor.readsEverything() ? null : actor.teamRoles().keySet();
+  }
+}

@@ -1,0 +1,137 @@
+package dev.spillway.controlplane.snapshot;
+
+import static dev.spillway.controlplane.ApiAssertions.assertApiError;
+import static dev.spillway.controlplane.ApiAssertions.assertStatus;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spillway.config.ProviderConfig;
+import dev.spillway.config.SealedSecret;
+import dev.spillway.config.SnapshotCodec;
+import dev.spillway.config.SnapshotConfig;
+import dev.spillway.controlplane.ApiResponse;
+import dev.spillway.controlplane.ControlPlaneIntegrationTest;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/** Snapshot history and {@code POST /api/v1/snapshots/{version}/restore}. */
+class SnapshotRestoreIT extends ControlPlaneIntegrationTest {
+  private final SnapshotCodec codec = new SnapshotCodec();
+
+  @Test
+  void listsStoredVersionsNewestFirst() {
+    for (int i = 0; i < 2; i++) {
+      createTeam(unique("history"));
+      awaitSnapshotCaughtUp();
+    }
+    createTeam(unique("history"));
+    long version = awaitSnapshotCaughtUp();
+
+    JsonNode page = assertStatus(admin().get("/api/v1/snapshots?limit=2"), 200);
+    assertThat(page.get("data").get(0).get("version").asLong()).isEqualTo(version);
+    assertThat(page.get("data").get(1).get("version").asLong()).isLessThan(version);
+    assertThat(page.get("data").get(0).get("hash").stringValue()).matches("[0-9a-f]{64}");
+    long next = page.get("next_before_version").asLong();
+    JsonNode older = assertStatus(admin().get("/api/v1/snapshots?limit=1&before_version=" + next), 200);
+    assertThat(older.get("data").get(0).get("version").asLong()).isLessThan(next);
+
+    JsonNode one = assertStatus(admin().get("/api/v1/snapshots/" + version), 200);
+    assertThat(one.get("gzipped_bytes").asInt()).isPositive();
+    assertApiError(admin().get("/api/v1/snapshots/999999999"), 404, null);
+    assertApiError(admin().get("/api/v1/snapshots/latest"), 404, null);
+    assertApiError(admin().get("/api/v1/snapshots?limit=0"), 400, "limit");
+  }
+
+  @Test
+  void restoresAnEarlierConfigAsANewVersion() {
+    String teamName = unique("restore-team");
+    String team = createTeam(teamName).get("id").stringValue();
+    String providerName = unique("restore-provider");
+    String providerKey = "sk-original-0123456789abcdef";
+    String provider = createProvider(providerName, providerKey).get("id").stringValue();
+    String routeModel = unique("restore-route");
+    String route = createRoute(routeModel, providerName).get("id").stringValue();
+    JsonNode keptKey = createKey(team, "kept");
+    JsonNode revokedLater = createKey(team, "revoked-later");
+    assertStatus(admin().patch("/api/v1/teams/" + team, "{\"budget\": {\"limit_usd\": 10}}"), 200);
+    long good = awaitSnapshotCaughtUp();
+
+    // Everything changes after the good version.
+    assertStatus(admin().patch("/api/v1/teams/" + team, """
+        {"name": "%s", "budget": null}""".formatted(teamName + "-renamed")), 200);
+    assertStatus(admin().patch("/api/v1/providers/" + provider, """
+        {"keys": [{"name": "primary", "value": "sk-replaced-0123456789abcdef"}]}"""), 200);
+    assertStatus(admin().delete("/api/v1/routes/" + route), 204);
+    assertStatus(admin().delete("/api/v1/virtual-keys/" + revokedLater.get("id").stringValue()), 204);
+    JsonNode newKey = createKey(team, "created-later");
+    String newTeam = createTeam(unique("restore-new-team")).get("id").stringValue();
+    long changed = awaitSnapshotCaughtUp();
+
+    JsonNode restored = assertStatus(admin().post("/api/v1/snapshots/" + good + "/restore", ""), 200);
+
+    long version = restored.get("version").asLong();
+    assertThat(version).isGreaterThan(changed);
+    assertThat(restored.get("restored_from").asLong()).isEqualTo(good);
+    JsonNode teamNow = assertStatus(admin().get("/api/v1/teams/" + team), 200);
+    assertThat(teamNow.get("name").stringValue()).isEqualTo(teamName);
+    assertThat(teamNow.get("budget").get("limit_usd").decimalValue()).isEqualByComparingTo("10");
+    assertThat(assertStatus(admin().get("/api/v1/routes/" + route), 200).get("model").stringValue())
+        .isEqualTo(routeModel);
+    assertThat(status(keptKey)).isEqualTo("active");
+    assertThat(status(revokedLater)).isEqualTo("active");
+    assertThat(status(newKey)).isEqualTo("revoked");
+    assertApiError(admin().get("/api/v1/teams/" + newTeam), 404, null);
+
+    eventually().until(() -> publishedVersion() == version);
+    ApiResponse poll = pollSnapshot(version - 1);
+    SnapshotConfig snapshot = codec.decode(poll.body(), poll.header("Spillway-Snapshot-Sha256"));
+    assertThat(snapshot.version()).isEqualTo(version);
+    ProviderConfig p = snapshot.providers().stream().filter(x -> x.id().equals(provider)).findFirst().orElseThrow();
+    assertThat(SealedSecret.forNodes(NODE_TOKEN).open(p.keys().get(0).sealedValue(),
+        "provider:" + provider + ":key:primary")).isEqualTo(providerKey);
+    assertThat(snapshot.virtualKeys()).extracting(k -> k.keyHash())
+        .contains(sha256Hex(keptKey.get("key").stringValue()), sha256Hex(revokedLater.get("key").stringValue()))
+        .doesNotContain(sha256Hex(newKey.get("key").stringValue()));
+    assertThat(assertStatus(admin().get("/api/v1/snapshots/" + version), 200).get("restored_from").asLong())
+        .isEqualTo(good);
+    assertThat(jdbc.sql("SELECT count(*) FROM audit_events WHERE action = 'snapshot.restore' AND resource_id = ?")
+        .param(Long.toString(good)).query(Long.class).single()).isEqualTo(1);
+  }
+
+  @Test
+  void aNameTakenSinceIsFreedForTheRestoredResource() {
+    String name = unique("reused");
+    String original = createTeam(name).get("id").stringValue();
+    String providerName = unique("reused-provider");
+    String originalProvider = createMockProvider(providerName).get("id").stringValue();
+    long good = awaitSnapshotCaughtUp();
+    assertStatus(admin().delete("/api/v1/teams/" + original), 204);
+    assertStatus(admin().delete("/api/v1/providers/" + originalProvider), 204);
+    String successor = createTeam(name).get("id").stringValue();
+    createKey(successor, "successor-key");
+    createMockProvider(providerName);
+    awaitSnapshotCaughtUp();
+
+    JsonNode restored = assertStatus(admin().post("/api/v1/snapshots/" + good + "/restore", ""), 200);
+
+    assertThat(restored.get("deleted_teams").asInt()).isGreaterThanOrEqualTo(1);
+    assertThat(assertStatus(admin().get("/api/v1/teams/" + original), 200).get("name").stringValue()).isEqualTo(name);
+    assertApiError(admin().get("/api/v1/teams/" + successor), 404, null);
+    assertThat(assertStatus(admin().get("/api/v1/providers/" + originalProvider), 200).get("name").stringValue())
+        .isEqualTo(providerName);
+  }
+
+  @Test
+  void refusesAVersionThatIsNotStored() {
+    long version = configVersion();
+
+    assertApiError(admin().post("/api/v1/snapshots/999999999/restore", ""), 404, null);
+    assertApiError(admin().post("/api/v1/snapshots/abc/restore", ""), 404, null);
+
+    assertThat(configVersion()).isEqualTo(version);
+  }
+
+  private String status(JsonNode key) {
+    return assertStatus(admin().get("/api/v1/virtual-keys/" + key.get("id").stringValue()), 200).get("status")
+        .stringValue();
+  }
+}
