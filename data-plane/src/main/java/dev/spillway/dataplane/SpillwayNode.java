@@ -5,6 +5,7 @@ import dev.spillway.dataplane.config.NodeConfigCompiler;
 import dev.spillway.dataplane.config.SnapshotApplier;
 import dev.spillway.dataplane.config.SnapshotPoller;
 import dev.spillway.dataplane.config.SnapshotStore;
+import dev.spillway.dataplane.metrics.PrometheusNodeMetrics;
 import dev.spillway.dataplane.provider.MockUpstream;
 import dev.spillway.dataplane.provider.ProviderAdapters;
 import dev.spillway.dataplane.proxy.ProxyServices;
@@ -70,7 +71,7 @@ public final class SpillwayNode implements AutoCloseable {
         settings.firstByteTimeout().toMillis(), settings.idleTimeout().toMillis(), settings.totalTimeout().toMillis());
     ProxyServices services = new ProxyServices(ProviderAdapters.all(timeouts), upstream, new MockUpstream());
     this.server = GatewayServer.bind(group, serverChannel, settings.bindHost(), settings.port(), config, services,
-        settings.maxBodyBytes(), settings.maxHeaderBytes(), settings.idleSeconds());
+        settings.maxBodyBytes(), settings.maxHeaderBytes(), settings.idleSeconds(), new PrometheusNodeMetrics());
 
     String address = settings.bindHost() + ":" + server.port();
     this.poller = new SnapshotPoller(settings.controlPlane(), settings.nodeToken(),

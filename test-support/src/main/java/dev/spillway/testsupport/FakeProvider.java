@@ -27,8 +27,11 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -46,8 +49,11 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * A fake OpenAI-compatible provider: a real HTTP/1.1 server on loopback, answering what its queue of
- * {@link FakeResponse}s says (chat completions, SSE streams with pauses and holds, errors, hangs, drops).
- * It records every request and counts streams that the client abandoned mid-way.
+ * {@link FakeResponse}s says (chat completions, SSE streams with pauses and holds, errors, hangs, drops), in the
+ * shape of the API each request's path names: chat completions, legacy completions, the Responses API and
+ * embeddings, on any base path (so {@link #origin()} serves as an Azure OpenAI endpoint too:
+ * {@code /openai/deployments/{d}/chat/completions?api-version=…}). It records every request and counts streams
+ * that the client abandoned mid-way.
  */
 public final class FakeProvider implements AutoCloseable {
   private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -94,6 +100,11 @@ public final class FakeProvider implements AutoCloseable {
   /** Base URL with the {@code /v1} suffix, as OpenAI-compatible providers are configured. */
   public String baseUrl() {
     return "http://127.0.0.1:" + port() + "/v1";
+  }
+
+  /** Scheme, host and port without a path, as Azure OpenAI endpoints are configured. */
+  public String origin() {
+    return "http://127.0.0.1:" + port();
   }
 
   /** The answer to every request that finds the queue empty. */
@@ -178,6 +189,24 @@ public final class FakeProvider implements AutoCloseable {
     }
   }
 
+  /** The OpenAI API a request path belongs to; the fake answers in that API's shape. */
+  enum Api { CHAT, COMPLETIONS, RESPONSES, EMBEDDINGS }
+
+  static Api api(String uri) {
+    int query = uri.indexOf('?');
+    String path = query < 0 ? uri : uri.substring(0, query);
+    if (path.endsWith("/embeddings")) {
+      return Api.EMBEDDINGS;
+    }
+    if (path.endsWith("/responses")) {
+      return Api.RESPONSES;
+    }
+    if (path.endsWith("/completions") && !path.endsWith("/chat/completions")) {
+      return Api.COMPLETIONS;
+    }
+    return Api.CHAT;
+  }
+
   private void answer(ChannelHandlerContext ctx, RecordedRequest req, FakeResponse response, boolean keepAlive) {
     if (!ctx.channel().isActive()) {
       return;
@@ -187,9 +216,19 @@ public final class FakeProvider implements AutoCloseable {
       case DROP -> ctx.close();
       case ERROR -> writeFull(ctx, response.status, "application/json", errorBody(response), keepAlive);
       case RAW -> writeFull(ctx, response.status, response.contentType, response.content, keepAlive);
-      case CHAT -> writeFull(ctx, 200, "application/json", chatBody(req, response), keepAlive);
+      case CHAT -> writeFull(ctx, 200, "application/json", body(req, response), keepAlive);
       case STREAM -> new StreamWriter(ctx, req, response, keepAlive).start();
     }
+  }
+
+  private String body(RecordedRequest req, FakeResponse response) {
+    JsonNode request = parse(req.body());
+    return switch (api(req.uri())) {
+      case CHAT -> chatBody(request, response);
+      case COMPLETIONS -> completionBody(request, response);
+      case RESPONSES -> responsesBody(request, response);
+      case EMBEDDINGS -> embeddingsBody(request, response);
+    };
   }
 
   private static void writeFull(ChannelHandlerContext ctx, int status, String contentType, String body,
@@ -218,25 +257,176 @@ public final class FakeProvider implements AutoCloseable {
     return error.toString();
   }
 
-  private String chatBody(RecordedRequest req, FakeResponse response) {
-    JsonNode request = parse(req.body());
+  private String text(JsonNode request, FakeResponse response) {
+    if (response.content != null) {
+      return response.content;
+    }
+    return response.toolCalls.isEmpty() ? "Echo: " + lastUserText(request) : null;
+  }
+
+  private String chatBody(JsonNode request, FakeResponse response) {
     ObjectNode root = JSON.createObjectNode();
     root.put("id", "chatcmpl-fake-" + ids.incrementAndGet());
     root.put("object", "chat.completion");
     root.put("created", System.currentTimeMillis() / 1000);
     root.put("model", request.path("model").asString("unknown"));
     ArrayNode choices = root.putArray("choices");
-    ObjectNode choice = choices.addObject();
-    choice.put("index", 0);
-    ObjectNode message = choice.putObject("message");
-    message.put("role", "assistant");
-    message.put("content", response.content != null ? response.content : "Echo: " + lastUserText(request));
-    choice.put("finish_reason", "stop");
+    String text = text(request, response);
+    for (int index = 0; index < Math.max(1, request.path("n").asInt(1)); index++) {
+      ObjectNode choice = choices.addObject();
+      choice.put("index", index);
+      ObjectNode message = choice.putObject("message");
+      message.put("role", "assistant");
+      message.put("content", text);
+      if (!response.toolCalls.isEmpty()) {
+        ArrayNode calls = message.putArray("tool_calls");
+        for (FakeResponse.ToolCall call : response.toolCalls) {
+          ObjectNode c = calls.addObject();
+          c.put("id", call.id());
+          c.put("type", "function");
+          c.putObject("function").put("name", call.name()).put("arguments", call.arguments());
+        }
+      }
+      choice.put("finish_reason", response.finishReasonOr("stop"));
+    }
+    usage(root, response);
+    return root.toString();
+  }
+
+  private static void usage(ObjectNode root, FakeResponse response) {
     ObjectNode usage = root.putObject("usage");
     usage.put("prompt_tokens", response.promptTokens);
     usage.put("completion_tokens", response.completionTokens);
     usage.put("total_tokens", response.promptTokens + response.completionTokens);
+  }
+
+  private String completionBody(JsonNode request, FakeResponse response) {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("id", "cmpl-fake-" + ids.incrementAndGet());
+    root.put("object", "text_completion");
+    root.put("created", System.currentTimeMillis() / 1000);
+    root.put("model", request.path("model").asString("unknown"));
+    ObjectNode choice = root.putArray("choices").addObject();
+    choice.put("text", response.content != null ? response.content : "Echo: " + promptText(request));
+    choice.put("index", 0);
+    choice.putNull("logprobs");
+    choice.put("finish_reason", response.finishReasonOr("stop"));
+    usage(root, response);
     return root.toString();
+  }
+
+  private String responsesBody(JsonNode request, FakeResponse response) {
+    ObjectNode root = responseObject(request, "resp_fake_" + ids.incrementAndGet(), "completed");
+    ArrayNode output = root.putArray("output");
+    String text = response.content != null ? response.content
+        : response.toolCalls.isEmpty() ? "Echo: " + inputText(request) : null;
+    if (text != null) {
+      ObjectNode message = output.addObject();
+      message.put("id", "msg_fake");
+      message.put("type", "message");
+      message.put("status", "completed");
+      message.put("role", "assistant");
+      message.putArray("content").add(outputText(text));
+    }
+    for (FakeResponse.ToolCall call : response.toolCalls) {
+      output.add(functionCall(call, "completed"));
+    }
+    root.set("usage", responsesUsage(response));
+    return root.toString();
+  }
+
+  private static ObjectNode responseObject(JsonNode request, String id, String status) {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("id", id);
+    root.put("object", "response");
+    root.put("created_at", System.currentTimeMillis() / 1000);
+    root.put("status", status);
+    root.putNull("error");
+    root.putNull("incomplete_details");
+    root.putNull("instructions");
+    root.put("model", request.path("model").asString("unknown"));
+    root.putArray("output");
+    root.put("parallel_tool_calls", true);
+    root.put("temperature", 1.0);
+    root.put("tool_choice", "auto");
+    root.putArray("tools");
+    root.put("top_p", 1.0);
+    root.putNull("usage");
+    root.putObject("metadata");
+    return root;
+  }
+
+  private static ObjectNode outputText(String text) {
+    ObjectNode part = JSON.createObjectNode();
+    part.put("type", "output_text");
+    part.put("text", text);
+    part.putArray("annotations");
+    return part;
+  }
+
+  private static ObjectNode functionCall(FakeResponse.ToolCall call, String status) {
+    ObjectNode item = JSON.createObjectNode();
+    item.put("id", "fc_" + call.id());
+    item.put("type", "function_call");
+    item.put("status", status);
+    item.put("arguments", call.arguments());
+    item.put("call_id", call.id());
+    item.put("name", call.name());
+    return item;
+  }
+
+  private static ObjectNode responsesUsage(FakeResponse response) {
+    ObjectNode usage = JSON.createObjectNode();
+    usage.put("input_tokens", response.promptTokens);
+    usage.putObject("input_tokens_details").put("cached_tokens", 0);
+    usage.put("output_tokens", response.completionTokens);
+    usage.putObject("output_tokens_details").put("reasoning_tokens", 0);
+    usage.put("total_tokens", response.promptTokens + response.completionTokens);
+    return usage;
+  }
+
+  /**
+   * Embeddings: input {@code k} gets the vector {@code [(k+1)*0.25 + j*0.5 for j < dimensions]} (exact in
+   * float32), base64 of little-endian float32 when the request says {@code encoding_format: base64}.
+   */
+  private String embeddingsBody(JsonNode request, FakeResponse response) {
+    JsonNode input = request.path("input");
+    int count = input.isArray() ? input.size() : 1;
+    int dimensions = request.path("dimensions").asInt(8);
+    boolean base64 = "base64".equals(request.path("encoding_format").asString(""));
+    ObjectNode root = JSON.createObjectNode();
+    root.put("object", "list");
+    ArrayNode data = root.putArray("data");
+    for (int k = 0; k < count; k++) {
+      ObjectNode item = data.addObject();
+      item.put("object", "embedding");
+      item.put("index", k);
+      float[] vector = embedding(k, dimensions);
+      if (base64) {
+        ByteBuffer bytes = ByteBuffer.allocate(vector.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : vector) {
+          bytes.putFloat(v);
+        }
+        item.put("embedding", Base64.getEncoder().encodeToString(bytes.array()));
+      } else {
+        ArrayNode values = item.putArray("embedding");
+        for (float v : vector) {
+          values.add(v);
+        }
+      }
+    }
+    root.put("model", request.path("model").asString("unknown"));
+    root.putObject("usage").put("prompt_tokens", response.promptTokens).put("total_tokens", response.promptTokens);
+    return root.toString();
+  }
+
+  /** The vector the fake answers for input {@code index}; tests compare against it. */
+  public static float[] embedding(int index, int dimensions) {
+    float[] vector = new float[dimensions];
+    for (int j = 0; j < dimensions; j++) {
+      vector[j] = (index + 1) * 0.25f + j * 0.5f;
+    }
+    return vector;
   }
 
   private static JsonNode parse(String body) {
@@ -266,14 +456,43 @@ public final class FakeProvider implements AutoCloseable {
     return "";
   }
 
-  /** Writes one SSE stream chunk by chunk on the channel's event loop. */
+  private static String promptText(JsonNode request) {
+    JsonNode prompt = request.path("prompt");
+    return prompt.isArray() ? prompt.path(0).asString(prompt.toString()) : prompt.asString("");
+  }
+
+  /** The text of the Responses request's last user input (a string input, or its last user message's text). */
+  private static String inputText(JsonNode request) {
+    JsonNode input = request.path("input");
+    if (input.isString()) {
+      return input.asString();
+    }
+    for (int i = input.size() - 1; i >= 0; i--) {
+      JsonNode item = input.get(i);
+      if ("user".equals(item.path("role").asString(""))) {
+        JsonNode content = item.path("content");
+        if (content.isString()) {
+          return content.asString();
+        }
+        StringBuilder text = new StringBuilder();
+        content.forEach(part -> text.append(part.path("text").asString("")));
+        return text.toString();
+      }
+    }
+    return "";
+  }
+
+  /**
+   * Writes one SSE stream event by event on the channel's event loop. Event 0 opens the stream (the role chunk of
+   * chat, {@code response.created} of the Responses API), so content chunk {@code n} is event {@code n} for
+   * {@link FakeResponse#holdAfter} and {@link FakeResponse#dropAfter}.
+   */
   private final class StreamWriter {
     private final ChannelHandlerContext ctx;
     private final FakeResponse response;
     private final boolean keepAlive;
     private final String id = "chatcmpl-fake-" + ids.incrementAndGet();
     private final String model;
-    private final boolean includeUsage;
     private final List<String> events = new ArrayList<>();
     private int next;
     private boolean finished;
@@ -284,22 +503,125 @@ public final class FakeProvider implements AutoCloseable {
       this.keepAlive = keepAlive;
       JsonNode request = parse(req.body());
       this.model = request.path("model").asString("unknown");
-      this.includeUsage = request.path("stream_options").path("include_usage").asBoolean(false);
-      events.add(chunk(delta("role", "assistant", "content", ""), null));
+      switch (api(req.uri())) {
+        case RESPONSES -> responsesEvents(request);
+        case COMPLETIONS -> completionEvents(request);
+        default -> chatEvents(request);
+      }
+    }
+
+    private void chatEvents(JsonNode request) {
+      int n = Math.max(1, request.path("n").asInt(1));
+      boolean includeUsage = request.path("stream_options").path("include_usage").asBoolean(false);
+      for (int index = 0; index < n; index++) {
+        data(chunk(index, delta("role", "assistant", "content", ""), null));
+      }
       for (String text : response.chunks) {
-        events.add(chunk(delta("content", text), null));
+        for (int index = 0; index < n; index++) {
+          data(chunk(index, delta("content", text), null));
+        }
       }
-      events.add(chunk(JSON.createObjectNode(), "stop"));
+      for (int t = 0; t < response.toolCalls.size(); t++) {
+        FakeResponse.ToolCall call = response.toolCalls.get(t);
+        ObjectNode open = toolDelta(t);
+        open.put("id", call.id());
+        open.put("type", "function");
+        open.putObject("function").put("name", call.name()).put("arguments", "");
+        String arguments = call.arguments();
+        int half = arguments.length() / 2;
+        ObjectNode first = toolDelta(t);
+        first.putObject("function").put("arguments", arguments.substring(0, half));
+        ObjectNode second = toolDelta(t);
+        second.putObject("function").put("arguments", arguments.substring(half));
+        for (ObjectNode piece : List.of(open, first, second)) {
+          ObjectNode d = JSON.createObjectNode();
+          d.putArray("tool_calls").add(piece);
+          data(chunk(0, d, null));
+        }
+      }
+      for (int index = 0; index < n; index++) {
+        data(chunk(index, JSON.createObjectNode(), response.finishReasonOr("stop")));
+      }
       if (includeUsage) {
-        ObjectNode usageChunk = base();
+        ObjectNode usageChunk = base("chat.completion.chunk");
         usageChunk.putArray("choices");
-        ObjectNode usage = usageChunk.putObject("usage");
-        usage.put("prompt_tokens", response.promptTokens);
-        usage.put("completion_tokens", response.completionTokens);
-        usage.put("total_tokens", response.promptTokens + response.completionTokens);
-        events.add(usageChunk.toString());
+        usage(usageChunk, response);
+        data(usageChunk.toString());
       }
-      events.add("[DONE]");
+      data("[DONE]");
+    }
+
+    private ObjectNode toolDelta(int index) {
+      ObjectNode d = JSON.createObjectNode();
+      d.put("index", index);
+      return d;
+    }
+
+    private void completionEvents(JsonNode request) {
+      boolean includeUsage = request.path("stream_options").path("include_usage").asBoolean(false);
+      List<String> texts = new ArrayList<>();
+      texts.add("");
+      texts.addAll(response.chunks);
+      for (String text : texts) {
+        data(completionChunk(text, null).toString());
+      }
+      data(completionChunk("", response.finishReasonOr("stop")).toString());
+      if (includeUsage) {
+        ObjectNode usageChunk = base("text_completion");
+        usageChunk.putArray("choices");
+        usage(usageChunk, response);
+        data(usageChunk.toString());
+      }
+      data("[DONE]");
+    }
+
+    private ObjectNode completionChunk(String text, String finishReason) {
+      ObjectNode node = base("text_completion");
+      ObjectNode choice = node.putArray("choices").addObject();
+      choice.put("text", text);
+      choice.put("index", 0);
+      choice.putNull("logprobs");
+      if (finishReason == null) {
+        choice.putNull("finish_reason");
+      } else {
+        choice.put("finish_reason", finishReason);
+      }
+      return node;
+    }
+
+    /** A short but complete Responses stream: one message item with the chunks as deltas. */
+    private void responsesEvents(JsonNode request) {
+      String responseId = "resp_fake_" + ids.incrementAndGet();
+      int[] sequence = {0};
+      ObjectNode created = responseObject(request, responseId, "in_progress");
+      named("response.created", sequence, JSON.createObjectNode().set("response", created));
+      StringBuilder text = new StringBuilder();
+      for (String piece : response.chunks) {
+        text.append(piece);
+        named("response.output_text.delta", sequence, JSON.createObjectNode().put("item_id", "msg_fake")
+            .put("output_index", 0).put("content_index", 0).put("delta", piece));
+      }
+      ObjectNode completed = responseObject(request, responseId, "completed");
+      ObjectNode message = completed.withArray("output").addObject();
+      message.put("id", "msg_fake");
+      message.put("type", "message");
+      message.put("status", "completed");
+      message.put("role", "assistant");
+      message.putArray("content").add(outputText(text.toString()));
+      completed.set("usage", responsesUsage(response));
+      named("response.completed", sequence, JSON.createObjectNode().set("response", completed));
+    }
+
+    private void named(String type, int[] sequence, ObjectNode fields) {
+      ObjectNode event = JSON.createObjectNode();
+      event.put("type", type);
+      event.setAll(fields);
+      event.put("sequence_number", sequence[0]++);
+      events.add("event: " + type + "\ndata: " + event + "\n\n");
+    }
+
+    private void data(String payload) {
+      events.add("data: " + payload + "\n\n");
     }
 
     void start() {
@@ -320,7 +642,6 @@ public final class FakeProvider implements AutoCloseable {
       if (!ctx.channel().isActive()) {
         return;
       }
-      // Event 0 is the role chunk, so content chunk n is event n.
       if (response.dropAfterChunks >= 0 && next == response.dropAfterChunks + 1) {
         finished = true;
         ctx.close();
@@ -339,7 +660,7 @@ public final class FakeProvider implements AutoCloseable {
         }
         return;
       }
-      String event = "data: " + events.get(next++) + "\n\n";
+      String event = events.get(next++);
       ctx.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(event, StandardCharsets.UTF_8)))
           .addListener(f -> {
             if (!f.isSuccess()) {
@@ -353,19 +674,19 @@ public final class FakeProvider implements AutoCloseable {
           });
     }
 
-    private ObjectNode base() {
+    private ObjectNode base(String object) {
       ObjectNode node = JSON.createObjectNode();
       node.put("id", id);
-      node.put("object", "chat.completion.chunk");
+      node.put("object", object);
       node.put("created", System.currentTimeMillis() / 1000);
       node.put("model", model);
       return node;
     }
 
-    private String chunk(ObjectNode delta, String finishReason) {
-      ObjectNode node = base();
+    private String chunk(int index, ObjectNode delta, String finishReason) {
+      ObjectNode node = base("chat.completion.chunk");
       ObjectNode choice = node.putArray("choices").addObject();
-      choice.put("index", 0);
+      choice.put("index", index);
       choice.set("delta", delta);
       if (finishReason == null) {
         choice.putNull("finish_reason");

@@ -8,93 +8,121 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * What a {@link FakeProvider} answers to one request. Immutable; the {@code with…} style methods return copies.
+ *
+ * <p>{@link #chat()} and {@link #stream()} answer in the shape of the API the request was sent to, as OpenAI
+ * would: chat completions, legacy completions ({@code …/completions}), the Responses API ({@code …/responses},
+ * streamed as named events with sequence numbers) and embeddings ({@code …/embeddings}: deterministic vectors,
+ * {@code dimensions} long or 8, base64 when the request asks for it). Chat answers honour the request's {@code n}.
  */
 public final class FakeResponse {
   enum Kind { CHAT, STREAM, ERROR, RAW, HANG, DROP }
 
-  final Kind kind;
-  final int status;
-  final String content;
-  final String contentType;
-  final Duration delay;
-  final List<String> chunks;
-  final Duration pauseBetweenChunks;
-  final int holdAfterChunks;
-  final CompletableFuture<?> release;
-  final int promptTokens;
-  final int completionTokens;
-  final String errorType;
-  int dropAfterChunks = -1;
-
-  private FakeResponse(Kind kind, int status, String content, String contentType, Duration delay, List<String> chunks,
-      Duration pauseBetweenChunks, int holdAfterChunks, CompletableFuture<?> release, int promptTokens,
-      int completionTokens, String errorType) {
-    this.kind = kind;
-    this.status = status;
-    this.content = content;
-    this.contentType = contentType;
-    this.delay = delay;
-    this.chunks = List.copyOf(chunks);
-    this.pauseBetweenChunks = pauseBetweenChunks;
-    this.holdAfterChunks = holdAfterChunks;
-    this.release = release;
-    this.promptTokens = promptTokens;
-    this.completionTokens = completionTokens;
-    this.errorType = errorType;
+  /** One function call the fake model makes. */
+  public record ToolCall(String id, String name, String arguments) {
+    public ToolCall {
+      Objects.requireNonNull(id, "id");
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(arguments, "arguments");
+    }
   }
 
-  private static FakeResponse of(Kind kind, int status) {
-    return new FakeResponse(kind, status, null, null, Duration.ZERO, List.of(), Duration.ZERO, -1, null, 12, 7, null);
+  Kind kind;
+  int status;
+  String content;
+  String contentType;
+  Duration delay = Duration.ZERO;
+  List<String> chunks = List.of();
+  Duration pauseBetweenChunks = Duration.ZERO;
+  int holdAfterChunks = -1;
+  CompletableFuture<?> release;
+  int promptTokens = 12;
+  int completionTokens = 7;
+  String errorType;
+  int dropAfterChunks = -1;
+  List<ToolCall> toolCalls = List.of();
+  String finishReason;
+
+  private FakeResponse(Kind kind, int status) {
+    this.kind = kind;
+    this.status = status;
+  }
+
+  private FakeResponse copy() {
+    FakeResponse c = new FakeResponse(kind, status);
+    c.content = content;
+    c.contentType = contentType;
+    c.delay = delay;
+    c.chunks = chunks;
+    c.pauseBetweenChunks = pauseBetweenChunks;
+    c.holdAfterChunks = holdAfterChunks;
+    c.release = release;
+    c.promptTokens = promptTokens;
+    c.completionTokens = completionTokens;
+    c.errorType = errorType;
+    c.dropAfterChunks = dropAfterChunks;
+    c.toolCalls = toolCalls;
+    c.finishReason = finishReason;
+    return c;
   }
 
   /** An OpenAI chat completion; the content defaults to an echo of the last user message. */
   public static FakeResponse chat() {
-    return of(Kind.CHAT, 200);
+    return new FakeResponse(Kind.CHAT, 200);
   }
 
   /** An OpenAI chat completion stream (SSE) of five chunks unless told otherwise. */
   public static FakeResponse stream() {
-    return of(Kind.STREAM, 200).chunks(List.of("Hello", " from", " the", " fake", " provider"));
+    return new FakeResponse(Kind.STREAM, 200).chunks(List.of("Hello", " from", " the", " fake", " provider"));
   }
 
   /** An OpenAI-shaped error with this status. */
   public static FakeResponse error(int status, String message) {
-    FakeResponse r = of(Kind.ERROR, status);
-    return r.copy(r.kind, status, message, r.contentType, r.delay, r.chunks, r.pauseBetweenChunks, r.holdAfterChunks,
-        r.release, r.errorType == null ? "server_error" : r.errorType);
+    FakeResponse r = new FakeResponse(Kind.ERROR, status);
+    r.content = message;
+    r.errorType = "server_error";
+    return r;
   }
 
   /** Any body with any status. */
   public static FakeResponse raw(int status, String contentType, String body) {
-    FakeResponse r = of(Kind.RAW, status);
-    return r.copy(r.kind, status, body, contentType, r.delay, r.chunks, r.pauseBetweenChunks, r.holdAfterChunks,
-        r.release, null);
+    FakeResponse r = new FakeResponse(Kind.RAW, status);
+    r.content = body;
+    r.contentType = contentType;
+    return r;
   }
 
   /** Reads the request and never answers. */
   public static FakeResponse hang() {
-    return of(Kind.HANG, 0);
+    return new FakeResponse(Kind.HANG, 0);
   }
 
   /** Closes the connection without answering. */
   public static FakeResponse dropConnection() {
-    return of(Kind.DROP, 0);
+    return new FakeResponse(Kind.DROP, 0);
+  }
+
+  /** A function call for {@link #toolCalls(ToolCall...)}. */
+  public static ToolCall toolCall(String id, String name, String arguments) {
+    return new ToolCall(id, name, arguments);
   }
 
   public FakeResponse content(String content) {
-    return copy(kind, status, Objects.requireNonNull(content), contentType, delay, chunks, pauseBetweenChunks,
-        holdAfterChunks, release, errorType);
+    FakeResponse c = copy();
+    c.content = Objects.requireNonNull(content);
+    return c;
   }
 
   /** Waits this long before the status line. */
   public FakeResponse delay(Duration delay) {
-    return copy(kind, status, content, contentType, delay, chunks, pauseBetweenChunks, holdAfterChunks, release,
-        errorType);
+    FakeResponse c = copy();
+    c.delay = delay;
+    return c;
   }
 
   public FakeResponse chunks(List<String> chunks) {
-    return copy(kind, status, content, contentType, delay, chunks, pauseBetweenChunks, holdAfterChunks, release,
-        errorType);
+    FakeResponse c = copy();
+    c.chunks = List.copyOf(chunks);
+    return c;
   }
 
   /** {@code count} content chunks, "c0 ", "c1 ", …. */
@@ -107,39 +135,63 @@ public final class FakeResponse {
   }
 
   public FakeResponse pauseBetweenChunks(Duration pause) {
-    return copy(kind, status, content, contentType, delay, chunks, pause, holdAfterChunks, release, errorType);
+    FakeResponse c = copy();
+    c.pauseBetweenChunks = pause;
+    return c;
   }
 
   /** After {@code sentChunks} content chunks, sends nothing more until {@code release} completes. */
   public FakeResponse holdAfter(int sentChunks, CompletableFuture<?> release) {
-    return copy(kind, status, content, contentType, delay, chunks, pauseBetweenChunks, sentChunks,
-        Objects.requireNonNull(release), errorType);
+    FakeResponse c = copy();
+    c.holdAfterChunks = sentChunks;
+    c.release = Objects.requireNonNull(release);
+    return c;
   }
 
   /** Closes the connection abruptly after {@code sentChunks} content chunks of a stream. */
   public FakeResponse dropAfter(int sentChunks) {
-    FakeResponse copy = copy(kind, status, content, contentType, delay, chunks, pauseBetweenChunks, holdAfterChunks,
-        release, errorType);
-    copy.dropAfterChunks = sentChunks;
-    return copy;
+    FakeResponse c = copy();
+    c.dropAfterChunks = sentChunks;
+    return c;
   }
 
   public FakeResponse errorType(String type) {
-    return copy(kind, status, content, contentType, delay, chunks, pauseBetweenChunks, holdAfterChunks, release, type);
+    FakeResponse c = copy();
+    c.errorType = type;
+    return c;
   }
 
   public FakeResponse usage(int promptTokens, int completionTokens) {
-    FakeResponse copy = new FakeResponse(kind, status, content, contentType, delay, chunks, pauseBetweenChunks,
-        holdAfterChunks, release, promptTokens, completionTokens, errorType);
-    copy.dropAfterChunks = dropAfterChunks;
-    return copy;
+    FakeResponse c = copy();
+    c.promptTokens = promptTokens;
+    c.completionTokens = completionTokens;
+    return c;
   }
 
-  private FakeResponse copy(Kind kind, int status, String content, String contentType, Duration delay,
-      List<String> chunks, Duration pause, int holdAfter, CompletableFuture<?> release, String errorType) {
-    FakeResponse copy = new FakeResponse(kind, status, content, contentType, delay, chunks, pause, holdAfter, release,
-        promptTokens, completionTokens, errorType);
-    copy.dropAfterChunks = dropAfterChunks;
-    return copy;
+  /**
+   * The model calls these functions (in parallel when there are several) instead of answering with text:
+   * {@code message.tool_calls} with finish reason {@code tool_calls}; streamed, each call opens with its id and
+   * name and then sends its arguments in two pieces. Text content is dropped unless set afterwards.
+   */
+  public FakeResponse toolCalls(ToolCall... calls) {
+    FakeResponse c = copy();
+    c.toolCalls = List.of(calls);
+    c.chunks = List.of();
+    c.content = null;
+    return c;
+  }
+
+  /** The finish reason to report instead of {@code stop} (or {@code tool_calls}), e.g. {@code length}. */
+  public FakeResponse finishReason(String finishReason) {
+    FakeResponse c = copy();
+    c.finishReason = Objects.requireNonNull(finishReason);
+    return c;
+  }
+
+  String finishReasonOr(String fallback) {
+    if (finishReason != null) {
+      return finishReason;
+    }
+    return toolCalls.isEmpty() ? fallback : "tool_calls";
   }
 }

@@ -1,6 +1,7 @@
 package dev.spillway.dataplane.api;
 
 import java.util.Objects;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -27,10 +28,22 @@ public record ChatCall(
     boolean includeUsage,
     String requestedModel) {
 
+  /**
+   * Canonical extension naming why the call can only be passed through natively (e.g. a Responses API
+   * {@code previous_response_id}); a target that would need translation answers 400 with this reason.
+   */
+  public static final String NATIVE_ONLY = "x_spillway_native_only";
+
   public ChatCall {
     Objects.requireNonNull(api, "api");
     Objects.requireNonNull(original, "original");
     Objects.requireNonNull(canonical, "canonical");
     Objects.requireNonNull(requestedModel, "requestedModel");
+  }
+
+  /** Why this call cannot be translated for a provider that does not speak its API, or null when it can be. */
+  public String nativeOnlyReason() {
+    JsonNode reason = canonical.get(NATIVE_ONLY);
+    return reason != null && reason.isString() ? reason.asString() : null;
   }
 }

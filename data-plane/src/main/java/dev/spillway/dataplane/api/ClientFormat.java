@@ -1,6 +1,7 @@
 package dev.spillway.dataplane.api;
 
 import dev.spillway.dataplane.stream.ClientStreamEncoder;
+import io.netty.handler.codec.http.HttpHeaders;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -12,6 +13,14 @@ public interface ClientFormat {
 
   /** Validates the body and builds the call; throws a 400 {@code GatewayException} naming the field at fault. */
   ChatCall parse(ObjectNode body);
+
+  /**
+   * The same with the request's headers, for APIs whose headers shape the call (Anthropic's
+   * {@code anthropic-version} and {@code anthropic-beta}); the node calls this one.
+   */
+  default ChatCall parse(ObjectNode body, HttpHeaders headers) {
+    return parse(body);
+  }
 
   /** The complete answer in this API's shape, from a canonical {@code chat.completion}. */
   ObjectNode encodeResponse(ObjectNode completion, ChatCall call);

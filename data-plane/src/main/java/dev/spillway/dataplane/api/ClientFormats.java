@@ -10,6 +10,9 @@ public final class ClientFormats {
   public static Map<String, ClientFormat> byPath() {
     Map<String, ClientFormat> formats = new HashMap<>();
     formats.put("/v1/chat/completions", new OpenAiChatFormat());
+    formats.put("/v1/messages", new AnthropicMessagesFormat());
+    formats.put("/v1/responses", new OpenAiResponsesFormat());
+    formats.put("/v1/completions", new OpenAiCompletionsFormat());
     return Map.copyOf(formats);
   }
 }

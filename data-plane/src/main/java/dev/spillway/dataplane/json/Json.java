@@ -3,10 +3,15 @@ package dev.spillway.dataplane.json;
 import dev.spillway.dataplane.error.GatewayError;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
+import java.util.Set;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.json.JsonFactory;
+import tools.jackson.core.util.JsonRecyclerPools;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -20,6 +25,9 @@ public final class Json {
   public static final int MAX_NESTING_DEPTH = 128;
 
   private static final JsonMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+          // Parsing and writing run on a few long-lived event-loop threads: a per-thread buffer pool avoids the
+          // default pool's concurrent deque on every parse and write (about 3 % of a request's CPU under load).
+          .recyclerPool(JsonRecyclerPools.threadLocalPool())
           .streamReadConstraints(StreamReadConstraints.builder()
               .maxNestingDepth(MAX_NESTING_DEPTH)
               .maxNumberLength(100)
@@ -61,8 +69,75 @@ public final class Json {
     return (ObjectNode) node;
   }
 
+  /**
+   * The value at the parser's current token as a tree, built directly: a databind reader per field costs more
+   * than the field itself. Nesting is bounded by the parser's own depth limit.
+   */
+  private static JsonNode value(JsonParser parser) {
+    JsonNodeFactory nodes = MAPPER.getNodeFactory();
+    return switch (parser.currentToken()) {
+      case START_OBJECT -> {
+        ObjectNode object = nodes.objectNode();
+        while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+          String name = parser.currentName();
+          parser.nextToken();
+          object.set(name, value(parser));
+        }
+        yield object;
+      }
+      case START_ARRAY -> {
+        ArrayNode array = nodes.arrayNode();
+        while (parser.nextToken() != JsonToken.END_ARRAY) {
+          array.add(value(parser));
+        }
+        yield array;
+      }
+      case VALUE_STRING -> nodes.textNode(parser.getString());
+      case VALUE_NUMBER_INT -> switch (parser.getNumberType()) {
+        case INT -> nodes.numberNode(parser.getIntValue());
+        case LONG -> nodes.numberNode(parser.getLongValue());
+        default -> nodes.numberNode(parser.getBigIntegerValue());
+      };
+      case VALUE_NUMBER_FLOAT -> nodes.numberNode(parser.getDoubleValue());
+      case VALUE_TRUE -> nodes.booleanNode(true);
+      case VALUE_FALSE -> nodes.booleanNode(false);
+      case VALUE_NULL -> nodes.nullNode();
+      default -> throw new IllegalArgumentException("unexpected JSON token " + parser.currentToken());
+    };
+  }
+
   public static JsonNode parse(byte[] bytes) {
     return MAPPER.readTree(bytes);
+  }
+
+  /**
+   * Parses a JSON object but keeps only the named top-level fields (null keeps all): the others are read and
+   * checked but never become nodes, which makes reading, say, the usage of a large answer cheap. Does not release
+   * {@code body}; a body that is not a JSON object is refused like {@link #parse}.
+   */
+  public static ObjectNode parseFields(ByteBuf body, Set<String> fields) {
+    try (ByteBufInputStream in = new ByteBufInputStream(body.duplicate());
+        JsonParser parser = MAPPER.createParser((java.io.InputStream) in)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        throw new IllegalArgumentException("not a JSON object");
+      }
+      ObjectNode kept = MAPPER.createObjectNode();
+      while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+        String name = parser.currentName();
+        parser.nextToken();
+        if (fields == null || fields.contains(name)) {
+          kept.set(name, value(parser));
+        } else {
+          parser.skipChildren();
+        }
+      }
+      if (parser.currentToken() != JsonToken.END_OBJECT || parser.nextToken() != null) {
+        throw new IllegalArgumentException("not a single JSON object");
+      }
+      return kept;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   public static byte[] bytes(JsonNode node) {

@@ -15,9 +15,15 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import tools.jackson.databind.JsonNode;
@@ -28,6 +34,10 @@ import tools.jackson.databind.node.ObjectNode;
  * The built-in {@code mock} provider: answers OpenAI chat-completion requests in process, deterministically, with
  * configurable latency, chunk count and gap between chunks. It lets the demo and load tests run without any
  * provider key or network, and it behaves like a real upstream (same listener events, same cancellation).
+ *
+ * <p>It also answers OpenAI embeddings requests (any path ending in {@code /embeddings}): one unit vector per
+ * input, seeded by the input's SHA-256, so equal texts get equal vectors; {@code dimensions} long (default
+ * {@value #DEFAULT_DIMENSIONS}), as floats or, when asked, base64 of little-endian float32 like OpenAI.
  */
 public final class MockUpstream implements Upstream {
   /** Settings travel as request headers that never leave the process. */
@@ -37,6 +47,8 @@ public final class MockUpstream implements Upstream {
   public static final String REPLY_HEADER = "x-spillway-mock-reply";
 
   private static final int MAX_ECHO = 200;
+  static final int DEFAULT_DIMENSIONS = 384;
+  private static final long MAX_EMBEDDING_VALUES = 1 << 20;
   private final AtomicLong ids = new AtomicLong();
 
   @Override
@@ -100,6 +112,68 @@ public final class MockUpstream implements Upstream {
     return "";
   }
 
+  /** An OpenAI embeddings list for {@code request}: deterministic unit vectors, usage counted roughly. */
+  static ObjectNode embeddings(JsonNode request) {
+    JsonNode input = request.path("input");
+    List<String> texts = new ArrayList<>();
+    if (input.isArray()) {
+      input.forEach(element -> texts.add(element.isString() ? element.asString() : element.toString()));
+    } else {
+      texts.add(input.asString(input.toString()));
+    }
+    int dimensions = request.path("dimensions").asInt(DEFAULT_DIMENSIONS);
+    boolean base64 = "base64".equals(request.path("encoding_format").asString(""));
+    ObjectNode root = Json.object();
+    root.put("object", "list");
+    ArrayNode data = root.putArray("data");
+    int tokens = 0;
+    for (int i = 0; i < texts.size(); i++) {
+      float[] vector = unitVector(texts.get(i), dimensions);
+      ObjectNode item = data.addObject();
+      item.put("object", "embedding");
+      item.put("index", i);
+      if (base64) {
+        ByteBuffer bytes = ByteBuffer.allocate(vector.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : vector) {
+          bytes.putFloat(v);
+        }
+        item.put("embedding", Base64.getEncoder().encodeToString(bytes.array()));
+      } else {
+        ArrayNode values = item.putArray("embedding");
+        for (float v : vector) {
+          values.add(v);
+        }
+      }
+      tokens += roughTokens(texts.get(i));
+    }
+    root.put("model", request.path("model").asString("mock"));
+    root.putObject("usage").put("prompt_tokens", tokens).put("total_tokens", tokens);
+    return root;
+  }
+
+  /** A unit vector seeded by the text's SHA-256: the same text always maps to the same vector. */
+  static float[] unitVector(String text, int dimensions) {
+    byte[] hash;
+    try {
+      hash = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+    SplittableRandom random = new SplittableRandom(ByteBuffer.wrap(hash).getLong());
+    double[] raw = new double[dimensions];
+    double norm = 0;
+    for (int i = 0; i < dimensions; i++) {
+      raw[i] = random.nextGaussian();
+      norm += raw[i] * raw[i];
+    }
+    norm = Math.sqrt(norm);
+    float[] vector = new float[dimensions];
+    for (int i = 0; i < dimensions; i++) {
+      vector[i] = (float) (raw[i] / norm);
+    }
+    return vector;
+  }
+
   /** A rough token count (four characters per token) so usage numbers are plausible and stable. */
   static int roughTokens(String text) {
     return Math.max(1, (text.length() + 3) / 4);
@@ -135,6 +209,25 @@ public final class MockUpstream implements Upstream {
     }
 
     private void answer() {
+      if (request.uri().getPath().endsWith("/embeddings")) {
+        long values = (long) Math.max(1, body.path("input").size()) * body.path("dimensions").asInt(DEFAULT_DIMENSIONS);
+        boolean tooMany = values > MAX_EMBEDDING_VALUES;
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, tooMany
+            ? HttpResponseStatus.BAD_REQUEST : HttpResponseStatus.OK);
+        head.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+        listener.onHead(head);
+        if (!cancelled) {
+          // The mock runs inside the node: it refuses answers big enough to hurt it.
+          ObjectNode answer = tooMany ? Json.object().set("error", Json.object().put("message",
+              "the mock provider answers at most " + MAX_EMBEDDING_VALUES + " embedding values per request"))
+              : embeddings(body);
+          listener.onContent(Unpooled.wrappedBuffer(Json.bytes(answer)));
+        }
+        if (!cancelled) {
+          listener.onEnd();
+        }
+        return;
+      }
       String model = body.path("model").asString("mock");
       String text = reply(body, request.headers().get(REPLY_HEADER));
       int promptTokens = roughTokens(body.path("messages").toString());

@@ -16,6 +16,9 @@ public final class ProviderAdapters {
     byType.put(ProviderType.AZURE_OPENAI, openAi);
     byType.put(ProviderType.OPENAI_COMPATIBLE, openAi);
     byType.put(ProviderType.MOCK, openAi);
+    byType.put(ProviderType.ANTHROPIC, new AnthropicAdapter(defaults));
+    byType.put(ProviderType.BEDROCK, new BedrockAdapter(defaults));
+    byType.put(ProviderType.GEMINI, new GeminiAdapter(defaults));
     return new Adapters(byType);
   }
 }

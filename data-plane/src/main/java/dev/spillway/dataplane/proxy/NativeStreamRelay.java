@@ -41,7 +41,8 @@ final class NativeStreamRelay implements StreamRelay {
     Usage reported = adapter.nativeStreamUsage(event);
     if (reported != null) {
       usage = merge(usage, reported);
-      if (call.api() == InboundApi.OPENAI_CHAT && !call.includeUsage() && event.data().contains("\"choices\":[]")) {
+      if ((call.api() == InboundApi.OPENAI_CHAT || call.api() == InboundApi.OPENAI_COMPLETIONS)
+          && !call.includeUsage() && event.data().contains("\"choices\":[]")) {
         return;
       }
     }

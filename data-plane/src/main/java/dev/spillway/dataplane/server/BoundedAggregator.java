@@ -2,9 +2,12 @@ package dev.spillway.dataplane.server;
 
 import dev.spillway.dataplane.error.ErrorBodies;
 import dev.spillway.dataplane.error.GatewayError;
+import dev.spillway.dataplane.metrics.Endpoint;
+import dev.spillway.dataplane.metrics.NodeMetrics;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -13,19 +16,34 @@ import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
+import java.util.concurrent.TimeUnit;
 
 /** Aggregates request bodies up to the limit and answers anything larger with the contract's 413 body. */
 final class BoundedAggregator extends HttpObjectAggregator {
+  /** How long a refused upload may keep sending (discarded) before the connection is closed. */
+  private static final long LINGER_SECONDS = 2;
+
   private final int maxBytes;
+  private final NodeMetrics metrics;
 
   BoundedAggregator(int maxBytes) {
+    this(maxBytes, NodeMetrics.NONE);
+  }
+
+  BoundedAggregator(int maxBytes, NodeMetrics metrics) {
     super(maxBytes);
     this.maxBytes = maxBytes;
+    this.metrics = metrics;
   }
 
   @Override
   protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
     String message = "request body is larger than " + maxBytes + " bytes";
+    if (oversized instanceof HttpRequest req) {
+      String uri = req.uri();
+      int query = uri.indexOf('?');
+      metrics.rejected(Endpoint.of(query < 0 ? uri : uri.substring(0, query)), GatewayError.REQUEST_TOO_LARGE);
+    }
     byte[] body = oversized instanceof HttpRequest req && req.uri().startsWith("/v1/messages")
         ? ErrorBodies.anthropic(GatewayError.REQUEST_TOO_LARGE, message)
         : ErrorBodies.openAi(GatewayError.REQUEST_TOO_LARGE, message, null);
@@ -38,7 +56,17 @@ final class BoundedAggregator extends HttpObjectAggregator {
     if (requestId != null && RequestIds.isAcceptable(requestId)) {
       response.headers().set(Responses.REQUEST_ID, requestId);
     }
-    // The rest of the body may still be in flight; close rather than try to skip it.
-    ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    // The rest of the body may still be in flight. Closing at once with unread data resets the connection, and the
+    // reset can destroy the 413 before the client reads it: stop sending instead (FIN), let the aggregator discard
+    // what still arrives, and close when the client does or shortly after.
+    ctx.writeAndFlush(response).addListener(f -> {
+      Channel ch = ctx.channel();
+      if (f.isSuccess() && ch instanceof DuplexChannel duplex) {
+        duplex.shutdownOutput();
+        ctx.executor().schedule(() -> ch.close(), LINGER_SECONDS, TimeUnit.SECONDS);
+      } else {
+        ch.close();
+      }
+    });
   }
 }

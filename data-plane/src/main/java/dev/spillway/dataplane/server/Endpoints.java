@@ -5,19 +5,28 @@ import dev.spillway.dataplane.config.ConfigHolder;
 import dev.spillway.dataplane.config.NodeConfig;
 import dev.spillway.dataplane.error.GatewayError;
 import dev.spillway.dataplane.json.Json;
+import dev.spillway.dataplane.api.AnthropicMessagesFormat;
 import dev.spillway.dataplane.api.ChatCall;
 import dev.spillway.dataplane.api.ClientFormat;
 import dev.spillway.dataplane.api.ClientFormats;
 import dev.spillway.dataplane.proxy.ChatProxy;
+import dev.spillway.dataplane.proxy.CountTokensProxy;
+import dev.spillway.dataplane.proxy.EmbeddingsProxy;
+import dev.spillway.dataplane.api.EmbeddingsCall;
 import dev.spillway.dataplane.proxy.ProxyServices;
 import dev.spillway.dataplane.routing.RouteTable;
+import dev.spillway.dataplane.metrics.NodeMetrics;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -26,16 +35,23 @@ import tools.jackson.databind.node.ObjectNode;
  * (a proxy exchange) continues there. Returns the exchange when one outlives this call.
  */
 final class Endpoints {
-  private static final Set<String> LATER = Set.of("/v1/completions", "/v1/embeddings", "/v1/responses",
-      "/v1/messages", "/v1/messages/count_tokens");
-
   private final ConfigHolder config;
   private final ProxyServices services;
   private final Map<String, ClientFormat> formats = ClientFormats.byPath();
+  private final NodeMetrics metrics;
 
   Endpoints(ConfigHolder config, ProxyServices services) {
+    this(config, services, NodeMetrics.NONE);
+  }
+
+  Endpoints(ConfigHolder config, ProxyServices services, NodeMetrics metrics) {
     this.config = config;
     this.services = services;
+    this.metrics = metrics;
+  }
+
+  NodeMetrics metrics() {
+    return metrics;
   }
 
   /** Handles the request; a returned proxy keeps running after this call, anything else has already answered. */
@@ -64,14 +80,34 @@ final class Endpoints {
         models(rc, req);
         return null;
       }
+      case "/metrics" -> {
+        requireMethod(method, HttpMethod.GET, path);
+        byte[] text = metrics.scrape();
+        if (text == null) {
+          throw GatewayError.UNKNOWN_URL.exception("this node keeps no metrics");
+        }
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+            Unpooled.wrappedBuffer(text));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, NodeMetrics.CONTENT_TYPE);
+        response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, text.length);
+        Responses.write(rc, response);
+        return null;
+      }
+      case "/v1/messages/count_tokens" -> {
+        requireMethod(method, HttpMethod.POST, path);
+        countTokens(rc, req);
+        return null;
+      }
+      case "/v1/embeddings" -> {
+        requireMethod(method, HttpMethod.POST, path);
+        embeddings(rc, req);
+        return null;
+      }
       default -> {
         ClientFormat format = formats.get(path);
         if (format != null) {
           requireMethod(method, HttpMethod.POST, path);
           return generate(rc, req, format);
-        }
-        if (LATER.contains(path)) {
-          throw GatewayError.UNKNOWN_URL.exception(path + " is not supported by this Spillway version yet");
         }
         throw GatewayError.UNKNOWN_URL.exception("Unknown request URL: " + method + " " + path);
       }
@@ -82,11 +118,28 @@ final class Endpoints {
   private ChatProxy generate(RequestContext rc, FullHttpRequest req, ClientFormat format) {
     NodeConfig current = readyConfig();
     VirtualKeyTable.Entry key = Authenticator.authenticate(req.headers(), current);
-    ChatCall call = format.parse(Json.parseObject(req.content()));
+    ChatCall call = format.parse(Json.parseObject(req.content()), req.headers());
     RouteTable.Plan plan = resolve(current, key, call.requestedModel());
     ChatProxy proxy = new ChatProxy(services, rc, call, format, plan);
     proxy.start();
     return proxy;
+  }
+
+  /** Anthropic's token counting: authenticate, parse, resolve; the counter answers (not a generation). */
+  private void countTokens(RequestContext rc, FullHttpRequest req) {
+    NodeConfig current = readyConfig();
+    VirtualKeyTable.Entry key = Authenticator.authenticate(req.headers(), current);
+    ChatCall call = AnthropicMessagesFormat.countTokensCall(Json.parseObject(req.content()), req.headers());
+    new CountTokensProxy(services, rc, call, resolve(current, key, call.requestedModel())).start();
+  }
+
+  /** Embeddings: authenticate, parse, resolve; the proxy answers (it cancels its upstream call if the client goes). */
+  private void embeddings(RequestContext rc, FullHttpRequest req) {
+    NodeConfig current = readyConfig();
+    VirtualKeyTable.Entry key = Authenticator.authenticate(req.headers(), current);
+    EmbeddingsCall call = EmbeddingsCall.parse(Json.parseObject(req.content()));
+    RouteTable.Plan plan = resolve(current, key, call.requestedModel());
+    new EmbeddingsProxy(services, rc, call, plan).start();
   }
 
   private void models(RequestContext rc, FullHttpRequest req) {

@@ -2,6 +2,8 @@ package dev.spillway.dataplane.server;
 
 import dev.spillway.dataplane.error.GatewayError;
 import dev.spillway.dataplane.error.GatewayException;
+import dev.spillway.dataplane.metrics.Endpoint;
+import dev.spillway.dataplane.metrics.RequestObserver;
 import dev.spillway.dataplane.proxy.ChatProxy;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -61,8 +63,9 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
       RequestContext.ErrorFormat format = path.startsWith("/v1/messages") ? RequestContext.ErrorFormat.ANTHROPIC
           : RequestContext.ErrorFormat.OPENAI;
       boolean failed = req.decoderResult().isFailure();
+      RequestObserver observer = endpoints.metrics().requestStarted(Endpoint.of(path), start);
       RequestContext rc = new RequestContext(ctx, RequestIds.fromHeaderOrNew(req.headers().get(Responses.REQUEST_ID)),
-          HttpUtil.isKeepAlive(req) && !failed, format, start, () -> onComplete(ctx));
+          HttpUtil.isKeepAlive(req) && !failed, format, start, () -> onComplete(ctx), observer);
       active = rc;
       if (failed) {
         rejectMalformed(rc, req.decoderResult().cause());
@@ -120,6 +123,9 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     if (proxy != null) {
       proxy.clientClosed();
       proxy = null;
+    }
+    if (active != null && !active.isCompleted()) {
+      active.observer().clientClosed();
     }
     active = null;
     FullHttpRequest req;

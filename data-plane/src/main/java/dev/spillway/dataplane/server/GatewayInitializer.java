@@ -27,8 +27,10 @@ final class GatewayInitializer extends ChannelInitializer<Channel> {
   protected void initChannel(Channel ch) {
     ch.pipeline()
         .addLast("codec", new HttpServerCodec(8192, maxHeaderBytes, 64 * 1024))
-        .addLast("idle", new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS))
-        .addLast("aggregator", new BoundedAggregator(maxBodyBytes))
+        // Reader-idle only: an all-idle handler puts a listener on every write (each streamed chunk), and a
+        // connection is closed only when no request is in flight anyway (GatewayHandler).
+        .addLast("idle", new IdleStateHandler(idleSeconds, 0, 0, TimeUnit.SECONDS))
+        .addLast("aggregator", new BoundedAggregator(maxBodyBytes, endpoints.metrics()))
         .addLast("gateway", new GatewayHandler(endpoints));
   }
 }

@@ -1,6 +1,7 @@
 package dev.spillway.dataplane.server;
 
 import dev.spillway.dataplane.config.ConfigHolder;
+import dev.spillway.dataplane.metrics.NodeMetrics;
 import dev.spillway.dataplane.proxy.ProxyServices;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -23,7 +24,15 @@ public final class GatewayServer implements AutoCloseable {
 
   public static GatewayServer bind(EventLoopGroup group, Class<? extends ServerChannel> channelType, String host,
       int port, ConfigHolder config, ProxyServices services, int maxBodyBytes, int maxHeaderBytes, long idleSeconds) {
-    Endpoints endpoints = new Endpoints(config, services);
+    return bind(group, channelType, host, port, config, services, maxBodyBytes, maxHeaderBytes, idleSeconds,
+        NodeMetrics.NONE);
+  }
+
+  /** Listens on {@code host:port}; {@code metrics} observes every request and serves {@code GET /metrics}. */
+  public static GatewayServer bind(EventLoopGroup group, Class<? extends ServerChannel> channelType, String host,
+      int port, ConfigHolder config, ProxyServices services, int maxBodyBytes, int maxHeaderBytes, long idleSeconds,
+      NodeMetrics metrics) {
+    Endpoints endpoints = new Endpoints(config, services, metrics);
     Channel channel = new ServerBootstrap()
         .group(group)
         .channel(channelType)

@@ -1,5 +1,7 @@
 package dev.spillway.dataplane.server;
 
+import dev.spillway.dataplane.error.GatewayError;
+import dev.spillway.dataplane.metrics.RequestObserver;
 import io.netty.channel.ChannelHandlerContext;
 
 /**
@@ -17,10 +19,19 @@ public final class RequestContext {
   private final ErrorFormat errorFormat;
   private final long startNanos;
   private final Runnable onComplete;
+  private final RequestObserver observer;
   private boolean completed;
+  private int status = 200;
+  private GatewayError error;
 
   RequestContext(ChannelHandlerContext ctx, String requestId, boolean keepAlive, ErrorFormat errorFormat,
       long startNanos, Runnable onComplete) {
+    this(ctx, requestId, keepAlive, errorFormat, startNanos, onComplete, RequestObserver.NONE);
+  }
+
+  RequestContext(ChannelHandlerContext ctx, String requestId, boolean keepAlive, ErrorFormat errorFormat,
+      long startNanos, Runnable onComplete, RequestObserver observer) {
+    this.observer = observer;
     this.ctx = ctx;
     this.requestId = requestId;
     this.keepAlive = keepAlive;
@@ -53,8 +64,27 @@ public final class RequestContext {
   public void complete() {
     if (!completed) {
       completed = true;
+      observer.completed(status, error);
       onComplete.run();
     }
+  }
+
+  /** Who measures this request (metrics); never null. */
+  public RequestObserver observer() {
+    return observer;
+  }
+
+  /** The status of the response head being written (recorded for the observer). */
+  void recordStatus(int status) {
+    this.status = status;
+  }
+
+  /**
+   * The error this request ends with: set by error responses, and by a stream that fails after its 200 head so that
+   * the failure is counted although the status was already sent.
+   */
+  public void recordError(GatewayError error) {
+    this.error = error;
   }
 
   public boolean isCompleted() {

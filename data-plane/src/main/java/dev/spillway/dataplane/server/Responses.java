@@ -41,6 +41,7 @@ public final class Responses {
   }
 
   public static void error(RequestContext rc, GatewayError error, String message, String param, HttpHeaders extra) {
+    rc.recordError(error);
     byte[] body = rc.errorFormat() == RequestContext.ErrorFormat.ANTHROPIC ? ErrorBodies.anthropic(error, message)
         : ErrorBodies.openAi(error, message, param);
     json(rc, error.status(), body, extra);
@@ -68,6 +69,7 @@ public final class Responses {
 
   /** Headers every response of the request carries, streams included. */
   public static void decorate(RequestContext rc, HttpResponse response) {
+    rc.recordStatus(response.status().code());
     response.headers().set(REQUEST_ID, rc.requestId());
     if (rc.errorFormat() == RequestContext.ErrorFormat.ANTHROPIC) {
       response.headers().set(ANTHROPIC_REQUEST_ID, rc.requestId());

@@ -7,4 +7,9 @@ public interface UpstreamCall {
 
   /** Backpressure: stop or resume reading the response. */
   void setReading(boolean reading);
+
+  /** True when this call reports the end of each read batch with {@link UpstreamListener#onReadComplete()}. */
+  default boolean signalsReadComplete() {
+    return false;
+  }
 }

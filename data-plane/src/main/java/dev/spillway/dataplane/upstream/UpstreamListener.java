@@ -17,5 +17,11 @@ public interface UpstreamListener {
   /** The body is complete. */
   void onEnd();
 
+  /**
+   * The transport has handed over everything it read in one go (only when {@link UpstreamCall#signalsReadComplete}
+   * is true): a listener that relays pieces may write them as they come and flush once here.
+   */
+  default void onReadComplete() {}
+
   void onFailure(UpstreamFailure failure);
 }

@@ -1,0 +1,630 @@
+package dev.spillway.testsupport;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * A fake Anthropic Messages API: a real HTTP/1.1 server on loopback answering {@code POST /v1/messages} and
+ * {@code POST /v1/messages/count_tokens} as Anthropic's API reference shows. A {@link Reply} describes the answer's
+ * content blocks (text, tool_use, thinking, redacted_thinking), stop reason and usage; it is sent as a message
+ * object, or, when the request says {@code "stream": true}, as Anthropic's event sequence ({@code message_start},
+ * {@code content_block_start}, {@code ping}, deltas, {@code content_block_stop}, {@code message_delta},
+ * {@code message_stop}), with optional pauses, holds, drops and a mid-stream {@code error} event. Errors use
+ * Anthropic's shape ({@code {"type":"error","error":{"type":…,"message":…}}}) with their statuses (529 for
+ * {@code overloaded_error}). Every request is recorded.
+ */
+public final class FakeAnthropic implements AutoCloseable {
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  private final EventLoopGroup group;
+  private final Channel serverChannel;
+  private final ConcurrentLinkedQueue<Reply> queued = new ConcurrentLinkedQueue<>();
+  private final AtomicReference<Reply> fallback = new AtomicReference<>(Reply.echo());
+  private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
+  private final AtomicInteger abandonedStreams = new AtomicInteger();
+  private final AtomicInteger completedStreams = new AtomicInteger();
+  private final AtomicInteger ids = new AtomicInteger();
+
+  private FakeAnthropic() {
+    group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    serverChannel = new ServerBootstrap()
+        .group(group)
+        .channel(NioServerSocketChannel.class)
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(16 * 1024 * 1024), new Handler());
+          }
+        })
+        .bind("127.0.0.1", 0)
+        .syncUninterruptibly()
+        .channel();
+  }
+
+  /** Starts on a free port. */
+  public static FakeAnthropic start() {
+    return new FakeAnthropic();
+  }
+
+  public int port() {
+    return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+  }
+
+  /** The base URL as an {@code anthropic} provider is configured: without {@code /v1}. */
+  public String baseUrl() {
+    return "http://127.0.0.1:" + port();
+  }
+
+  /** The answer to every request that finds the queue empty. */
+  public FakeAnthropic respondWith(Reply reply) {
+    fallback.set(Objects.requireNonNull(reply));
+    return this;
+  }
+
+  /** Answers for the next requests, in order. */
+  public FakeAnthropic enqueue(Reply... replies) {
+    Collections.addAll(queued, replies);
+    return this;
+  }
+
+  public List<RecordedRequest> requests() {
+    return List.copyOf(requests);
+  }
+
+  public int requestCount() {
+    return requests.size();
+  }
+
+  public RecordedRequest lastRequest() {
+    return requests.get(requests.size() - 1);
+  }
+
+  /** Streams whose client went away before {@code message_stop}. */
+  public int abandonedStreams() {
+    return abandonedStreams.get();
+  }
+
+  public int completedStreams() {
+    return completedStreams.get();
+  }
+
+  public void reset() {
+    queued.clear();
+    requests.clear();
+    fallback.set(Reply.echo());
+    abandonedStreams.set(0);
+    completedStreams.set(0);
+  }
+
+  @Override
+  public void close() {
+    serverChannel.close().syncUninterruptibly();
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+
+  private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+      Map<String, String> headers = new TreeMap<>();
+      req.headers().forEach(h -> headers.put(h.getKey().toLowerCase(Locale.ROOT), h.getValue()));
+      RecordedRequest recorded = new RecordedRequest(req.method().name(), req.uri(), headers,
+          req.content().toString(StandardCharsets.UTF_8));
+      requests.add(recorded);
+      Reply next = queued.poll();
+      Reply reply = next != null ? next : fallback.get();
+      boolean keepAlive = HttpUtil.isKeepAlive(req);
+      if (reply.delay.isZero()) {
+        answer(ctx, recorded, reply, keepAlive);
+      } else {
+        ctx.executor().schedule(() -> answer(ctx, recorded, reply, keepAlive), reply.delay.toNanos(),
+            TimeUnit.NANOSECONDS);
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      ctx.close();
+    }
+  }
+
+  private void answer(ChannelHandlerContext ctx, RecordedRequest req, Reply reply, boolean keepAlive) {
+    if (!ctx.channel().isActive()) {
+      return;
+    }
+    switch (reply.kind) {
+      case HANG -> { }
+      case DROP -> ctx.close();
+      case ERROR -> writeFull(ctx, reply.status, "application/json", errorBody(reply.errorType, reply.errorMessage),
+          keepAlive);
+      case RAW -> writeFull(ctx, reply.status, reply.contentType, reply.rawBody, keepAlive);
+      case MESSAGE -> {
+        JsonNode request = parse(req.body());
+        if (req.uri().startsWith("/v1/messages/count_tokens")) {
+          writeFull(ctx, 200, "application/json", "{\"input_tokens\":" + reply.inputTokens + "}", keepAlive);
+        } else if (request.path("stream").asBoolean(false)) {
+          new StreamWriter(ctx, request, reply, keepAlive).start();
+        } else {
+          writeFull(ctx, 200, "application/json", message(request, reply).toString(), keepAlive);
+        }
+      }
+    }
+  }
+
+  private static void writeFull(ChannelHandlerContext ctx, int status, String contentType, String body,
+      boolean keepAlive) {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status),
+        Unpooled.wrappedBuffer(bytes));
+    res.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+    res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+    res.headers().set("request-id", "req_fake_" + System.nanoTime());
+    if (!keepAlive) {
+      res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    var future = ctx.writeAndFlush(res);
+    if (!keepAlive) {
+      future.addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  static String errorBody(String type, String message) {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("type", "error");
+    root.putObject("error").put("type", type).put("message", message);
+    return root.toString();
+  }
+
+  private ObjectNode message(JsonNode request, Reply reply) {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("id", "msg_fake" + ids.incrementAndGet());
+    root.put("type", "message");
+    root.put("role", "assistant");
+    root.put("model", request.path("model").asString("unknown"));
+    ArrayNode content = root.putArray("content");
+    for (Block block : reply.blocks(request)) {
+      content.add(block.complete());
+    }
+    root.put("stop_reason", reply.stopReason);
+    if (reply.stopSequence == null) {
+      root.putNull("stop_sequence");
+    } else {
+      root.put("stop_sequence", reply.stopSequence);
+    }
+    root.set("usage", reply.usage(reply.outputTokens));
+    return root;
+  }
+
+  private static JsonNode parse(String body) {
+    try {
+      return JSON.readTree(body);
+    } catch (RuntimeException e) {
+      return JSON.createObjectNode();
+    }
+  }
+
+  static String lastUserText(JsonNode request) {
+    JsonNode messages = request.path("messages");
+    for (int i = messages.size() - 1; i >= 0; i--) {
+      JsonNode m = messages.get(i);
+      if ("user".equals(m.path("role").asString(""))) {
+        JsonNode content = m.path("content");
+        if (content.isString()) {
+          return content.asString();
+        }
+        StringBuilder text = new StringBuilder();
+        for (JsonNode block : content) {
+          if ("text".equals(block.path("type").asString(""))) {
+            text.append(block.path("text").asString(""));
+          }
+        }
+        return text.toString();
+      }
+    }
+    return "";
+  }
+
+  /** One content block of an answer; knows its complete form and its streamed form. */
+  private record Block(String type, String text, String id, String name, String inputJson, String signature) {
+    ObjectNode complete() {
+      ObjectNode node = JSON.createObjectNode().put("type", type);
+      switch (type) {
+        case "text" -> node.put("text", text);
+        case "thinking" -> node.put("thinking", text).put("signature", signature);
+        case "redacted_thinking" -> node.put("data", text);
+        case "tool_use" -> node.put("id", id).put("name", name).set("input", JSON.readTree(inputJson));
+        default -> throw new IllegalStateException(type);
+      }
+      return node;
+    }
+
+    /** The block as content_block_start announces it: empty text, empty input, no signature yet. */
+    ObjectNode start() {
+      ObjectNode node = JSON.createObjectNode().put("type", type);
+      switch (type) {
+        case "text" -> node.put("text", "");
+        case "thinking" -> node.put("thinking", "").put("signature", "");
+        case "redacted_thinking" -> node.put("data", text);
+        case "tool_use" -> node.put("id", id).put("name", name).set("input", JSON.createObjectNode());
+        default -> throw new IllegalStateException(type);
+      }
+      return node;
+    }
+
+    /** The deltas, split the way Anthropic splits them (text by word, tool input in a few fragments). */
+    List<ObjectNode> deltas() {
+      List<ObjectNode> deltas = new ArrayList<>();
+      switch (type) {
+        case "text" -> {
+          for (String piece : text.split("(?<= )")) {
+            deltas.add(JSON.createObjectNode().put("type", "text_delta").put("text", piece));
+          }
+        }
+        case "thinking" -> {
+          for (String piece : text.split("(?<= )")) {
+            deltas.add(JSON.createObjectNode().put("type", "thinking_delta").put("thinking", piece));
+          }
+          deltas.add(JSON.createObjectNode().put("type", "signature_delta").put("signature", signature));
+        }
+        case "tool_use" -> {
+          deltas.add(JSON.createObjectNode().put("type", "input_json_delta").put("partial_json", ""));
+          int third = Math.max(1, inputJson.length() / 3);
+          for (int i = 0; i < inputJson.length(); i += third) {
+            deltas.add(JSON.createObjectNode().put("type", "input_json_delta")
+                .put("partial_json", inputJson.substring(i, Math.min(inputJson.length(), i + third))));
+          }
+        }
+        default -> { }
+      }
+      return deltas;
+    }
+  }
+
+  /** Writes one answer as Anthropic's event stream, event by event on the channel's event loop. */
+  private final class StreamWriter {
+    private final ChannelHandlerContext ctx;
+    private final Reply reply;
+    private final boolean keepAlive;
+    private final List<String> events = new ArrayList<>();
+    private int next;
+    private boolean finished;
+
+    StreamWriter(ChannelHandlerContext ctx, JsonNode request, Reply reply, boolean keepAlive) {
+      this.ctx = ctx;
+      this.reply = reply;
+      this.keepAlive = keepAlive;
+      ObjectNode message = JSON.createObjectNode();
+      message.put("id", "msg_fake" + ids.incrementAndGet());
+      message.put("type", "message");
+      message.put("role", "assistant");
+      message.put("model", request.path("model").asString("unknown"));
+      message.putArray("content");
+      message.putNull("stop_reason");
+      message.putNull("stop_sequence");
+      message.set("usage", reply.usage(1));
+      add("message_start", JSON.createObjectNode().put("type", "message_start").set("message", message));
+      List<Block> blocks = reply.blocks(request);
+      for (int i = 0; i < blocks.size(); i++) {
+        Block block = blocks.get(i);
+        add("content_block_start", JSON.createObjectNode().put("type", "content_block_start").put("index", i)
+            .set("content_block", block.start()));
+        if (i == 0) {
+          add("ping", JSON.createObjectNode().put("type", "ping"));
+        }
+        for (ObjectNode delta : block.deltas()) {
+          add("content_block_delta", JSON.createObjectNode().put("type", "content_block_delta").put("index", i)
+              .set("delta", delta));
+        }
+        add("content_block_stop", JSON.createObjectNode().put("type", "content_block_stop").put("index", i));
+      }
+      ObjectNode delta = JSON.createObjectNode().put("stop_reason", reply.stopReason);
+      if (reply.stopSequence == null) {
+        delta.putNull("stop_sequence");
+      } else {
+        delta.put("stop_sequence", reply.stopSequence);
+      }
+      add("message_delta", JSON.createObjectNode().put("type", "message_delta").<ObjectNode>set("delta", delta)
+          .set("usage", JSON.createObjectNode().put("output_tokens", reply.outputTokens)));
+      add("message_stop", JSON.createObjectNode().put("type", "message_stop"));
+      if (reply.errorAfterEvents >= 0) {
+        events.add(Math.min(reply.errorAfterEvents, events.size()),
+            "event: error\ndata: " + errorBody(reply.errorType, reply.errorMessage) + "\n\n");
+        events.subList(Math.min(reply.errorAfterEvents, events.size() - 1) + 1, events.size()).clear();
+      }
+    }
+
+    private void add(String type, ObjectNode data) {
+      events.add("event: " + type + "\ndata: " + data + "\n\n");
+    }
+
+    void start() {
+      HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+      head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+      head.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+      head.headers().set("request-id", "req_fake_" + System.nanoTime());
+      HttpUtil.setTransferEncodingChunked(head, true);
+      ctx.writeAndFlush(head);
+      ctx.channel().closeFuture().addListener(f -> {
+        if (!finished) {
+          abandonedStreams.incrementAndGet();
+        }
+      });
+      writeNext();
+    }
+
+    private void writeNext() {
+      if (!ctx.channel().isActive()) {
+        return;
+      }
+      if (reply.dropAfterEvents >= 0 && next == reply.dropAfterEvents) {
+        finished = true;
+        ctx.close();
+        return;
+      }
+      if (reply.release != null && next == reply.holdAfterEvents && !reply.release.isDone()) {
+        reply.release.whenComplete((v, e) -> ctx.executor().execute(this::writeNext));
+        return;
+      }
+      if (next == events.size()) {
+        finished = true;
+        completedStreams.incrementAndGet();
+        var future = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        if (!keepAlive) {
+          future.addListener(ChannelFutureListener.CLOSE);
+        }
+        return;
+      }
+      String event = events.get(next++);
+      ctx.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(event, StandardCharsets.UTF_8)))
+          .addListener(f -> {
+            if (!f.isSuccess()) {
+              return;
+            }
+            if (reply.pauseBetweenEvents.isZero()) {
+              writeNext();
+            } else {
+              ctx.executor().schedule(this::writeNext, reply.pauseBetweenEvents.toNanos(), TimeUnit.NANOSECONDS);
+            }
+          });
+    }
+  }
+
+  /**
+   * What the fake answers to one request. Immutable: every method returns a changed copy. Content blocks are kept
+   * in order; without any, the answer is {@code "Echo: <last user text>"}.
+   */
+  public static final class Reply {
+    enum Kind { MESSAGE, ERROR, RAW, HANG, DROP }
+
+    private final Kind kind;
+    private final List<Block> blocks;
+    private final String stopReason;
+    private final String stopSequence;
+    private final int inputTokens;
+    private final int outputTokens;
+    private final int cacheReadTokens;
+    private final int cacheCreationTokens;
+    private final int status;
+    private final String errorType;
+    private final String errorMessage;
+    private final String contentType;
+    private final String rawBody;
+    private final Duration delay;
+    private final Duration pauseBetweenEvents;
+    private final int holdAfterEvents;
+    private final CompletableFuture<?> release;
+    private final int dropAfterEvents;
+    private final int errorAfterEvents;
+
+    private Reply(Kind kind, List<Block> blocks, String stopReason, String stopSequence, int inputTokens,
+        int outputTokens, int cacheReadTokens, int cacheCreationTokens, int status, String errorType,
+        String errorMessage, String contentType, String rawBody, Duration delay, Duration pauseBetweenEvents,
+        int holdAfterEvents, CompletableFuture<?> release, int dropAfterEvents, int errorAfterEvents) {
+      this.kind = kind;
+      this.blocks = List.copyOf(blocks);
+      this.stopReason = stopReason;
+      this.stopSequence = stopSequence;
+      this.inputTokens = inputTokens;
+      this.outputTokens = outputTokens;
+      this.cacheReadTokens = cacheReadTokens;
+      this.cacheCreationTokens = cacheCreationTokens;
+      this.status = status;
+      this.errorType = errorType;
+      this.errorMessage = errorMessage;
+      this.contentType = contentType;
+      this.rawBody = rawBody;
+      this.delay = delay;
+      this.pauseBetweenEvents = pauseBetweenEvents;
+      this.holdAfterEvents = holdAfterEvents;
+      this.release = release;
+      this.dropAfterEvents = dropAfterEvents;
+      this.errorAfterEvents = errorAfterEvents;
+    }
+
+    private static Reply of(Kind kind, int status) {
+      return new Reply(kind, List.of(), "end_turn", null, 21, 9, 0, 0, status, null, null, null, null,
+          Duration.ZERO, Duration.ZERO, -1, null, -1, -1);
+    }
+
+    /** A message whose text echoes the last user message: {@code "Echo: …"}. */
+    public static Reply echo() {
+      return of(Kind.MESSAGE, 200);
+    }
+
+    /** A message with one text block. */
+    public static Reply text(String text) {
+      return echo().thenText(text);
+    }
+
+    /** A message that calls one tool, after an optional sentence, with stop reason {@code tool_use}. */
+    public static Reply toolUse(String id, String name, String inputJson) {
+      return echo().thenToolUse(id, name, inputJson).stopReason("tool_use");
+    }
+
+    /** An error in Anthropic's shape, e.g. {@code error(529, "overloaded_error", "Overloaded")}. */
+    public static Reply error(int status, String type, String message) {
+      Reply r = of(Kind.ERROR, status);
+      return new Reply(r.kind, r.blocks, r.stopReason, null, 0, 0, 0, 0, status, type, message, null, null,
+          Duration.ZERO, Duration.ZERO, -1, null, -1, -1);
+    }
+
+    /** Any body with any status. */
+    public static Reply raw(int status, String contentType, String body) {
+      return new Reply(Kind.RAW, List.of(), null, null, 0, 0, 0, 0, status, null, null, contentType, body,
+          Duration.ZERO, Duration.ZERO, -1, null, -1, -1);
+    }
+
+    /** Reads the request and never answers. */
+    public static Reply hang() {
+      return of(Kind.HANG, 0);
+    }
+
+    /** Closes the connection without answering. */
+    public static Reply dropConnection() {
+      return of(Kind.DROP, 0);
+    }
+
+    /** A count_tokens answer ({@code input_tokens}); a message reply answers count_tokens with its input tokens. */
+    public static Reply countTokens(int inputTokens) {
+      return echo().usage(inputTokens, 0);
+    }
+
+    public Reply thenText(String text) {
+      return withBlock(new Block("text", text, null, null, null, null));
+    }
+
+    public Reply thenToolUse(String id, String name, String inputJson) {
+      JSON.readTree(inputJson); // fail fast on a broken fixture
+      return withBlock(new Block("tool_use", null, id, name, inputJson, null));
+    }
+
+    public Reply thenThinking(String thinking, String signature) {
+      return withBlock(new Block("thinking", thinking, null, null, null, signature));
+    }
+
+    public Reply thenRedactedThinking(String data) {
+      return withBlock(new Block("redacted_thinking", data, null, null, null, null));
+    }
+
+    public Reply stopReason(String reason) {
+      return copy(blocks, reason, stopSequence, inputTokens, outputTokens, cacheReadTokens, cacheCreationTokens);
+    }
+
+    /** Ends with stop reason {@code stop_sequence} and names the sequence. */
+    public Reply stoppedBy(String sequence) {
+      return copy(blocks, "stop_sequence", sequence, inputTokens, outputTokens, cacheReadTokens,
+          cacheCreationTokens);
+    }
+
+    public Reply usage(int input, int output) {
+      return copy(blocks, stopReason, stopSequence, input, output, cacheReadTokens, cacheCreationTokens);
+    }
+
+    public Reply cache(int read, int creation) {
+      return copy(blocks, stopReason, stopSequence, inputTokens, outputTokens, read, creation);
+    }
+
+    public Reply delay(Duration delay) {
+      return new Reply(kind, blocks, stopReason, stopSequence, inputTokens, outputTokens, cacheReadTokens,
+          cacheCreationTokens, status, errorType, errorMessage, contentType, rawBody, delay, pauseBetweenEvents,
+          holdAfterEvents, release, dropAfterEvents, errorAfterEvents);
+    }
+
+    public Reply pauseBetweenEvents(Duration pause) {
+      return new Reply(kind, blocks, stopReason, stopSequence, inputTokens, outputTokens, cacheReadTokens,
+          cacheCreationTokens, status, errorType, errorMessage, contentType, rawBody, delay, pause,
+          holdAfterEvents, release, dropAfterEvents, errorAfterEvents);
+    }
+
+    /** After {@code sentEvents} stream events, sends nothing more until {@code release} completes. */
+    public Reply holdAfter(int sentEvents, CompletableFuture<?> release) {
+      return new Reply(kind, blocks, stopReason, stopSequence, inputTokens, outputTokens, cacheReadTokens,
+          cacheCreationTokens, status, errorType, errorMessage, contentType, rawBody, delay, pauseBetweenEvents,
+          sentEvents, Objects.requireNonNull(release), dropAfterEvents, errorAfterEvents);
+    }
+
+    /** Closes the connection abruptly after {@code sentEvents} stream events. */
+    public Reply dropAfter(int sentEvents) {
+      return new Reply(kind, blocks, stopReason, stopSequence, inputTokens, outputTokens, cacheReadTokens,
+          cacheCreationTokens, status, errorType, errorMessage, contentType, rawBody, delay, pauseBetweenEvents,
+          holdAfterEvents, release, sentEvents, errorAfterEvents);
+    }
+
+    /** Sends an {@code error} event (e.g. {@code overloaded_error}) after {@code sentEvents} events, then ends. */
+    public Reply errorEventAfter(int sentEvents, String type, String message) {
+      return new Reply(kind, blocks, stopReason, stopSequence, inputTokens, outputTokens, cacheReadTokens,
+          cacheCreationTokens, status, type, message, contentType, rawBody, delay, pauseBetweenEvents,
+          holdAfterEvents, release, dropAfterEvents, sentEvents);
+    }
+
+    private Reply withBlock(Block block) {
+      List<Block> more = new ArrayList<>(blocks);
+      more.add(block);
+      return copy(more, stopReason, stopSequence, inputTokens, outputTokens, cacheReadTokens, cacheCreationTokens);
+    }
+
+    private Reply copy(List<Block> blocks, String stopReason, String stopSequence, int input, int output,
+        int cacheRead, int cacheCreation) {
+      return new Reply(kind, blocks, stopReason, stopSequence, input, output, cacheRead, cacheCreation, status,
+          errorType, errorMessage, contentType, rawBody, delay, pauseBetweenEvents, holdAfterEvents, release,
+          dropAfterEvents, errorAfterEvents);
+    }
+
+    private List<Block> blocks(JsonNode request) {
+      return blocks.isEmpty() ? List.of(new Block("text", "Echo: " + lastUserText(request), null, null, null, null))
+          : blocks;
+    }
+
+    private ObjectNode usage(int output) {
+      ObjectNode usage = JSON.createObjectNode();
+      usage.put("input_tokens", inputTokens);
+      usage.put("cache_creation_input_tokens", cacheCreationTokens);
+      usage.put("cache_read_input_tokens", cacheReadTokens);
+      usage.put("output_tokens", output);
+      return usage;
+    }
+  }
+}
