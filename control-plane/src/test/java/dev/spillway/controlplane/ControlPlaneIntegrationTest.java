@@ -14,6 +14,8 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
+import no.nav.security.mock.oauth2.MockOAuth2Server;
+import no.nav.security.mock.oauth2.token.DefaultOAuth2TokenCallback;
 import org.awaitility.core.ConditionFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -38,6 +40,13 @@ public abstract class ControlPlaneIntegrationTest {
   /** Generous bound for asynchronous work (snapshot rebuilds) that normally takes milliseconds. */
   protected static final Duration ASYNC_TIMEOUT = Duration.ofSeconds(10);
 
+  /** Organisation admins by configuration (SPILLWAY_ADMIN_EMAILS). */
+  protected static final String ADMIN_EMAIL = "admin@it.spillway.test";
+  /** The team that the IdP group {@code it-research-leads} administers (SPILLWAY_OIDC_GROUP_ROLES). */
+  protected static final String GROUP_TEAM = "it-group-team";
+  /** A real OpenID Connect provider in this JVM; each sign-in takes its user from {@link #signInAs}. */
+  protected static final MockOAuth2Server IDP = startIdp();
+
   private static final TestDatabase DATABASE = TestDatabases.create("control_plane_it");
   private static final AtomicInteger SEQUENCE = new AtomicInteger();
 
@@ -52,6 +61,12 @@ public abstract class ControlPlaneIntegrationTest {
     registry.add("spillway.secret-key", () -> Base64.getEncoder().encodeToString(SECRET_KEY));
     registry.add("spillway.long-poll-timeout", () -> LONG_POLL_TIMEOUT.toMillis() + "ms");
     registry.add("spillway.demo-seed-file", () -> "");
+    registry.add("spillway.oidc.issuer-uri", () -> IDP.issuerUrl("default").toString());
+    registry.add("spillway.oidc.client-id", () -> "spillway-it");
+    registry.add("spillway.oidc.client-secret", () -> "it-client-secret");
+    registry.add("spillway.oidc.admin-emails", () -> ADMIN_EMAIL + ", second-admin@it.spillway.test");
+    registry.add("spillway.oidc.group-roles", () -> "it-platform=org_admin, it-auditors=viewer, it-research-leads="
+        + GROUP_TEAM + ":team_admin");
     // Tests sweep rotated keys explicitly; a background sweep would bump versions at random moments.
     registry.add("spillway.rotation-sweep-interval-ms", () -> "3600000");
   }
@@ -70,6 +85,46 @@ public abstract class ControlPlaneIntegrationTest {
   /** Authenticated as a data-plane node. */
   protected ApiClient node() {
     return bearer(NODE_TOKEN);
+  }
+
+  /** A new browser-like HTTP client (its own cookies) for the dashboard. */
+  protected DashboardSession browser() {
+    return new DashboardSession(baseUrl());
+  }
+
+  /**
+   * Signs a new browser in through the IdP as this person (subject derived from the email) with these IdP groups,
+   * and checks that the sign-in landed on the dashboard.
+   */
+  protected DashboardSession signInAs(String email, String... groups) {
+    DashboardSession session = browser();
+    expectSignIn(email, groups);
+    ApiResponse landed = session.signIn();
+    if (landed.status() != 200 || !landed.path().contains("/?continue") && !landed.path().endsWith("/")) {
+      throw new AssertionError("sign-in of " + email + " did not land on the dashboard: " + landed.describe());
+    }
+    return session;
+  }
+
+  /** The IdP's answer to the next sign-in: this person, these groups. */
+  protected static void expectSignIn(String email, String... groups) {
+    java.util.Map<String, Object> claims = new java.util.HashMap<>();
+    claims.put("email", email);
+    claims.put("email_verified", true);
+    claims.put("name", email.substring(0, email.indexOf('@')));
+    claims.put("groups", java.util.List.of(groups));
+    IDP.enqueueCallback(new DefaultOAuth2TokenCallback("default", "sub-" + email, "JWT", null, claims, 3600));
+  }
+
+  protected String baseUrl() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  private static MockOAuth2Server startIdp() {
+    MockOAuth2Server server = new MockOAuth2Server();
+    server.start();
+    Runtime.getRuntime().addShutdownHook(new Thread(server::shutdown, "idp-shutdown"));
+    return server;
   }
 
   protected ApiClient anonymous() {

@@ -40,6 +40,16 @@ public class RouteService {
     return routes.findById(id).orElseThrow(() -> ApiException.notFound("route", id));
   }
 
+  /**
+   * Validates a route without saving it (the dashboard checks as the admin types); {@code self} is the route being
+   * edited, null for a new one. Throws the same errors create and update would.
+   */
+  @Transactional(readOnly = true)
+  public void check(RouteRequest request, UUID self) {
+    RouteRequest.Valid valid = request.validate(providersByName());
+    requireUniqueModel(valid.model(), self);
+  }
+
   @Transactional
   public Route create(RouteRequest request) {
     RouteRequest.Valid valid = request.validate(providersByName());

@@ -29,6 +29,13 @@ public final class Authz {
     }
   }
 
+  /** Organisation-wide data (the org's own spend, nodes, audit): org admins and org viewers. */
+  public static void requireOrgRead() {
+    if (!CurrentActor.get().readsEverything()) {
+      throw ApiException.forbidden("this needs an organisation-wide role (org_admin or viewer)");
+    }
+  }
+
   /** Teams whose data the caller may list, or null for all teams. */
   public static Set<UUID> readableTeamsOrAll() {
     Actor actor = CurrentActor.get();

@@ -17,7 +17,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Authenticates {@code Authorization: Bearer <token>} through a resolver. An unknown token leaves the request
- * unauthenticated (the entry point answers 401); the token itself is never logged.
+ * unauthenticated (the entry point answers 401), even when a dashboard session came with it; the token itself is
+ * never logged.
  */
 public final class BearerTokenFilter extends OncePerRequestFilter {
   private final Function<String, Optional<Actor>> resolver;
@@ -30,6 +31,11 @@ public final class BearerTokenFilter extends OncePerRequestFilter {
   protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
     String header = request.getHeader("Authorization");
+    if (header != null) {
+      // A request that names its credential is judged by that credential alone: a session cookie sent along (a
+      // browser signed in to the dashboard) must not stand in for an invalid token, or CSRF could be bypassed.
+      SecurityContextHolder.clearContext();
+    }
     if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
       String token = header.substring(7).strip();
       resolver.apply(token).ifPresent(actor -> {

@@ -23,6 +23,11 @@ final class JsonAuthErrors {
         "your role does not allow this action");
   }
 
+  static AccessDeniedHandler csrf() {
+    return (request, response, e) -> write(response, HttpServletResponse.SC_FORBIDDEN,
+        "a dashboard session must send its CSRF token (header X-CSRF-TOKEN) with every change");
+  }
+
   private static void write(HttpServletResponse response, int status, String message) throws IOException {
     response.setStatus(status);
     response.setContentType(MediaType.APPLICATION_JSON_VALUE);

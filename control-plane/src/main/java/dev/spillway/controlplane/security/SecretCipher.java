@@ -44,6 +44,14 @@ public class SecretCipher {
     return new Resealed(atRest.seal(plain, context), hint(plain));
   }
 
+  /**
+   * Lends the plaintext of a value sealed at rest to {@code use} (a connection test); the plaintext is not kept
+   * and {@code use} must not return or log it.
+   */
+  public <T> T withOpened(String sealedAtRest, String context, java.util.function.Function<String, T> use) {
+    return use.apply(atRest.open(sealedAtRest, context));
+  }
+
   /** Opens a value sealed at rest; only for comparing a declared secret with the stored one. */
   public boolean matchesAtRest(String sealedAtRest, String context, String candidate) {
     return java.security.MessageDigest.isEqual(

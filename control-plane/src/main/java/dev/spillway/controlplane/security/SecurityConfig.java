@@ -1,31 +1,51 @@
 package dev.spillway.controlplane.security;
 
 import dev.spillway.controlplane.SpillwayProperties;
+import dev.spillway.controlplane.dashboard.DashboardAuthHandlers;
+import dev.spillway.controlplane.sso.SessionActorRefreshFilter;
+import dev.spillway.controlplane.sso.SsoClientRegistrations;
+import dev.spillway.controlplane.sso.SsoUserService;
+import dev.spillway.controlplane.user.UserActors;
 import jakarta.servlet.DispatcherType;
+import jakarta.servlet.http.HttpServletRequest;
 import java.util.Optional;
+import java.util.Set;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpMethod;
+import org.springframework.security.authentication.AnonymousAuthenticationToken;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.security.oauth2.client.oidc.web.logout.OidcClientInitiatedLogoutSuccessHandler;
+import org.springframework.security.oauth2.client.web.HttpSessionOAuth2AuthorizedClientRepository;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.access.AccessDeniedHandler;
 import org.springframework.security.web.authentication.AnonymousAuthenticationFilter;
+import org.springframework.security.web.csrf.CsrfException;
+import org.springframework.security.web.savedrequest.HttpSessionRequestCache;
 
 /**
  * Three filter chains: nodes on {@code /internal/**} (node token), the admin API on {@code /api/**} (bearer
- * tokens: the bootstrap token or named API tokens), and everything else (health endpoints open).
+ * tokens — the bootstrap token or named API tokens — or a dashboard session), and the dashboard (OIDC sign-in,
+ * session cookie {@code SPILLWAY_SESSION}, CSRF on every change; health endpoints and static files open).
  *
  * <p>Roles: {@code org_admin} does everything; an org {@code viewer} reads everything; a {@code team_admin} reads
  * and manages the keys and members of its teams and reads the catalogue (providers, routes, prices, users); a team
  * viewer reads its teams and their keys. The URL rules below are checked before any body is read, so a wrong role
- * is always a 403, never a 400; {@link Authz} then pins team roles to their teams.
+ * is always a 403, never a 400; {@link Authz} then pins team roles to their teams. Pages follow the same rules as
+ * the API they show.
  *
  * <p>Async and error dispatches are let through: the original request was already authorised, and with stateless
  * chains the security context is gone by the time a long-poll's result is dispatched.
  */
 @Configuration
 public class SecurityConfig {
+  private static final String[] ANY_ROLE = {"ORG_ADMIN", "VIEWER", "TEAM_ADMIN", "TEAM_VIEWER"};
+  private static final String[] CATALOGUE = {"ORG_ADMIN", "VIEWER", "TEAM_ADMIN"};
+  private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS", "TRACE");
 
   @Bean
   @Order(1)
@@ -46,44 +66,108 @@ public class SecurityConfig {
 
   @Bean
   @Order(2)
-  SecurityFilterChain apiChain(HttpSecurity http, AdminTokenResolver tokens) throws Exception {
+  SecurityFilterChain apiChain(HttpSecurity http, AdminTokenResolver tokens, UserActors users) throws Exception {
+    var unauthorized = JsonAuthErrors.unauthorized("missing or invalid admin token");
+    AccessDeniedHandler forbidden = JsonAuthErrors.forbidden();
+    AccessDeniedHandler csrfAware = (request, response, e) -> {
+      if (e instanceof CsrfException && !signedIn()) {
+        // No session (or an expired one): the caller is simply not authenticated.
+        unauthorized.commence(request, response, null);
+      } else if (e instanceof CsrfException) {
+        JsonAuthErrors.csrf().handle(request, response, e);
+      } else {
+        forbidden.handle(request, response, e);
+      }
+    };
     http.securityMatcher("/api/**")
-        // Bearer tokens are not sent automatically by browsers, so CSRF does not apply to this chain.
-        .csrf(c -> c.disable())
-        .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+        // A dashboard session may call the API (the browser sends its cookie); such writes need the CSRF token.
+        // Bearer tokens are never sent by browsers on their own, so requests that carry one are exempt (and are
+        // judged by the token alone, see BearerTokenFilter).
+        .csrf(c -> c.requireCsrfProtectionMatcher(request -> !SAFE_METHODS.contains(request.getMethod())
+            && request.getHeader("Authorization") == null))
+        // Reads the session of a signed-in dashboard user, never creates one.
+        .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.NEVER))
+        .requestCache(c -> c.disable())
         .addFilterBefore(new BearerTokenFilter(tokens::resolve), AnonymousAuthenticationFilter.class)
+        .addFilterBefore(new SessionActorRefreshFilter(users), BearerTokenFilter.class)
         .authorizeHttpRequests(a -> a
             .dispatcherTypeMatchers(DispatcherType.ASYNC, DispatcherType.ERROR).permitAll()
             .requestMatchers(HttpMethod.GET, "/api/v1/openapi.json").permitAll()
             // Team members read their own teams and keys; which team is checked per request (Authz).
             .requestMatchers(HttpMethod.GET, "/api/v1/teams", "/api/v1/teams/*", "/api/v1/teams/*/members",
-                "/api/v1/virtual-keys", "/api/v1/virtual-keys/*")
-            .hasAnyRole("ORG_ADMIN", "VIEWER", "TEAM_ADMIN", "TEAM_VIEWER")
+                "/api/v1/virtual-keys", "/api/v1/virtual-keys/*", "/api/v1/usage")
+            .hasAnyRole(ANY_ROLE)
             // Team admins need the catalogue (models, providers, prices) and the user directory to manage keys
             // and members; none of it carries secrets.
             .requestMatchers(HttpMethod.GET, "/api/v1/providers", "/api/v1/providers/*", "/api/v1/routes",
                 "/api/v1/routes/*", "/api/v1/prices", "/api/v1/users", "/api/v1/users/*")
-            .hasAnyRole("ORG_ADMIN", "VIEWER", "TEAM_ADMIN")
+            .hasAnyRole(CATALOGUE)
             .requestMatchers(HttpMethod.GET, "/api/**").hasAnyRole("ORG_ADMIN", "VIEWER")
             // Team admins manage their teams' keys and members; the team is checked per request (Authz).
             .requestMatchers("/api/v1/virtual-keys", "/api/v1/virtual-keys/*", "/api/v1/virtual-keys/*/rotate",
                 "/api/v1/teams/*/members", "/api/v1/teams/*/members/*")
             .hasAnyRole("ORG_ADMIN", "TEAM_ADMIN")
             .anyRequest().hasRole("ORG_ADMIN"))
-        .exceptionHandling(e -> e
-            .authenticationEntryPoint(JsonAuthErrors.unauthorized("missing or invalid admin token"))
-            .accessDeniedHandler(JsonAuthErrors.forbidden()));
+        .exceptionHandling(e -> e.authenticationEntryPoint(unauthorized).accessDeniedHandler(csrfAware));
     return http.build();
   }
 
   @Bean
   @Order(3)
-  SecurityFilterChain defaultChain(HttpSecurity http) throws Exception {
+  SecurityFilterChain dashboardChain(HttpSecurity http, SsoClientRegistrations registrations,
+      SsoUserService ssoUsers, UserActors users) throws Exception {
+    var logoutSuccess = new OidcClientInitiatedLogoutSuccessHandler(registrations);
+    logoutSuccess.setPostLogoutRedirectUri("{baseUrl}/login?logout");
+    logoutSuccess.setDefaultTargetUrl("/login?logout");
+    HttpSessionRequestCache requestCache = new HttpSessionRequestCache();
+    // After sign-in, return to the page that was asked for; never to an htmx fragment or a form post.
+    requestCache.setRequestMatcher(request -> "GET".equals(request.getMethod())
+        && request.getHeader("HX-Request") == null && isPage(request));
     http.authorizeHttpRequests(a -> a
-            .dispatcherTypeMatchers(DispatcherType.ASYNC, DispatcherType.ERROR).permitAll()
-            .requestMatchers("/healthz", "/readyz", "/error").permitAll()
-            .anyRequest().denyAll())
-        .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS));
+            .dispatcherTypeMatchers(DispatcherType.ASYNC, DispatcherType.ERROR, DispatcherType.FORWARD).permitAll()
+            .requestMatchers("/healthz", "/readyz", "/error", "/login", "/css/**", "/js/**", "/img/**",
+                "/webjars/**", "/favicon.ico").permitAll()
+            // A signed-in user without a role is told there how to get one.
+            .requestMatchers(HttpMethod.GET, "/").authenticated()
+            .requestMatchers(HttpMethod.GET, "/teams", "/teams/**", "/virtual-keys", "/virtual-keys/**", "/budgets",
+                "/usage", "/usage/**").hasAnyRole(ANY_ROLE)
+            .requestMatchers(HttpMethod.GET, "/providers", "/providers/**", "/routes", "/routes/**")
+            .hasAnyRole(CATALOGUE)
+            .requestMatchers(HttpMethod.GET, "/nodes", "/nodes/**", "/audit", "/audit/**", "/settings",
+                "/settings/**").hasAnyRole("ORG_ADMIN", "VIEWER")
+            .requestMatchers(HttpMethod.POST, "/virtual-keys", "/virtual-keys/**", "/teams/*/members",
+                "/teams/*/members/**").hasAnyRole("ORG_ADMIN", "TEAM_ADMIN")
+            .anyRequest().hasRole("ORG_ADMIN"))
+        .oauth2Login(o -> o.loginPage(DashboardAuthHandlers.LOGIN_PAGE)
+            .clientRegistrationRepository(registrations)
+            .authorizedClientRepository(new HttpSessionOAuth2AuthorizedClientRepository())
+            .userInfoEndpoint(u -> u.oidcUserService(ssoUsers))
+            .failureUrl(DashboardAuthHandlers.LOGIN_PAGE + "?error"))
+        .logout(l -> l.logoutUrl("/logout").logoutSuccessHandler(logoutSuccess)
+            .deleteCookies("SPILLWAY_SESSION"))
+        .requestCache(c -> c.requestCache(requestCache))
+        .addFilterBefore(new SessionActorRefreshFilter(users), AnonymousAuthenticationFilter.class)
+        .exceptionHandling(e -> e.authenticationEntryPoint(DashboardAuthHandlers.entryPoint())
+            .accessDeniedHandler(DashboardAuthHandlers.accessDenied()))
+        .headers(h -> h.contentSecurityPolicy(csp -> csp.policyDirectives(
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+                + "frame-ancestors 'none'; form-action 'self' " + formActionSources(registrations))));
     return http.build();
+  }
+
+  private static boolean isPage(HttpServletRequest request) {
+    String path = request.getRequestURI().substring(request.getContextPath().length());
+    return !(path.startsWith("/webjars/") || path.startsWith("/css/") || path.startsWith("/js/")
+        || path.startsWith("/img/") || path.equals("/favicon.ico") || path.startsWith("/error"));
+  }
+
+  /** Logout posts to our form and is then redirected to the IdP; form-action must allow that hop. */
+  private static String formActionSources(SsoClientRegistrations registrations) {
+    return registrations.issuerOrigin().map(origin -> origin + ";").orElse(";");
+  }
+
+  private static boolean signedIn() {
+    Authentication auth = SecurityContextHolder.getContext().getAuthentication();
+    return auth != null && auth.isAuthenticated() && !(auth instanceof AnonymousAuthenticationToken);
   }
 }

@@ -17,12 +17,12 @@ import org.springframework.stereotype.Repository;
 @Repository
 class JdbcUserRepository implements UserRepository {
   private static final String SELECT = """
-      SELECT u.id, u.email, u.display_name, m.role AS org_role, u.status, u.created_at, u.updated_at,
-             u.last_login_at
+      SELECT u.id, u.email, u.display_name, m.role AS org_role, m.source AS org_role_source, u.status,
+             u.created_at, u.updated_at, u.last_login_at
       FROM users u LEFT JOIN org_memberships m ON m.user_id = u.id AND m.org_id = u.org_id
       """;
   private static final String MEMBERSHIPS = """
-      SELECT tm.team_id, t.name AS team_name, tm.user_id, u.email, u.display_name, tm.role, tm.created_at
+      SELECT tm.team_id, t.name AS team_name, tm.user_id, u.email, u.display_name, tm.role, tm.created_at, tm.source
       FROM team_memberships tm JOIN teams t ON t.id = tm.team_id JOIN users u ON u.id = tm.user_id
       """;
 
@@ -41,6 +41,45 @@ class JdbcUserRepository implements UserRepository {
   public Optional<User> findByEmail(String email) {
     return jdbc.sql(SELECT + " WHERE u.org_id = ? AND lower(u.email) = lower(?)")
         .params(Organization.DEFAULT_ID, email).query(this::bare).optional().map(this::withTeams);
+  }
+
+  @Override
+  public Optional<User> findByOidcSubject(String issuer, String subject) {
+    return jdbc.sql(SELECT + " WHERE u.oidc_issuer = ? AND u.oidc_subject = ?").params(issuer, subject)
+        .query(this::bare).optional().map(this::withTeams);
+  }
+
+  @Override
+  public void recordSignIn(UUID id, String issuer, String subject, Instant at) {
+    jdbc.sql("UPDATE users SET oidc_issuer = ?, oidc_subject = ?, last_login_at = ? WHERE id = ?")
+        .params(issuer, subject, Timestamp.from(at), id).update();
+  }
+
+  @Override
+  public Optional<String> orgRoleSource(UUID userId) {
+    return jdbc.sql("SELECT source FROM org_memberships WHERE org_id = ? AND user_id = ?")
+        .params(Organization.DEFAULT_ID, userId).query(String.class).optional();
+  }
+
+  @Override
+  public void putOrgRole(UUID userId, String role, String source) {
+    if (role == null) {
+      jdbc.sql("DELETE FROM org_memberships WHERE org_id = ? AND user_id = ?").params(Organization.DEFAULT_ID, userId)
+          .update();
+      return;
+    }
+    jdbc.sql("""
+        INSERT INTO org_memberships (org_id, user_id, role, source) VALUES (?, ?, ?, ?)
+        ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role, source = excluded.source""")
+        .params(Organization.DEFAULT_ID, userId, role, source).update();
+  }
+
+  @Override
+  public void putMembership(UUID teamId, UUID userId, String role, String source) {
+    jdbc.sql("""
+        INSERT INTO team_memberships (team_id, user_id, role, source) VALUES (?, ?, ?, ?)
+        ON CONFLICT (team_id, user_id) DO UPDATE SET role = excluded.role, source = excluded.source""")
+        .params(teamId, userId, role, source).update();
   }
 
   @Override
@@ -69,9 +108,12 @@ class JdbcUserRepository implements UserRepository {
       jdbc.sql("DELETE FROM org_memberships WHERE org_id = ? AND user_id = ?").params(Organization.DEFAULT_ID, u.id())
           .update();
     } else {
+      // An admin who changes the role takes it over from sign-in (source 'dashboard'); an unchanged role keeps its
+      // source, so editing a user's name does not pin a role the IdP granted.
       jdbc.sql("""
-          INSERT INTO org_memberships (org_id, user_id, role) VALUES (?, ?, ?)
-          ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role""")
+          INSERT INTO org_memberships (org_id, user_id, role, source) VALUES (?, ?, ?, 'dashboard')
+          ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role,
+              source = CASE WHEN org_memberships.role = excluded.role THEN org_memberships.source ELSE 'dashboard' END""")
           .params(Organization.DEFAULT_ID, u.id(), u.orgRole()).update();
     }
   }
@@ -95,10 +137,7 @@ class JdbcUserRepository implements UserRepository {
 
   @Override
   public void putMembership(UUID teamId, UUID userId, String role) {
-    jdbc.sql("""
-        INSERT INTO team_memberships (team_id, user_id, role) VALUES (?, ?, ?)
-        ON CONFLICT (team_id, user_id) DO UPDATE SET role = excluded.role""")
-        .params(teamId, userId, role).update();
+    putMembership(teamId, userId, role, "dashboard");
   }
 
   @Override
@@ -125,7 +164,7 @@ class JdbcUserRepository implements UserRepository {
   private TeamMembership membership(ResultSet rs, int row) throws SQLException {
     return new TeamMembership(rs.getObject("team_id", UUID.class), rs.getString("team_name"),
         rs.getObject("user_id", UUID.class), rs.getString("email"), rs.getString("display_name"),
-        rs.getString("role"), instant(rs.getTimestamp("created_at")));
+        rs.getString("role"), instant(rs.getTimestamp("created_at")), rs.getString("source"));
   }
 
   private static Instant instant(Timestamp ts) {

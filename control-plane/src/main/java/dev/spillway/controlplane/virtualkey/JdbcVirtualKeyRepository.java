@@ -80,6 +80,55 @@ class JdbcVirtualKeyRepository implements VirtualKeyRepository {
   }
 
   @Override
+  public List<VirtualKey> search(Search search, int limit, int offset) {
+    List<Object> params = new ArrayList<>();
+    String where = where(search, params);
+    String order = switch (search.sort() == null ? "" : search.sort()) {
+      case "name" -> "lower(name)";
+      case "status" -> "status";
+      default -> "created_at";
+    };
+    String direction = search.descending() ? " DESC" : " ASC";
+    params.add(limit);
+    params.add(offset);
+    List<VirtualKey> page = jdbc.sql("SELECT " + COLUMNS + " FROM virtual_keys WHERE " + where + " ORDER BY " + order
+            + direction + ", id LIMIT ? OFFSET ?")
+        .params(params).query((rs, i) -> map(rs, null, null)).list();
+    var ids = page.stream().map(VirtualKey::id).toList();
+    var budgets = limits.budgetsOf(Scope.KEY, ids);
+    var rateLimits = limits.rateLimitsOf(Scope.KEY, ids);
+    return page.stream().map(k -> withLimits(k, budgets.get(k.id()), rateLimits.get(k.id()))).toList();
+  }
+
+  @Override
+  public int count(Search search) {
+    List<Object> params = new ArrayList<>();
+    String where = where(search, params);
+    return jdbc.sql("SELECT count(*) FROM virtual_keys WHERE " + where).params(params).query(Integer.class).single();
+  }
+
+  private static String where(Search search, List<Object> params) {
+    StringBuilder sql = new StringBuilder("org_id = ?");
+    params.add(Organization.DEFAULT_ID);
+    if (search.teamIds() != null) {
+      sql.append(" AND team_id = ANY(?)");
+      params.add(search.teamIds().toArray(UUID[]::new));
+    }
+    if (search.status() != null) {
+      sql.append(" AND status = ?");
+      params.add(search.status().wireName());
+    }
+    if (search.text() != null && !search.text().isBlank()) {
+      String like = "%" + search.text().strip().toLowerCase(java.util.Locale.ROOT).replace("\\", "\\\\")
+          .replace("%", "\\%").replace("_", "\\_") + "%";
+      sql.append(" AND (lower(name) LIKE ? OR lower(key_prefix) LIKE ?)");
+      params.add(like);
+      params.add(like);
+    }
+    return sql.toString();
+  }
+
+  @Override
   public Optional<VirtualKey> findByHash(String keyHash) {
     return jdbc.sql("SELECT " + COLUMNS + " FROM virtual_keys WHERE key_hash = ?").param(keyHash)
         .query((rs, i) -> map(rs, null, null)).optional()

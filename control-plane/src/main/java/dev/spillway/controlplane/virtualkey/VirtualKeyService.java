@@ -58,6 +58,24 @@ public class VirtualKeyService {
     return keys.find(teamIds, status, limit, offset);
   }
 
+  /** One page of a key search with the number of all matches. */
+  public record Page(List<VirtualKey> rows, int total) {}
+
+  /** The dashboard's key table: the caller's readable teams only (or one of them). */
+  @Transactional(readOnly = true)
+  public Page search(UUID teamId, VirtualKey.Status status, String text, String sort, boolean descending, int limit,
+      int offset) {
+    java.util.Collection<UUID> teamIds;
+    if (teamId != null) {
+      Authz.requireTeamRead(teamId);
+      teamIds = List.of(teamId);
+    } else {
+      teamIds = Authz.readableTeamsOrAll();
+    }
+    VirtualKeyRepository.Search search = new VirtualKeyRepository.Search(teamIds, status, text, sort, descending);
+    return new Page(keys.search(search, limit, offset), keys.count(search));
+  }
+
   /** A key the caller may read; 403 for a key of another team. */
   @Transactional(readOnly = true)
   public VirtualKey get(UUID id) {

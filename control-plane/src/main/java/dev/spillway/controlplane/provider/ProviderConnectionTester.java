@@ -1,0 +1,177 @@
+package dev.spillway.controlplane.provider;
+
+import dev.spillway.config.ProviderType;
+import dev.spillway.controlplane.security.Authz;
+import dev.spillway.controlplane.security.SecretCipher;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * "Test connection": one real, cheap, read-only request per provider key (list the models) from the control plane,
+ * with a short timeout. The answer says whether the provider accepted the key and how long it took; it never
+ * contains the key, and a provider's error message is cut short and stripped of anything key-like.
+ */
+@Component
+public class ProviderConnectionTester {
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
+  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(6);
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  /** The outcome for one key. */
+  public record KeyResult(String keyName, boolean ok, Integer status, long millis, String message) {}
+
+  /** The outcome for a provider. */
+  public record Result(String provider, String target, List<KeyResult> keys, String note) {
+    public boolean ok() {
+      return !keys.isEmpty() && keys.stream().allMatch(KeyResult::ok);
+    }
+  }
+
+  private final ProviderService providers;
+  private final SecretCipher cipher;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT)
+      .followRedirects(HttpClient.Redirect.NEVER).build();
+
+  public ProviderConnectionTester(ProviderService providers, SecretCipher cipher) {
+    this.providers = providers;
+    this.cipher = cipher;
+  }
+
+  public Result test(UUID providerId) {
+    Authz.requireOrgAdmin();
+    Provider p = providers.get(providerId);
+    if (p.type() == ProviderType.MOCK) {
+      return new Result(p.name(), "built-in", List.of(new KeyResult("(none)", true, null, 0,
+          "the built-in mock answers inside each node; nothing to connect to")), null);
+    }
+    if (p.type() == ProviderType.BEDROCK) {
+      return new Result(p.name(), "bedrock", List.of(), "Bedrock requests are signed per request (SigV4); test it "
+          + "with a request through a node, e.g. the curl line of ./spillway up with model " + p.name() + "/<model>.");
+    }
+    String url = modelsUrl(p);
+    if (p.keys().isEmpty()) {
+      return new Result(p.name(), url, List.of(), "this provider has no keys to test");
+    }
+    List<KeyResult> results = new ArrayList<>();
+    for (ProviderKey key : p.keys()) {
+      results.add(cipher.withOpened(key.valueSealed(), Provider.sealContext(p.id(), key.name()),
+          secret -> call(p, key.name(), url, secret)));
+    }
+    return new Result(p.name(), url, results, null);
+  }
+
+  private KeyResult call(Provider p, String keyName, String url, String secret) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(REQUEST_TIMEOUT).GET()
+        .header("Accept", "application/json").header("User-Agent", "spillway-connection-test");
+    switch (p.type()) {
+      case AZURE_OPENAI -> request.header("api-key", secret);
+      case ANTHROPIC -> request.header("x-api-key", secret)
+          .header("anthropic-version", p.settings().getOrDefault("anthropic_version", "2023-06-01"));
+      case GEMINI -> request.header("x-goog-api-key", secret);
+      case OPENAI_COMPATIBLE -> {
+        String header = p.settings().getOrDefault("auth_header", "Authorization");
+        String scheme = p.settings().getOrDefault("auth_scheme", "Bearer");
+        request.header(header, scheme.isBlank() ? secret : scheme + " " + secret);
+      }
+      default -> {
+        request.header("Authorization", "Bearer " + secret);
+        if (p.settings().containsKey("organization")) {
+          request.header("OpenAI-Organization", p.settings().get("organization"));
+        }
+      }
+    }
+    long start = System.nanoTime();
+    try {
+      HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      long millis = (System.nanoTime() - start) / 1_000_000;
+      int status = response.statusCode();
+      if (status / 100 == 2) {
+        return new KeyResult(keyName, true, status, millis, describeModels(response.body()));
+      }
+      return new KeyResult(keyName, false, status, millis, explain(status, response.body(), secret));
+    } catch (HttpConnectTimeoutException e) {
+      return failed(keyName, start, "no connection within " + CONNECT_TIMEOUT.toSeconds() + " s");
+    } catch (HttpTimeoutException e) {
+      return failed(keyName, start, "no answer within " + REQUEST_TIMEOUT.toSeconds() + " s");
+    } catch (IOException e) {
+      return failed(keyName, start, "cannot connect: " + (e.getMessage() == null ? e.getClass().getSimpleName()
+          : scrub(e.getMessage(), secret)));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return failed(keyName, start, "interrupted");
+    }
+  }
+
+  private static KeyResult failed(String keyName, long start, String message) {
+    return new KeyResult(keyName, false, null, (System.nanoTime() - start) / 1_000_000, message);
+  }
+
+  static String modelsUrl(Provider p) {
+    String base = p.baseUrl();
+    return switch (p.type()) {
+      case OPENAI -> (base == null ? "https://api.openai.com/v1" : base) + "/models";
+      case ANTHROPIC -> (base == null ? "https://api.anthropic.com" : base) + "/v1/models";
+      case GEMINI -> (base == null ? "https://generativelanguage.googleapis.com" : base) + "/v1beta/models";
+      case AZURE_OPENAI -> base + "/openai/models?api-version=" + p.settings().getOrDefault("api_version",
+          "2024-10-21");
+      default -> base + "/models";
+    };
+  }
+
+  private static String describeModels(String body) {
+    try {
+      JsonNode json = JSON.readTree(body);
+      JsonNode list = json.has("data") ? json.get("data") : json.get("models");
+      if (list != null && list.isArray()) {
+        return "connected; the provider lists " + list.size() + " models";
+      }
+    } catch (RuntimeException e) {
+      // Not JSON: still a successful answer.
+    }
+    return "connected";
+  }
+
+  private static String explain(int status, String body, String secret) {
+    String hint = switch (status) {
+      case 401, 403 -> "the provider refused the key";
+      case 404 -> "no models endpoint at this base URL (check base_url)";
+      case 429 -> "the provider rate-limited the test; the key is probably valid";
+      default -> status >= 500 ? "the provider failed" : "the provider refused the request";
+    };
+    String detail = providerMessage(body);
+    return detail == null ? hint : hint + ": " + scrub(detail, secret);
+  }
+
+  private static String providerMessage(String body) {
+    try {
+      JsonNode json = JSON.readTree(body);
+      JsonNode error = json.get("error");
+      JsonNode message = error == null ? json.get("message")
+          : error.isTextual() ? error : error.get("message");
+      return message == null || !message.isValueNode() ? null : message.asString();
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** Removes the key (and anything that looks like one) and cuts the message short. */
+  static String scrub(String message, String secret) {
+    String text = message.replace(secret, "****");
+    text = text.replaceAll("(?i)(sk|key|token)[-_A-Za-z0-9]{12,}", "****");
+    text = text.replaceAll("[A-Za-z0-9_\\-]{32,}", "****");
+    return text.length() > 200 ? text.substring(0, 200) + "…" : text;
+  }
+
+}

@@ -1,0 +1,94 @@
+package dev.spillway.controlplane.routing.web;
+
+import dev.spillway.controlplane.dashboard.Forms;
+import dev.spillway.controlplane.routing.Route;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The dashboard's route form: the model name clients send, weighted targets and ordered fallbacks as rows (empty
+ * rows are ignored), and the retry policy.
+ */
+public record RouteForm(String model, List<String> targetProvider, List<String> targetModel,
+    List<String> targetWeight, List<String> fallbackProvider, List<String> fallbackModel, String maxAttempts,
+    String initialBackoffMs) {
+  private static final int SPARE_ROWS = 1;
+
+  public RouteForm {
+    targetProvider = targetProvider == null ? List.of() : targetProvider;
+    targetModel = targetModel == null ? List.of() : targetModel;
+    targetWeight = targetWeight == null ? List.of() : targetWeight;
+    fallbackProvider = fallbackProvider == null ? List.of() : fallbackProvider;
+    fallbackModel = fallbackModel == null ? List.of() : fallbackModel;
+  }
+
+  public static RouteForm empty() {
+    return new RouteForm("", List.of("", ""), List.of("", ""), List.of("1", "1"), List.of("", ""), List.of("", ""),
+        "1", "0");
+  }
+
+  public static RouteForm of(Route r) {
+    List<String> tp = new ArrayList<>();
+    List<String> tm = new ArrayList<>();
+    List<String> tw = new ArrayList<>();
+    r.targets().forEach(t -> {
+      tp.add(t.providerName());
+      tm.add(t.model());
+      tw.add(Integer.toString(t.weight()));
+    });
+    List<String> fp = new ArrayList<>();
+    List<String> fm = new ArrayList<>();
+    r.fallbacks().forEach(t -> {
+      fp.add(t.providerName());
+      fm.add(t.model());
+    });
+    for (int i = 0; i < SPARE_ROWS; i++) {
+      tp.add("");
+      tm.add("");
+      tw.add("1");
+      fp.add("");
+      fm.add("");
+    }
+    return new RouteForm(r.model(), tp, tm, tw, fp, fm, Integer.toString(r.retry().maxAttempts()),
+        Long.toString(r.retry().initialBackoffMs()));
+  }
+
+  public int targetRows() {
+    return Math.max(1, targetProvider.size());
+  }
+
+  public int fallbackRows() {
+    return Math.max(1, fallbackProvider.size());
+  }
+
+  public String at(List<String> list, int i) {
+    return i < list.size() && list.get(i) != null ? list.get(i) : "";
+  }
+
+  /** The API request; rows with neither provider nor model are skipped, so the indexes in errors are the API's. */
+  public RouteRequest toRequest() {
+    List<RouteRequest.TargetBody> targets = new ArrayList<>();
+    for (int i = 0; i < targetProvider.size(); i++) {
+      String p = Forms.text(at(targetProvider, i));
+      String m = Forms.text(at(targetModel, i));
+      if (p == null && m == null) {
+        continue;
+      }
+      targets.add(new RouteRequest.TargetBody(p, m, Forms.integer("targets[" + targets.size() + "].weight",
+          at(targetWeight, i))));
+    }
+    List<RouteRequest.TargetBody> fallbacks = new ArrayList<>();
+    for (int i = 0; i < fallbackProvider.size(); i++) {
+      String p = Forms.text(at(fallbackProvider, i));
+      String m = Forms.text(at(fallbackModel, i));
+      if (p == null && m == null) {
+        continue;
+      }
+      fallbacks.add(new RouteRequest.TargetBody(p, m, null));
+    }
+    Integer attempts = Forms.integer("retry.max_attempts", maxAttempts);
+    Integer backoff = Forms.integer("retry.initial_backoff_ms", initialBackoffMs);
+    return new RouteRequest(Forms.text(model), targets, fallbacks,
+        new RouteRequest.RetryBody(attempts, backoff == null ? null : backoff.longValue()));
+  }
+}

@@ -1,0 +1,271 @@
+package dev.spillway.controlplane.dashboard;
+
+import static dev.spillway.controlplane.ApiAssertions.assertStatus;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spillway.controlplane.ApiResponse;
+import dev.spillway.controlplane.ControlPlaneIntegrationTest;
+import dev.spillway.controlplane.DashboardSession;
+import dev.spillway.testsupport.FakeProvider;
+import dev.spillway.testsupport.FakeResponse;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The dashboard's pages and actions over HTTP, as a signed-in org admin: each change goes through the same services
+ * as the API (same validation, same snapshot bump) and is audited with the signed-in user.
+ */
+class DashboardFlowsIT extends ControlPlaneIntegrationTest {
+  private static final Pattern SECRET = Pattern.compile("data-testid=\"secret\">(sk-sw-[0-9A-Za-z]+)<");
+  private static FakeProvider upstream;
+  private static DashboardSession admin;
+
+  @BeforeAll
+  static void startUpstream() {
+    upstream = FakeProvider.start();
+  }
+
+  @AfterAll
+  static void stopUpstream() {
+    upstream.close();
+  }
+
+  @BeforeEach
+  void signIn() {
+    if (admin == null) {
+      admin = signInAs(ADMIN_EMAIL);
+    }
+  }
+
+  @Test
+  void theSameUrlAnswersAPageOrAnHtmxFragment() {
+    createTeam(unique("frag"));
+
+    ApiResponse page = admin.get("/teams?sort=name&dir=desc");
+    ApiResponse fragment = admin.get("/teams?sort=name&dir=desc", "HX-Request", "true");
+
+    assertThat(page.text()).contains("<html").contains("id=\"table\"").contains("hx-headers");
+    assertThat(fragment.status()).isEqualTo(200);
+    assertThat(fragment.text()).doesNotContain("<html").contains("id=\"table\"").contains("aria-sort=\"descending\"");
+    assertThat(fragment.header("Vary")).contains("HX-Request");
+  }
+
+  @Test
+  void tablesFilterAndPage() {
+    String prefix = unique("pg");
+    for (int i = 0; i < 23; i++) {
+      createTeam(prefix + "-" + (char) ('a' + i));
+    }
+
+    ApiResponse first = admin.get("/teams?q=" + prefix + "&sort=name", "HX-Request", "true");
+    ApiResponse second = admin.get("/teams?q=" + prefix + "&sort=name&page=2", "HX-Request", "true");
+
+    assertThat(first.text()).contains("1–20 of 23").contains(prefix + "-a").doesNotContain(prefix + "-w<");
+    assertThat(second.text()).contains("21–23 of 23").contains(prefix + "-w").doesNotContain(prefix + "-a<");
+  }
+
+  @Test
+  void creatingATeamWithAnInvalidNameShowsTheErrorNextToTheField() {
+    ApiResponse response = admin.post("/teams", Map.of("name", "  "), "HX-Request", "true");
+
+    assertThat(response.status()).isEqualTo(422);
+    assertThat(response.text()).contains("id=\"error-name\"").contains("is required").doesNotContain("<html");
+  }
+
+  @Test
+  void aKeyIsCreatedItsSecretShownOnceAndItWorksInTheSnapshot() {
+    String teamId = createTeam(unique("keys")).get("id").stringValue();
+
+    ApiResponse created = admin.post("/virtual-keys", Map.of("teamId", teamId, "name", "notebook",
+        "limitUsd", "12.5", "period", "weekly", "rpm", "60"));
+
+    assertThat(created.status()).isEqualTo(302);
+    String keyPage = admin.location(created);
+    ApiResponse first = admin.getAbsolute(keyPage);
+    Matcher m = SECRET.matcher(first.text());
+    assertThat(m.find()).as(first.describe()).isTrue();
+    String secret = m.group(1);
+    ApiResponse again = admin.getAbsolute(keyPage);
+    assertThat(again.text()).doesNotContain(secret).doesNotContain("data-testid=\"secret\"");
+    String keyId = keyPage.substring(keyPage.lastIndexOf('/') + 1);
+    JsonNode key = assertStatus(admin().get("/api/v1/virtual-keys/" + keyId), 200);
+    assertThat(key.get("budget").get("limit_usd").decimalValue()).isEqualByComparingTo("12.5");
+    assertThat(key.get("rate_limit").get("rpm").asInt()).isEqualTo(60);
+    assertThat(jdbc.sql("SELECT key_hash FROM virtual_keys WHERE id = ?::uuid").param(keyId).query(String.class)
+        .single()).isEqualTo(sha256Hex(secret));
+    assertAuditedByAdmin("virtual_key.create", keyId);
+  }
+
+  @Test
+  void aKeyFormWithABadBudgetShowsTheFieldError() {
+    String teamId = createTeam(unique("badkey")).get("id").stringValue();
+
+    ApiResponse response = admin.post("/virtual-keys", Map.of("teamId", teamId, "name", "x", "limitUsd", "lots"));
+
+    assertThat(response.status()).isEqualTo(422);
+    assertThat(response.text()).contains("id=\"error-budget-limit_usd\"").contains("must be a number");
+  }
+
+  @Test
+  void editingRotatingAndRevokingAKey() {
+    String teamId = createTeam(unique("rot")).get("id").stringValue();
+    String keyId = createKey(teamId, "rotate-me").get("id").stringValue();
+
+    ApiResponse saved = admin.post("/virtual-keys/" + keyId, Map.of("name", "rotate-me", "limitUsd", "3",
+        "period", "daily", "models", "demo, other"), "HX-Request", "true");
+    assertThat(saved.status()).isEqualTo(200);
+    assertThat(saved.text()).contains("data-testid=\"saved\"").contains("hx-swap-oob=\"true\"")
+        .contains("$3.00 daily");
+    JsonNode key = assertStatus(admin().get("/api/v1/virtual-keys/" + keyId), 200);
+    assertThat(key.get("models").valueStream().map(JsonNode::stringValue)).containsExactly("demo", "other");
+
+    ApiResponse rotated = admin.post("/virtual-keys/" + keyId + "/rotate", Map.of("graceSeconds", "0"));
+    String newPage = admin.location(rotated);
+    assertThat(newPage).doesNotEndWith(keyId);
+    assertThat(admin.getAbsolute(newPage).text()).contains("data-testid=\"secret\"").contains("rotated");
+    assertThat(assertStatus(admin().get("/api/v1/virtual-keys/" + keyId), 200).get("status").stringValue())
+        .isEqualTo("revoked");
+
+    String newId = newPage.substring(newPage.lastIndexOf('/') + 1);
+    ApiResponse revoked = admin.post("/virtual-keys/" + newId + "/revoke", Map.of(), "HX-Request", "true");
+    assertThat(revoked.header("HX-Redirect")).isEqualTo("/virtual-keys/" + newId);
+    assertThat(assertStatus(admin().get("/api/v1/virtual-keys/" + newId), 200).get("status").stringValue())
+        .isEqualTo("revoked");
+    assertAuditedByAdmin("virtual_key.revoke", newId);
+  }
+
+  @Test
+  void aTeamBudgetSetInTheDashboardShowsWithItsRecordedSpend() {
+    String teamId = createTeam(unique("spend")).get("id").stringValue();
+    String keyId = createKey(teamId, "spender").get("id").stringValue();
+    ApiResponse limits = admin.post("/teams/" + teamId + "/limits", Map.of("limitUsd", "10", "period", "monthly"),
+        "HX-Request", "true");
+    assertThat(limits.text()).contains("$0.00 of $10.00 monthly");
+    // Usage as nodes will record it: 2.5 USD this month shows as a quarter of the budget.
+    jdbc.sql("""
+        INSERT INTO usage_hourly (hour, org_id, team_id, key_id, provider, model, requests, cost_usd)
+        VALUES (?, '00000000-0000-0000-0000-000000000001', ?::uuid, ?::uuid, 'mock', 'mock-1', 5, 2.5)""")
+        .params(Timestamp.from(Instant.now().truncatedTo(ChronoUnit.HOURS)), teamId, keyId).update();
+
+    ApiResponse budgets = admin.get("/budgets");
+
+    assertThat(budgets.text()).contains("$2.50 of $10.00 monthly").contains("aria-valuenow=\"25\"");
+    ApiResponse csv = admin.get("/usage.csv?group=team&team=" + teamId);
+    assertThat(csv.header("Content-Type")).startsWith("text/csv");
+    assertThat(csv.text().lines().toList()).hasSize(2);
+    assertThat(csv.text().lines().skip(1).findFirst().orElseThrow()).startsWith(teamId + ",").contains(",5,")
+        .contains("2.5");
+  }
+
+  @Test
+  void providerKeysAreWriteOnlyAndTheConnectionTestCallsTheProvider() {
+    String name = unique("prov");
+    String keyValue = "sk-upstream-" + UUID.randomUUID().toString().replace("-", "");
+    upstream.enqueue(FakeResponse.raw(200, "application/json", "{\"object\":\"list\",\"data\":[{\"id\":\"m1\"},"
+        + "{\"id\":\"m2\"}]}"));
+    ApiResponse created = admin.postPairs("/providers", List.of("name", name, "type", "openai-compatible",
+        "baseUrl", upstream.baseUrl(), "keyName", "primary", "keyValue", keyValue, "keyWeight", "1"));
+    assertThat(created.status()).as(created.describe()).isEqualTo(302);
+    String page = admin.location(created);
+    String id = page.substring(page.lastIndexOf('/') + 1);
+
+    ApiResponse edit = admin.getAbsolute(page);
+    assertThat(edit.text()).doesNotContain(keyValue).contains("••••" + keyValue.substring(keyValue.length() - 4));
+
+    ApiResponse test = admin.post("/providers/" + id + "/test", Map.of(), "HX-Request", "true");
+    assertThat(test.text()).contains("Connection works").contains("2 models").doesNotContain(keyValue);
+    assertThat(upstream.lastRequest().header("Authorization")).isEqualTo("Bearer " + keyValue);
+    assertThat(upstream.lastRequest().uri()).isEqualTo("/v1/models");
+
+    upstream.enqueue(FakeResponse.error(401, "Incorrect API key provided: " + keyValue));
+    ApiResponse refused = admin.post("/providers/" + id + "/test", Map.of(), "HX-Request", "true");
+    assertThat(refused.text()).contains("refused the key").doesNotContain(keyValue);
+
+    // Saving with an empty value keeps the stored key.
+    ApiResponse saved = admin.postPairs("/providers/" + id, List.of("name", name, "type", "openai-compatible",
+        "baseUrl", upstream.baseUrl(), "keyName", "primary", "keyValue", "", "keyWeight", "2"));
+    assertThat(saved.status()).isEqualTo(302);
+    upstream.enqueue(FakeResponse.raw(200, "application/json", "{\"data\":[]}"));
+    admin.post("/providers/" + id + "/test", Map.of(), "HX-Request", "true");
+    assertThat(upstream.lastRequest().header("Authorization")).isEqualTo("Bearer " + keyValue);
+    assertAuditedByAdmin("provider.update", id);
+  }
+
+  @Test
+  void routesAreCheckedAsYouType() {
+    String provider = createMockProvider(unique("route-prov")).get("name").stringValue();
+
+    ApiResponse bad = admin.postPairs("/routes/check", List.of("model", unique("r"), "targetProvider", "nope",
+        "targetModel", "m", "targetWeight", "1"), "HX-Request", "true");
+    assertThat(bad.text()).contains("targets[0].provider").contains("unknown provider &#39;nope&#39;");
+
+    String model = unique("r");
+    ApiResponse good = admin.postPairs("/routes/check", List.of("model", model, "targetProvider", provider,
+        "targetModel", "m", "targetWeight", "1", "fallbackProvider", provider, "fallbackModel", "m2"),
+        "HX-Request", "true");
+    assertThat(good.text()).contains("valid");
+    assertThat(admin().get("/api/v1/routes").text()).doesNotContain(model);
+
+    ApiResponse created = admin.postPairs("/routes", List.of("model", model, "targetProvider", provider,
+        "targetModel", "m", "targetWeight", "3", "targetProvider", "", "targetModel", "", "targetWeight", "1",
+        "fallbackProvider", provider, "fallbackModel", "m2", "maxAttempts", "2", "initialBackoffMs", "100"));
+    assertThat(created.status()).isEqualTo(302);
+    JsonNode route = assertStatus(admin().get("/api/v1/routes"), 200).get("data").valueStream()
+        .filter(r -> r.get("model").stringValue().equals(model)).findFirst().orElseThrow();
+    assertThat(route.get("targets").get(0).get("weight").asInt()).isEqualTo(3);
+    assertThat(route.get("fallbacks").get(0).get("model").stringValue()).isEqualTo("m2");
+  }
+
+  @Test
+  void membersAreAddedByEmailAndEveryPageRenders() {
+    String teamId = createTeam(unique("members")).get("id").stringValue();
+    String email = unique("member") + "@example.com";
+    ApiResponse unknown = admin.post("/teams/" + teamId + "/members", Map.of("email", email, "role", "viewer"),
+        "HX-Request", "true");
+    assertThat(unknown.status()).isEqualTo(422);
+    assertThat(unknown.text()).contains("after their first sign-in");
+
+    signInAs(email);
+    ApiResponse added = admin.post("/teams/" + teamId + "/members", Map.of("email", email, "role", "team_admin"),
+        "HX-Request", "true");
+    assertThat(added.text()).contains(email).contains("Added");
+    assertAuditedByAdmin("team_member.add", null);
+
+    for (String page : List.of("/", "/?range=7d", "/teams", "/teams/" + teamId, "/virtual-keys", "/virtual-keys/new",
+        "/providers", "/providers/new", "/routes", "/routes/new", "/budgets", "/usage", "/usage?group=day",
+        "/usage?group=key", "/usage?group=model", "/nodes", "/audit", "/settings")) {
+      ApiResponse response = admin.get(page);
+      assertThat(response.status()).as(page).isEqualTo(200);
+      assertThat(response.text()).as(page).contains("</html>").doesNotContain("Exception");
+    }
+  }
+
+  @Test
+  void theAuditPageListsDashboardChangesWithTheUser() {
+    String name = unique("audited");
+    admin.post("/teams", Map.of("name", name));
+
+    ApiResponse audit = admin.get("/audit?action=team&actor=" + ADMIN_EMAIL, "HX-Request", "true");
+
+    assertThat(audit.text()).contains("team.create").contains(ADMIN_EMAIL).contains(name);
+  }
+
+  private void assertAuditedByAdmin(String action, String resourceId) {
+    long count = jdbc.sql("SELECT count(*) FROM audit_events WHERE action = ? AND actor_type = 'user' AND "
+            + "actor_name = ?" + (resourceId == null ? "" : " AND resource_id = ?"))
+        .params(resourceId == null ? List.of(action, ADMIN_EMAIL) : List.of(action, ADMIN_EMAIL, resourceId))
+        .query(Long.class).single();
+    assertThat(count).as(action + " by " + ADMIN_EMAIL).isPositive();
+  }
+}
