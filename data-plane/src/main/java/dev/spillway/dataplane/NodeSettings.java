@@ -26,6 +26,7 @@ import java.util.Objects;
  * @param firstByteTimeout default wait for a provider's first byte
  * @param idleTimeout      default longest gap between two chunks
  * @param totalTimeout     default limit for a whole upstream exchange
+ * @param heartbeatInterval how often the node reports itself between polls ({@code SPILLWAY_NODE_HEARTBEAT_SECONDS})
  */
 public record NodeSettings(
     int port,
@@ -42,7 +43,8 @@ public record NodeSettings(
     Duration connectTimeout,
     Duration firstByteTimeout,
     Duration idleTimeout,
-    Duration totalTimeout) {
+    Duration totalTimeout,
+    Duration heartbeatInterval) {
 
   public NodeSettings {
     Objects.requireNonNull(controlPlane, "controlPlane");
@@ -52,6 +54,9 @@ public record NodeSettings(
     }
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port: " + port + " (expected: 0-65535)");
+    }
+    if (heartbeatInterval == null || heartbeatInterval.isNegative() || heartbeatInterval.isZero()) {
+      throw new IllegalArgumentException("heartbeatInterval: " + heartbeatInterval + " (expected: > 0)");
     }
     if (eventLoops < 1) {
       throw new IllegalArgumentException("eventLoops: " + eventLoops + " (expected: >= 1)");
@@ -96,7 +101,8 @@ public record NodeSettings(
         Duration.ofMillis(Long.parseLong(env.getOrDefault("SPILLWAY_UPSTREAM_CONNECT_MS", "5000"))),
         Duration.ofMillis(Long.parseLong(env.getOrDefault("SPILLWAY_UPSTREAM_FIRST_BYTE_MS", "300000"))),
         Duration.ofMillis(Long.parseLong(env.getOrDefault("SPILLWAY_UPSTREAM_IDLE_MS", "120000"))),
-        Duration.ofMillis(Long.parseLong(env.getOrDefault("SPILLWAY_UPSTREAM_TOTAL_MS", "600000"))));
+        Duration.ofMillis(Long.parseLong(env.getOrDefault("SPILLWAY_UPSTREAM_TOTAL_MS", "600000"))),
+        Duration.ofSeconds(Long.parseLong(env.getOrDefault("SPILLWAY_NODE_HEARTBEAT_SECONDS", "10"))));
   }
 
   private static String requireValue(String[] args, int i, String flag) {

@@ -1,6 +1,7 @@
 package dev.spillway.dataplane;
 
 import dev.spillway.dataplane.config.ConfigHolder;
+import dev.spillway.dataplane.config.NodeHeartbeat;
 import dev.spillway.dataplane.config.NodeConfigCompiler;
 import dev.spillway.dataplane.config.SnapshotApplier;
 import dev.spillway.dataplane.config.SnapshotPoller;
@@ -49,6 +50,7 @@ public final class SpillwayNode implements AutoCloseable {
   private final UpstreamClient upstream;
   private final GatewayServer server;
   private final SnapshotPoller poller;
+  private final NodeHeartbeat heartbeat;
 
   private SpillwayNode(NodeSettings settings) {
     this.settings = settings;
@@ -74,10 +76,13 @@ public final class SpillwayNode implements AutoCloseable {
         settings.maxBodyBytes(), settings.maxHeaderBytes(), settings.idleSeconds(), new PrometheusNodeMetrics());
 
     String address = settings.bindHost() + ":" + server.port();
-    this.poller = new SnapshotPoller(settings.controlPlane(), settings.nodeToken(),
-        new SnapshotPoller.Identity(settings.nodeId(), address, SOFTWARE_VERSION, Instant.now()), config, applier,
+    SnapshotPoller.Identity identity = new SnapshotPoller.Identity(settings.nodeId(), address, SOFTWARE_VERSION,
+        Instant.now());
+    this.poller = new SnapshotPoller(settings.controlPlane(), settings.nodeToken(), identity, config, applier,
         settings.pollTimeout());
     poller.start();
+    this.heartbeat = new NodeHeartbeat(settings.controlPlane(), settings.nodeToken(), identity, config);
+    heartbeat.start(settings.heartbeatInterval());
     log.info("Spillway node {} listening on {} ({}, {} event loops), control plane {}", settings.nodeId(), address,
         epoll ? "epoll" : "nio", settings.eventLoops(), settings.controlPlane());
   }
@@ -105,6 +110,7 @@ public final class SpillwayNode implements AutoCloseable {
 
   @Override
   public void close() {
+    heartbeat.close();
     poller.close();
     server.close();
     upstream.close();

@@ -53,6 +53,8 @@ class GeminiChatIT {
         .route("flash", "gemini/gemini-2.5-flash")
         .route("pro3", "gemini/gemini-3-pro-preview")
         .route("embed", "gemini/text-embedding-004")
+        .route("flash-fallback", java.util.List.of("gemini-badkey/gemini-2.5-flash"),
+            java.util.List.of("gemini/gemini-2.5-flash"), dev.spillway.config.RetryConfig.NONE)
         .build());
     node = TestNodes.start(controlPlane.uri(), Files.createTempDirectory("gemini-it"), Map.of());
     TestNodes.awaitVersion(node, 1);
@@ -211,13 +213,25 @@ class GeminiChatIT {
   }
 
   @Test
-  void passesGeminisRefusalOfAWrongKeyOnWithoutShowingTheKey() throws Exception {
+  void treatsGeminisRefusalOfAWrongKeyAsACredentialFailureWithoutShowingTheKey() throws Exception {
     HttpResponse<String> response = client.post("/v1/chat/completions",
         BedrockChatIT.chat("gemini-badkey/gemini-2.5-flash", "hi", false));
 
-    assertThat(response.statusCode()).isEqualTo(400);
-    assertThat(NodeClient.error(response).path("message").asString()).contains("API key not valid");
+    assertThat(response.statusCode()).isEqualTo(502);
+    assertThat(NodeClient.error(response).path("code").asString()).isEqualTo("upstream_error");
+    assertThat(NodeClient.error(response).path("message").asString())
+        .contains("refused Spillway's credentials", "API key not valid");
     assertThat(response.body()).doesNotContain("AIzaSy-wrong-key");
+  }
+
+  @Test
+  void fallsBackWhenGeminiRefusesTheKey() throws Exception {
+    HttpResponse<String> response = client.post("/v1/chat/completions",
+        BedrockChatIT.chat("flash-fallback", "hi", false));
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    assertThat(response.headers().firstValue("x-spillway-provider")).contains("gemini");
+    assertThat(response.headers().firstValue("x-spillway-attempts")).contains("2");
   }
 
   @Test

@@ -154,6 +154,9 @@ class FirstRequestIT {
         assertThat(n.path("id").asString()).isEqualTo("e2e-node");
         assertThat(n.path("applied_version").asLong()).isEqualTo(current);
         assertThat(n.path("status").asString()).isEqualTo("in_sync");
+        // Only heartbeats carry these; polls do not.
+        assertThat(n.path("last_heartbeat").isNull()).isFalse();
+        assertThat(n.path("uptime_seconds").isIntegralNumber()).isTrue();
       });
     });
   }

@@ -94,6 +94,7 @@ final class Stack implements AutoCloseable {
     env.put("SPILLWAY_DP_THREADS", "2");
     env.put("SPILLWAY_DP_HOST", "127.0.0.1");
     env.put("SPILLWAY_NODE_ID", "e2e-" + stateDir.getFileName());
+    env.put("SPILLWAY_NODE_HEARTBEAT_SECONDS", "1");
     return SpillwayNode.start(NodeSettings.from(env, new String[] {"--port", "0", "--state-dir", stateDir.toString()}));
   }
 

@@ -72,6 +72,14 @@ public final class GeminiAdapter implements ProviderAdapter {
     return false;
   }
 
+  /** Gemini answers a wrong or expired API key with 400 INVALID_ARGUMENT ("API key not valid…"). */
+  @Override
+  public boolean isCredentialError(int status, String providerMessage) {
+    return status == 400 && providerMessage != null
+        && (providerMessage.contains("API key not valid") || providerMessage.contains("API_KEY_INVALID")
+            || providerMessage.contains("API key expired"));
+  }
+
   @Override
   public UpstreamRequest passthrough(ProviderRuntime provider, String model, ChatCall call) {
     throw new UnsupportedOperationException("gemini speaks no client API natively");

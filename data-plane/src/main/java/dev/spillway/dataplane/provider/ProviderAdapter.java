@@ -57,6 +57,15 @@ public interface ProviderAdapter {
   Usage nativeStreamUsage(SseEvent event);
 
   /**
+   * True when an error answer means the provider refused Spillway's credentials although its status says
+   * otherwise (Gemini answers a wrong API key with 400): such a target is skipped in favour of the fallbacks
+   * instead of the request being blamed on the client.
+   */
+  default boolean isCredentialError(int status, String providerMessage) {
+    return false;
+  }
+
+  /**
    * The provider's request for an embeddings call. {@code request} is an OpenAI embeddings request: {@code input}
    * (a string or an array of strings; token arrays only reach providers that {@link #speaks(InboundApi,
    * ProviderRuntime) speak} {@link InboundApi#OPENAI_EMBEDDINGS}), optional {@code dimensions},

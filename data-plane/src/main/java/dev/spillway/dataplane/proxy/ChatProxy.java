@@ -374,7 +374,7 @@ public final class ChatProxy implements UpstreamListener {
       failAttempt(GatewayError.UPSTREAM_TIMEOUT, message, true, true, true);
     } else if (status >= 500) {
       failAttempt(GatewayError.UPSTREAM_ERROR, message, false, true, true);
-    } else if (status == 401 || status == 403) {
+    } else if (status == 401 || status == 403 || adapter.isCredentialError(status, providerMessage)) {
       failAttempt(GatewayError.UPSTREAM_ERROR, name + " refused Spillway's credentials (" + status + "): "
           + providerMessage, false, false, true);
     } else if (status == 404) {
