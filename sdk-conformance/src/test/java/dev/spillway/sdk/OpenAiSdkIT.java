@@ -14,15 +14,20 @@ import com.openai.errors.NotFoundException;
 import com.openai.errors.PermissionDeniedException;
 import com.openai.errors.RateLimitException;
 import com.openai.errors.UnauthorizedException;
+import com.openai.helpers.ChatCompletionAccumulator;
 import com.openai.models.FunctionDefinition;
 import com.openai.models.FunctionParameters;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionMessageFunctionToolCall;
+import com.openai.models.chat.completions.ChatCompletionMessageToolCall;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import com.openai.models.chat.completions.ChatCompletionToolChoiceOption;
+import com.openai.models.chat.completions.ChatCompletionToolMessageParam;
 import com.openai.models.completions.Completion;
 import com.openai.models.completions.CompletionCreateParams;
+import com.openai.models.completions.CompletionUsage;
 import com.openai.models.embeddings.CreateEmbeddingResponse;
 import com.openai.models.embeddings.EmbeddingCreateParams;
 import com.openai.models.responses.FunctionTool;
@@ -34,102 +39,225 @@ import dev.spillway.config.ProviderType;
 import dev.spillway.testsupport.FakeProvider;
 import dev.spillway.testsupport.FakeResponse;
 import dev.spillway.testsupport.NoLeaksExtension;
-import dev.spillway.testsupport.Snapshots;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The official OpenAI Java SDK, unchanged but for its base URL and key, through a node: to a fake OpenAI
- * ({@code gpt}, native), a fake OpenAI-compatible server ({@code local}: Responses translated, embeddings encoded
- * by Spillway) and the built-in mock ({@code demo}).
+ * The official OpenAI Java SDK, unchanged but for its base URL and key, through a node to every provider type: the
+ * conformance matrix (a chat completion, a stream the SDK assembles, a tool call and the turn that answers it,
+ * streamed tool calls, provider errors as the SDK's exceptions) runs once per {@link ProviderType}, against the
+ * type's fake server ({@link ProviderFleet}) or the built-in mock. The other tests cover the rest of OpenAI's API
+ * surface: parallel tool calls, embeddings, the Responses API (native on {@code openai}, translated elsewhere),
+ * legacy completions and the gateway's own errors.
  */
 @ExtendWith(NoLeaksExtension.class)
 class OpenAiSdkIT {
   static final String KEY = "sk-sw-sdkopenai000000000000000000000000000000";
   static final String LIMITED_KEY = "sk-sw-sdklimited0000000000000000000000000000";
+  static final String TOOL = "get_weather";
+  static final String TOOL_ARGUMENTS = "{\"city\":\"Paris\"}";
+  static final String TOOL_RESULT = "{\"temperature_c\":21,\"sky\":\"clear\"}";
+  static final FunctionDefinition WEATHER = FunctionDefinition.builder().name(TOOL)
+      .description("Current weather in a city")
+      .parameters(FunctionParameters.builder()
+          .putAdditionalProperty("type", JsonValue.from("object"))
+          .putAdditionalProperty("properties", JsonValue.from(Map.of("city", Map.of("type", "string"))))
+          .putAdditionalProperty("required", JsonValue.from(List.of("city")))
+          .build())
+      .build();
+  private static final JsonMapper JSON = JsonMapper.builder().build();
 
+  static ProviderFleet fleet;
   static FakeProvider provider;
-  static ConformanceNode node;
+  static FakeProvider compatibleProvider;
   static OpenAIClient client;
 
   @BeforeAll
   static void start() {
-    provider = FakeProvider.start();
-    node = ConformanceNode.start(Snapshots.builder()
-        .team("t1")
-        .key("t1", KEY)
-        .key("t1", LIMITED_KEY, "demo")
-        .provider("oai", ProviderType.OPENAI, provider.baseUrl(), "sk-openai-secret-000000")
-        .provider("compat", ProviderType.OPENAI_COMPATIBLE, provider.baseUrl(), "sk-compat-secret-000000")
-        .provider("mock", ProviderType.MOCK, null)
-        .route("gpt", "oai/gpt-4o")
-        .route("local", "compat/llama")
-        .route("demo", "mock/mock-1")
-        .route("embed", "oai/text-embedding-3-small")
-        .route("local-embed", "compat/nomic-embed")
-        .build());
+    fleet = ProviderFleet.start(KEY, snapshot -> snapshot
+        .key("t1", LIMITED_KEY, "mock")
+        .route("embed", "openai/text-embedding-3-small")
+        .route("local-embed", "compatible/nomic-embed"));
+    provider = fleet.openAi;
+    compatibleProvider = fleet.compatible;
     client = client(KEY);
   }
 
   static OpenAIClient client(String key) {
-    return OpenAIOkHttpClient.builder().baseUrl(node.openAiBaseUrl()).apiKey(key).maxRetries(0).build();
+    return OpenAIOkHttpClient.builder().baseUrl(fleet.node.openAiBaseUrl()).apiKey(key).maxRetries(0).build();
   }
 
   @AfterAll
   static void stop() {
     client.close();
-    node.close();
-    provider.close();
+    fleet.close();
   }
 
   @BeforeEach
   void reset() {
-    provider.reset();
+    fleet.reset();
   }
 
   private static ChatCompletionCreateParams chat(String model, String text) {
     return ChatCompletionCreateParams.builder().model(model).addUserMessage(text).build();
   }
 
-  @Test
-  void createsChatCompletionsThroughEveryKindOfProvider() {
-    ChatCompletion openAi = client.chat().completions().create(chat("gpt", "hi"));
-    ChatCompletion mock = client.chat().completions().create(chat("demo", "ping"));
-
-    assertThat(openAi.choices().get(0).message().content()).contains("Echo: hi");
-    assertThat(openAi.usage().orElseThrow().totalTokens()).isEqualTo(19);
-    assertThat(provider.lastRequest().json().path("model").asString()).isEqualTo("gpt-4o");
-    assertThat(mock.choices().get(0).message().content())
-        .contains("Hello from Spillway's mock provider. You said: ping");
+  private static ChatCompletionCreateParams askForWeather(String model) {
+    return ChatCompletionCreateParams.builder().model(model).addUserMessage("Weather in Paris?")
+        .addFunctionTool(WEATHER).toolChoice(ChatCompletionToolChoiceOption.Auto.REQUIRED).build();
   }
 
-  @Test
-  void streamsChatCompletionsWithUsageWhenAsked() {
-    provider.enqueue(FakeResponse.stream());
-    ChatCompletionCreateParams params = ChatCompletionCreateParams.builder().model("gpt").addUserMessage("hi")
-        .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build();
-
-    StringBuilder text = new StringBuilder();
-    List<Long> usage = new ArrayList<>();
+  private static ChatCompletion accumulate(ChatCompletionCreateParams params, List<CompletionUsage> usages) {
+    ChatCompletionAccumulator accumulator = ChatCompletionAccumulator.create();
     try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(params)) {
       stream.stream().forEach(chunk -> {
-        chunk.choices().forEach(c -> c.delta().content().ifPresent(text::append));
-        chunk.usage().ifPresent(u -> usage.add(u.totalTokens()));
+        accumulator.accumulate(chunk);
+        chunk.usage().ifPresent(usages::add);
       });
     }
-
-    assertThat(text.toString()).isEqualTo("Hello from the fake provider");
-    assertThat(usage).containsExactly(19L);
+    return accumulator.chatCompletion();
   }
 
+  // ------------------------------------------------------------------ the matrix: one run per provider type
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("dev.spillway.sdk.ProviderFleet#providerTypes")
+  void createsAChatCompletion(ProviderType type) {
+    ProviderFleet.Target target = fleet.target(type);
+
+    ChatCompletion completion = client.chat().completions().create(chat(target.route(), "hi"));
+
+    ChatCompletion.Choice choice = completion.choices().get(0);
+    assertThat(choice.message().content()).contains(target.echo("hi"));
+    assertThat(choice.finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.STOP);
+    CompletionUsage usage = completion.usage().orElseThrow();
+    target.usage().assertSeen(usage.promptTokens(), usage.completionTokens());
+    assertThat(usage.totalTokens()).isEqualTo(usage.promptTokens() + usage.completionTokens());
+    target.assertReached(false);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("dev.spillway.sdk.ProviderFleet#providerTypes")
+  void streamsAChatCompletionWithUsage(ProviderType type) {
+    ProviderFleet.Target target = fleet.target(type);
+    String expected = target.scriptStream("hi");
+    ChatCompletionCreateParams params = ChatCompletionCreateParams.builder().model(target.route())
+        .addUserMessage("hi").streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build())
+        .build();
+
+    List<CompletionUsage> usages = new ArrayList<>();
+    ChatCompletion completion = accumulate(params, usages);
+
+    assertThat(completion.choices()).hasSize(1);
+    assertThat(completion.choices().get(0).message().content()).contains(expected);
+    assertThat(completion.choices().get(0).finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.STOP);
+    ProviderFleet.Tokens tokens = target.streamUsage(true).orElseThrow();
+    assertThat(usages).as("usage chunks").hasSize(1);
+    tokens.assertSeen(usages.get(0).promptTokens(), usages.get(0).completionTokens());
+    target.assertReached(true);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("dev.spillway.sdk.ProviderFleet#providerTypes")
+  void callsAToolAndSendsItsResultBack(ProviderType type) {
+    ProviderFleet.Target target = fleet.target(type);
+    target.scriptToolCall("call_weather_1", TOOL, TOOL_ARGUMENTS, false);
+    ChatCompletionCreateParams ask = askForWeather(target.route());
+
+    ChatCompletion completion = client.chat().completions().create(ask);
+
+    ChatCompletion.Choice choice = completion.choices().get(0);
+    assertThat(choice.finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.TOOL_CALLS);
+    List<ChatCompletionMessageToolCall> calls = choice.message().toolCalls().orElseThrow();
+    assertThat(calls).hasSize(1);
+    ChatCompletionMessageFunctionToolCall call = calls.get(0).asFunction();
+    assertThat(call.function().name()).isEqualTo(TOOL);
+    assertThat(JSON.readTree(call.function().arguments()))
+        .isEqualTo(JSON.readTree(target.expectedArguments(TOOL_ARGUMENTS)));
+    if (target.keepsToolCallId()) {
+      assertThat(call.id()).isEqualTo("call_weather_1");
+    } else {
+      assertThat(call.id()).matches("[A-Za-z0-9_-]+");
+    }
+    target.assertReached(false);
+
+    ChatCompletion answer = client.chat().completions().create(ask.toBuilder()
+        .toolChoice(ChatCompletionToolChoiceOption.Auto.AUTO)
+        .addMessage(choice.message())
+        .addMessage(ChatCompletionToolMessageParam.builder().toolCallId(call.id()).content(TOOL_RESULT).build())
+        .build());
+
+    assertThat(answer.choices().get(0).finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.STOP);
+    assertThat(answer.choices().get(0).message().toolCalls().orElse(List.of())).isEmpty();
+    target.assertReceivedToolResult(new ProviderFleet.ToolTurn(call.id(), TOOL, call.function().arguments(),
+        TOOL_RESULT), answer.choices().get(0).message().content().orElseThrow());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("dev.spillway.sdk.ProviderFleet#providerTypes")
+  void streamsAToolCall(ProviderType type) {
+    ProviderFleet.Target target = fleet.target(type);
+    target.scriptToolCall("call_weather_2", TOOL, TOOL_ARGUMENTS, true);
+
+    List<CompletionUsage> usages = new ArrayList<>();
+    ChatCompletion completion = accumulate(askForWeather(target.route()), usages);
+
+    ChatCompletion.Choice choice = completion.choices().get(0);
+    assertThat(choice.finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.TOOL_CALLS);
+    List<ChatCompletionMessageToolCall> calls = choice.message().toolCalls().orElseThrow();
+    assertThat(calls).hasSize(1);
+    ChatCompletionMessageFunctionToolCall call = calls.get(0).asFunction();
+    assertThat(call.function().name()).isEqualTo(TOOL);
+    assertThat(JSON.readTree(call.function().arguments()))
+        .isEqualTo(JSON.readTree(target.expectedArguments(TOOL_ARGUMENTS)));
+    if (target.keepsToolCallId()) {
+      assertThat(call.id()).isEqualTo("call_weather_2");
+    } else {
+      assertThat(call.id()).isNotBlank();
+    }
+    assertThat(usages).as("usage chunks the client did not ask for").isEmpty();
+    target.assertReached(true);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("dev.spillway.sdk.ProviderFleet#providerTypes")
+  void raisesTheSdksExceptionsForErrors(ProviderType type) {
+    ProviderFleet.Target target = fleet.target(type);
+    Optional<String> badRequest = target.scriptBadRequest(type.wireName() + " says: max_tokens is too large");
+
+    if (badRequest.isPresent()) {
+      assertThatThrownBy(() -> client.chat().completions().create(chat(target.route(), "hi")))
+          .isInstanceOfSatisfying(BadRequestException.class, e -> assertThat(e.statusCode()).isEqualTo(400))
+          .hasMessageContaining(badRequest.get());
+      assertThat(target.scriptRateLimit(type.wireName() + " says: slow down")).isTrue();
+      assertThatThrownBy(() -> client.chat().completions().create(chat(target.route(), "hi")))
+          .isInstanceOfSatisfying(RateLimitException.class, e -> assertThat(e.statusCode()).isEqualTo(429))
+          .hasMessageContaining(type.wireName() + " says: slow down");
+    } else {
+      // The mock cannot fail: a request the node refuses before it reaches the mock stands in.
+      assertThat(target.scriptRateLimit("unused")).isFalse();
+      assertThatThrownBy(() -> client.chat().completions().create(ChatCompletionCreateParams.builder()
+          .model(target.route()).messages(List.of()).build()))
+          .isInstanceOfSatisfying(BadRequestException.class, e -> assertThat(e.statusCode()).isEqualTo(400))
+          .hasMessageContaining("messages: must be a non-empty array");
+    }
+  }
+
+  // ------------------------------------------------------------------ the rest of OpenAI's API surface
+
   @Test
-  void callsToolsAndStreamsToolCalls() {
-    ChatCompletionCreateParams params = ChatCompletionCreateParams.builder().model("gpt")
+  void callsToolsInParallelAndStreamsThem() {
+    ChatCompletionCreateParams params = ChatCompletionCreateParams.builder().model("openai")
         .addUserMessage("weather in Oslo and Rome?")
         .addFunctionTool(FunctionDefinition.builder().name("weather")
             .parameters(FunctionParameters.builder().putAdditionalProperty("type", JsonValue.from("object")).build())
@@ -165,7 +293,7 @@ class OpenAiSdkIT {
     String sentFormat = provider.lastRequest().json().path("encoding_format").asString("float");
     CreateEmbeddingResponse compatible = client.embeddings().create(EmbeddingCreateParams.builder()
         .model("local-embed").input("hello").build());
-    CreateEmbeddingResponse mock = client.embeddings().create(EmbeddingCreateParams.builder().model("demo")
+    CreateEmbeddingResponse mock = client.embeddings().create(EmbeddingCreateParams.builder().model("mock")
         .input("hello").build());
 
     assertThat(sentFormat).isEqualTo("base64");
@@ -179,15 +307,15 @@ class OpenAiSdkIT {
 
   @Test
   void createsResponsesNativelyAndThroughTranslation() {
-    Response openAi = client.responses().create(ResponseCreateParams.builder().model("gpt").input("hi").build());
+    Response openAi = client.responses().create(ResponseCreateParams.builder().model("openai").input("hi").build());
     String nativeUri = provider.lastRequest().uri();
-    Response compatible = client.responses().create(ResponseCreateParams.builder().model("local")
+    Response compatible = client.responses().create(ResponseCreateParams.builder().model("openai-compatible")
         .instructions("Be brief.").input("hi").maxOutputTokens(20).build());
-    Response mock = client.responses().create(ResponseCreateParams.builder().model("demo").input("ping").build());
+    Response mock = client.responses().create(ResponseCreateParams.builder().model("mock").input("ping").build());
 
     assertThat(nativeUri).isEqualTo("/v1/responses");
     assertThat(outputText(openAi)).isEqualTo("Echo: hi");
-    assertThat(provider.lastRequest().uri()).isEqualTo("/v1/chat/completions");
+    assertThat(compatibleProvider.lastRequest().uri()).isEqualTo("/v1/chat/completions");
     assertThat(outputText(compatible)).isEqualTo("Echo: hi");
     assertThat(compatible.id()).startsWith("resp_");
     assertThat(compatible.usage().orElseThrow().inputTokens()).isEqualTo(12);
@@ -197,14 +325,14 @@ class OpenAiSdkIT {
 
   @Test
   void streamsResponsesAndReturnsFunctionCalls() {
-    provider.enqueue(FakeResponse.stream(), FakeResponse.chat().toolCalls(
+    compatibleProvider.enqueue(FakeResponse.stream(), FakeResponse.chat().toolCalls(
         FakeResponse.toolCall("call_9", "lookup", "{\"q\":\"x\"}")));
 
     StringBuilder text = new StringBuilder();
     List<Long> sequence = new ArrayList<>();
     List<Response> completed = new ArrayList<>();
     try (StreamResponse<ResponseStreamEvent> stream = client.responses().createStreaming(
-        ResponseCreateParams.builder().model("local").input("hi").build())) {
+        ResponseCreateParams.builder().model("openai-compatible").input("hi").build())) {
       stream.stream().forEach(event -> {
         event.created().ifPresent(c -> sequence.add(c.sequenceNumber()));
         event.outputTextDelta().ifPresent(d -> {
@@ -217,7 +345,8 @@ class OpenAiSdkIT {
         });
       });
     }
-    Response withTool = client.responses().create(ResponseCreateParams.builder().model("local").input("look up x")
+    Response withTool = client.responses().create(ResponseCreateParams.builder().model("openai-compatible")
+        .input("look up x")
         .addTool(FunctionTool.builder().name("lookup").strict(false)
             .parameters(FunctionTool.Parameters.builder().putAdditionalProperty("type", JsonValue.from("object"))
                 .build()).build())
@@ -232,16 +361,16 @@ class OpenAiSdkIT {
     assertThat(call.callId()).isEqualTo("call_9");
     assertThat(call.name()).isEqualTo("lookup");
     assertThat(call.arguments()).isEqualTo("{\"q\":\"x\"}");
-    assertThat(provider.lastRequest().json().path("tools").get(0).path("function").path("name").asString())
+    assertThat(compatibleProvider.lastRequest().json().path("tools").get(0).path("function").path("name").asString())
         .isEqualTo("lookup");
   }
 
   @Test
   void createsLegacyCompletions() {
-    Completion openAi = client.completions().create(CompletionCreateParams.builder().model("gpt")
+    Completion openAi = client.completions().create(CompletionCreateParams.builder().model("openai")
         .prompt("Say hi").build());
     String uri = provider.lastRequest().uri();
-    Completion mock = client.completions().create(CompletionCreateParams.builder().model("demo")
+    Completion mock = client.completions().create(CompletionCreateParams.builder().model("mock")
         .prompt("Say hi").build());
 
     assertThat(uri).isEqualTo("/v1/completions");
@@ -255,12 +384,12 @@ class OpenAiSdkIT {
     OpenAIClient wrongKey = client("sk-sw-doesnotexist00000000000000000000000000");
     OpenAIClient limited = client(LIMITED_KEY);
     try {
-      assertThatThrownBy(() -> wrongKey.chat().completions().create(chat("gpt", "hi")))
+      assertThatThrownBy(() -> wrongKey.chat().completions().create(chat("openai", "hi")))
           .isInstanceOfSatisfying(UnauthorizedException.class, e -> {
             assertThat(e.statusCode()).isEqualTo(401);
             assertThat(e.code()).contains("invalid_api_key");
           });
-      assertThatThrownBy(() -> limited.chat().completions().create(chat("gpt", "hi")))
+      assertThatThrownBy(() -> limited.chat().completions().create(chat("openai", "hi")))
           .isInstanceOf(PermissionDeniedException.class);
       assertThatThrownBy(() -> client.embeddings().create(EmbeddingCreateParams.builder().model("nope")
           .input("x").build())).isInstanceOf(NotFoundException.class);
@@ -269,13 +398,15 @@ class OpenAiSdkIT {
       limited.close();
     }
     provider.enqueue(FakeResponse.error(400, "max_tokens is too large").errorType("invalid_request_error"),
-        FakeResponse.error(429, "slow down"), FakeResponse.error(500, "fake outage"));
+        FakeResponse.error(500, "fake outage"));
+    compatibleProvider.enqueue(FakeResponse.error(429, "slow down"));
 
-    assertThatThrownBy(() -> client.chat().completions().create(chat("gpt", "hi")))
+    assertThatThrownBy(() -> client.chat().completions().create(chat("openai", "hi")))
         .isInstanceOf(BadRequestException.class).hasMessageContaining("max_tokens is too large");
-    assertThatThrownBy(() -> client.responses().create(ResponseCreateParams.builder().model("local").input("x")
+    assertThatThrownBy(() -> client.responses().create(ResponseCreateParams.builder().model("openai-compatible")
+        .input("x")
         .build())).isInstanceOf(RateLimitException.class);
-    assertThatThrownBy(() -> client.completions().create(CompletionCreateParams.builder().model("gpt")
+    assertThatThrownBy(() -> client.completions().create(CompletionCreateParams.builder().model("openai")
         .prompt("x").build()))
         .isInstanceOf(InternalServerException.class).hasMessageContaining("fake outage");
   }

@@ -35,6 +35,12 @@ import tools.jackson.databind.node.ObjectNode;
  * configurable latency, chunk count and gap between chunks. It lets the demo and load tests run without any
  * provider key or network, and it behaves like a real upstream (same listener events, same cancellation).
  *
+ * <p>Tools: when a request forces a call ({@code tool_choice} {@code "required"}, or a named function), the mock
+ * calls that function (the first function tool for {@code "required"}) instead of answering with text, with
+ * arguments that fill each required parameter with a placeholder of its type ({@code "mock"}, {@code 0},
+ * {@code false}, {@code []}, nested objects likewise, the first {@code enum} value). A request whose last message is
+ * a tool result is answered with text quoting that result, so a client's tool loop ends after one round.
+ *
  * <p>It also answers OpenAI embeddings requests (any path ending in {@code /embeddings}): one unit vector per
  * input, seeded by the input's SHA-256, so equal texts get equal vectors; {@code dimensions} long (default
  * {@value #DEFAULT_DIMENSIONS}), as floats or, when asked, base64 of little-endian float32 like OpenAI.
@@ -78,17 +84,99 @@ public final class MockUpstream implements Upstream {
     }
   }
 
-  /** The deterministic answer: a greeting and an echo of the last user message. */
+  /**
+   * The deterministic answer: a greeting and an echo of the last user message, or, when the last message is a tool
+   * result, a quote of that result.
+   */
   static String reply(JsonNode request, String configured) {
     if (configured != null && !configured.isEmpty()) {
       return configured;
     }
-    String said = lastUserText(request);
-    if (said.length() > MAX_ECHO) {
-      said = said.substring(0, MAX_ECHO) + "…";
+    JsonNode messages = request.path("messages");
+    JsonNode last = messages.isEmpty() ? null : messages.get(messages.size() - 1);
+    if (last != null && "tool".equals(last.path("role").asString(""))) {
+      return "Hello from Spillway's mock provider. The tool answered: " + truncate(text(last.path("content")));
     }
+    String said = truncate(lastUserText(request));
     return said.isEmpty() ? "Hello from Spillway's mock provider."
         : "Hello from Spillway's mock provider. You said: " + said;
+  }
+
+  private static String truncate(String text) {
+    return text.length() > MAX_ECHO ? text.substring(0, MAX_ECHO) + "…" : text;
+  }
+
+  /**
+   * The function definition ({@code {name, parameters, …}}) the request forces the model to call, or null: with
+   * {@code tool_choice} {@code "required"} the first function tool, with a named function that one. Never when the
+   * last message is a tool result: the mock calls at most once per turn.
+   */
+  static JsonNode forcedFunction(JsonNode request) {
+    JsonNode tools = request.path("tools");
+    JsonNode messages = request.path("messages");
+    if (!tools.isArray() || tools.isEmpty()
+        || (!messages.isEmpty() && "tool".equals(messages.get(messages.size() - 1).path("role").asString("")))) {
+      return null;
+    }
+    JsonNode choice = request.path("tool_choice");
+    String name;
+    if (choice.isString() && choice.asString().equals("required")) {
+      name = null;
+    } else if (choice.isObject() && "function".equals(choice.path("type").asString(""))) {
+      name = choice.path("function").path("name").asString("");
+    } else {
+      return null;
+    }
+    for (JsonNode tool : tools) {
+      JsonNode function = tool.path("function");
+      if ("function".equals(tool.path("type").asString("")) && function.path("name").isString()
+          && (name == null || name.equals(function.path("name").asString()))) {
+        return function;
+      }
+    }
+    return null;
+  }
+
+  /** Arguments for a forced call: every required property of {@code schema}, a placeholder of its type each. */
+  static ObjectNode placeholderArguments(JsonNode schema) {
+    ObjectNode arguments = Json.object();
+    JsonNode properties = schema.path("properties");
+    for (JsonNode required : schema.path("required")) {
+      String name = required.asString("");
+      JsonNode property = properties.path(name);
+      JsonNode choices = property.path("enum");
+      JsonNode type = property.path("type");
+      String kind = type.isArray() ? type.path(0).asString("string") : type.asString("string");
+      if (choices.isArray() && !choices.isEmpty()) {
+        arguments.set(name, choices.get(0).deepCopy());
+      } else if (property.has("const")) {
+        arguments.set(name, property.get("const").deepCopy());
+      } else {
+        switch (kind) {
+          case "integer", "number" -> arguments.put(name, 0);
+          case "boolean" -> arguments.put(name, false);
+          case "array" -> arguments.putArray(name);
+          case "object" -> arguments.set(name, placeholderArguments(property));
+          case "null" -> arguments.putNull(name);
+          default -> arguments.put(name, "mock");
+        }
+      }
+    }
+    return arguments;
+  }
+
+  /** A message content's text: the string, or its text parts joined. */
+  private static String text(JsonNode content) {
+    if (content.isString()) {
+      return content.asString();
+    }
+    StringBuilder text = new StringBuilder();
+    for (JsonNode part : content) {
+      if ("text".equals(part.path("type").asString(""))) {
+        text.append(part.path("text").asString(""));
+      }
+    }
+    return text.toString();
   }
 
   static String lastUserText(JsonNode request) {
@@ -229,14 +317,20 @@ public final class MockUpstream implements Upstream {
         return;
       }
       String model = body.path("model").asString("mock");
-      String text = reply(body, request.headers().get(REPLY_HEADER));
+      JsonNode function = forcedFunction(body);
+      ToolCall toolCall = function == null ? null : new ToolCall("call_mock_" + ids.incrementAndGet(),
+          function.path("name").asString(), Json.mapper().writeValueAsString(
+              placeholderArguments(function.path("parameters"))));
+      String text = toolCall != null ? null : reply(body, request.headers().get(REPLY_HEADER));
       int promptTokens = roughTokens(body.path("messages").toString());
-      int completionTokens = roughTokens(text);
+      int completionTokens = roughTokens(toolCall != null ? toolCall.name() + toolCall.arguments() : text);
       String id = "chatcmpl-mock-" + ids.incrementAndGet();
       long created = System.currentTimeMillis() / 1000;
       if (body.path("stream").asBoolean(false)) {
         boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
-        List<String> events = streamEvents(id, created, model, text, promptTokens, completionTokens, includeUsage);
+        List<String> events = toolCall != null
+            ? toolCallEvents(id, created, model, toolCall, promptTokens, completionTokens, includeUsage)
+            : streamEvents(id, created, model, text, promptTokens, completionTokens, includeUsage);
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream");
         listener.onHead(head);
@@ -252,7 +346,10 @@ public final class MockUpstream implements Upstream {
         ObjectNode message = choice.putObject("message");
         message.put("role", "assistant");
         message.put("content", text);
-        choice.put("finish_reason", "stop");
+        if (toolCall != null) {
+          message.putArray("tool_calls").add(toolCall.json(-1));
+        }
+        choice.put("finish_reason", toolCall != null ? "tool_calls" : "stop");
         usage(root.putObject("usage"), promptTokens, completionTokens);
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         head.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
@@ -308,6 +405,32 @@ public final class MockUpstream implements Upstream {
       return events;
     }
 
+    /** A forced tool call as a stream: the role, the call's id and name, its arguments, the finish reason. */
+    private List<String> toolCallEvents(String id, long created, String model, ToolCall call, int promptTokens,
+        int completionTokens, boolean includeUsage) {
+      List<String> events = new ArrayList<>(6);
+      events.add(chunk(id, created, model, delta("role", "assistant"), null));
+      ObjectNode open = call.json(0);
+      ((ObjectNode) open.get("function")).put("arguments", "");
+      ObjectNode opening = Json.object();
+      opening.putArray("tool_calls").add(open);
+      events.add(chunk(id, created, model, opening, null));
+      ObjectNode arguments = Json.object();
+      ObjectNode piece = arguments.putArray("tool_calls").addObject();
+      piece.put("index", 0);
+      piece.putObject("function").put("arguments", call.arguments());
+      events.add(chunk(id, created, model, arguments, null));
+      events.add(chunk(id, created, model, Json.object(), "tool_calls"));
+      if (includeUsage) {
+        ObjectNode usageChunk = base(id, created, model);
+        usageChunk.putArray("choices");
+        usage(usageChunk.putObject("usage"), promptTokens, completionTokens);
+        events.add(Json.mapper().writeValueAsString(usageChunk));
+      }
+      events.add("[DONE]");
+      return events;
+    }
+
     @Override
     public void cancel() {
       if (!loop.inEventLoop()) {
@@ -328,6 +451,21 @@ public final class MockUpstream implements Upstream {
         resume = null;
         loop.execute(r);
       }
+    }
+  }
+
+  /** A tool call the mock makes. */
+  private record ToolCall(String id, String name, String arguments) {
+    /** As in a message's {@code tool_calls}; with {@code index} ≥ 0 as in a stream delta. */
+    ObjectNode json(int index) {
+      ObjectNode call = Json.object();
+      if (index >= 0) {
+        call.put("index", index);
+      }
+      call.put("id", id);
+      call.put("type", "function");
+      call.putObject("function").put("name", name).put("arguments", arguments);
+      return call;
     }
   }
 
