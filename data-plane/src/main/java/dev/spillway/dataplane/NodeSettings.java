@@ -1,5 +1,6 @@
 package dev.spillway.dataplane;
 
+import dev.spillway.dataplane.upstream.UpstreamTls;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -27,6 +28,8 @@ import java.util.Objects;
  * @param idleTimeout      default longest gap between two chunks
  * @param totalTimeout     default limit for a whole upstream exchange
  * @param heartbeatInterval how often the node reports itself between polls ({@code SPILLWAY_NODE_HEARTBEAT_SECONDS})
+ * @param upstreamCaFile   PEM bundle of CA certificates trusted for provider TLS in addition to the JDK's
+ *                         ({@code SPILLWAY_UPSTREAM_CA_FILE}), or null; checked here, so a bad file fails start-up
  */
 public record NodeSettings(
     int port,
@@ -44,7 +47,8 @@ public record NodeSettings(
     Duration firstByteTimeout,
     Duration idleTimeout,
     Duration totalTimeout,
-    Duration heartbeatInterval) {
+    Duration heartbeatInterval,
+    Path upstreamCaFile) {
 
   public NodeSettings {
     Objects.requireNonNull(controlPlane, "controlPlane");
@@ -61,12 +65,20 @@ public record NodeSettings(
     if (eventLoops < 1) {
       throw new IllegalArgumentException("eventLoops: " + eventLoops + " (expected: >= 1)");
     }
+    if (upstreamCaFile != null) {
+      try {
+        UpstreamTls.readCertificates(upstreamCaFile);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("SPILLWAY_UPSTREAM_CA_FILE: " + e.getMessage(), e);
+      }
+    }
   }
 
   @Override
   public String toString() {
     return "NodeSettings[port=" + port + ", bindHost=" + bindHost + ", controlPlane=" + controlPlane
-        + ", nodeToken=<secret>, stateDir=" + stateDir + ", nodeId=" + nodeId + ", eventLoops=" + eventLoops + "]";
+        + ", nodeToken=<secret>, stateDir=" + stateDir + ", nodeId=" + nodeId + ", eventLoops=" + eventLoops
+        + ", upstreamCaFile=" + upstreamCaFile + "]";
   }
 
   /** Settings from the environment, with {@code --port N} and {@code --state-dir D} taking precedence. */
@@ -102,7 +114,13 @@ public record NodeSettings(
         Duration.ofMillis(Long.parseLong(env.getOrDefault("SPILLWAY_UPSTREAM_FIRST_BYTE_MS", "300000"))),
         Duration.ofMillis(Long.parseLong(env.getOrDefault("SPILLWAY_UPSTREAM_IDLE_MS", "120000"))),
         Duration.ofMillis(Long.parseLong(env.getOrDefault("SPILLWAY_UPSTREAM_TOTAL_MS", "600000"))),
-        Duration.ofSeconds(Long.parseLong(env.getOrDefault("SPILLWAY_NODE_HEARTBEAT_SECONDS", "10"))));
+        Duration.ofSeconds(Long.parseLong(env.getOrDefault("SPILLWAY_NODE_HEARTBEAT_SECONDS", "10"))),
+        optionalPath(env.get("SPILLWAY_UPSTREAM_CA_FILE")));
+  }
+
+  /** Unset and empty both mean none (compose and Helm pass empty values for unset options). */
+  private static Path optionalPath(String value) {
+    return value == null || value.isBlank() ? null : Path.of(value.strip());
   }
 
   private static String requireValue(String[] args, int i, String flag) {

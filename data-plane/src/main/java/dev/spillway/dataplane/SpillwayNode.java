@@ -68,7 +68,8 @@ public final class SpillwayNode implements AutoCloseable {
     applier.loadFromDisk();
 
     this.upstream = new UpstreamClient(socketChannel,
-        new DnsAddressResolverGroup(new DnsNameResolverBuilder().datagramChannelType(datagramChannel)), 256);
+        new DnsAddressResolverGroup(new DnsNameResolverBuilder().datagramChannelType(datagramChannel)), 256,
+        settings.upstreamCaFile());
     UpstreamRequest.Timeouts timeouts = new UpstreamRequest.Timeouts(settings.connectTimeout().toMillis(),
         settings.firstByteTimeout().toMillis(), settings.idleTimeout().toMillis(), settings.totalTimeout().toMillis());
     ProxyServices services = new ProxyServices(ProviderAdapters.all(timeouts), upstream, new MockUpstream());
@@ -85,6 +86,9 @@ public final class SpillwayNode implements AutoCloseable {
     heartbeat.start(settings.heartbeatInterval());
     log.info("Spillway node {} listening on {} ({}, {} event loops), control plane {}", settings.nodeId(), address,
         epoll ? "epoll" : "nio", settings.eventLoops(), settings.controlPlane());
+    if (settings.upstreamCaFile() != null) {
+      log.info("Provider TLS trusts the CA certificates of {} as well as the JDK's", settings.upstreamCaFile());
+    }
   }
 
   public static SpillwayNode start(NodeSettings settings) {

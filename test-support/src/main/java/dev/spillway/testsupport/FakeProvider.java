@@ -4,8 +4,11 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -26,22 +29,41 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2ResetFrame;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.pkitesting.X509Bundle;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
@@ -54,10 +76,56 @@ import tools.jackson.databind.node.ObjectNode;
  * embeddings, on any base path (so {@link #origin()} serves as an Azure OpenAI endpoint too:
  * {@code /openai/deployments/{d}/chat/completions?api-version=…}). It records every request and counts streams
  * that the client abandoned mid-way.
+ *
+ * <p>{@link #startHttps()} makes it an HTTPS server instead, with a certificate issued by the test JVM's throwaway
+ * CA ({@link TestCertificates}; {@link #caFile()} for {@code SPILLWAY_UPSTREAM_CA_FILE}), offering {@code h2} and
+ * {@code http/1.1} by ALPN (or only {@code http/1.1}). HTTP/2 streams are answered exactly as HTTP/1.1 requests
+ * are: each stream speaks {@code HttpObject}s to the same handler. It records each request's protocol, counts the
+ * TCP connections it accepted and the streams the client reset.
  */
 public final class FakeProvider implements AutoCloseable {
   private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final String H2 = ApplicationProtocolNames.HTTP_2;
+  private static final String HTTP_1_1 = ApplicationProtocolNames.HTTP_1_1;
 
+  /**
+   * How an HTTPS fake presents itself.
+   *
+   * @param protocols            what it offers by ALPN, preferred first
+   * @param certificateNames     the names its certificate is valid for (IP literals or DNS names)
+   * @param maxConcurrentStreams the HTTP/2 stream limit it announces, 0 for none
+   */
+  public record Https(List<String> protocols, List<String> certificateNames, int maxConcurrentStreams) {
+    public Https {
+      protocols = List.copyOf(protocols);
+      certificateNames = List.copyOf(certificateNames);
+      if (maxConcurrentStreams < 0) {
+        throw new IllegalArgumentException("maxConcurrentStreams: " + maxConcurrentStreams + " (expected: >= 0)");
+      }
+    }
+
+    /** {@code h2} and {@code http/1.1}; a certificate for 127.0.0.1 and localhost; no stream limit. */
+    public static Https defaults() {
+      return new Https(List.of(H2, HTTP_1_1), List.of("127.0.0.1", "localhost"), 0);
+    }
+
+    /** Offers only {@code http/1.1} by ALPN. */
+    public Https http1Only() {
+      return new Https(List.of(HTTP_1_1), certificateNames, maxConcurrentStreams);
+    }
+
+    /** A certificate valid for these names only (e.g. another host's, to provoke a hostname mismatch). */
+    public Https certificateFor(String... names) {
+      return new Https(protocols, List.of(names), maxConcurrentStreams);
+    }
+
+    /** Announces SETTINGS_MAX_CONCURRENT_STREAMS. */
+    public Https maxConcurrentStreams(int streams) {
+      return new Https(protocols, certificateNames, streams);
+    }
+  }
+
+  private final Https https;
   private final EventLoopGroup group;
   private final Channel serverChannel;
   private final ConcurrentLinkedQueue<FakeResponse> queued = new ConcurrentLinkedQueue<>();
@@ -68,8 +136,12 @@ public final class FakeProvider implements AutoCloseable {
   private final AtomicInteger openConnections = new AtomicInteger();
   private final AtomicInteger acceptedConnections = new AtomicInteger();
   private final AtomicInteger ids = new AtomicInteger();
+  private final AtomicInteger resetStreams = new AtomicInteger();
 
-  private FakeProvider(int port) {
+  private FakeProvider(int port, Https https) {
+    this.https = https;
+    SslContext tls = https == null ? null : serverContext(https);
+    ChannelHandler streamInitializer = new StreamInitializer();
     group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     serverChannel = new ServerBootstrap()
         .group(group)
@@ -80,7 +152,11 @@ public final class FakeProvider implements AutoCloseable {
             openConnections.incrementAndGet();
             acceptedConnections.incrementAndGet();
             ch.closeFuture().addListener(f -> openConnections.decrementAndGet());
-            ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(16 * 1024 * 1024), new Handler());
+            if (tls == null) {
+              addHttp1(ch.pipeline());
+              return;
+            }
+            ch.pipeline().addLast(tls.newHandler(ch.alloc()), new ProtocolSelection(streamInitializer));
           }
         })
         .bind("127.0.0.1", port)
@@ -90,7 +166,17 @@ public final class FakeProvider implements AutoCloseable {
 
   /** Starts on a free port. */
   public static FakeProvider start() {
-    return new FakeProvider(0);
+    return new FakeProvider(0, null);
+  }
+
+  /** Starts an HTTPS fake on a free port with {@link Https#defaults()}. */
+  public static FakeProvider startHttps() {
+    return startHttps(Https.defaults());
+  }
+
+  /** Starts an HTTPS fake on a free port. */
+  public static FakeProvider startHttps(Https https) {
+    return new FakeProvider(0, Objects.requireNonNull(https, "https"));
   }
 
   public int port() {
@@ -99,12 +185,30 @@ public final class FakeProvider implements AutoCloseable {
 
   /** Base URL with the {@code /v1} suffix, as OpenAI-compatible providers are configured. */
   public String baseUrl() {
-    return "http://127.0.0.1:" + port() + "/v1";
+    return origin() + "/v1";
   }
 
   /** Scheme, host and port without a path, as Azure OpenAI endpoints are configured. */
   public String origin() {
-    return "http://127.0.0.1:" + port();
+    return (https == null ? "http" : "https") + "://127.0.0.1:" + port();
+  }
+
+  /** The PEM certificate of the CA that issued this HTTPS fake's certificate, for SPILLWAY_UPSTREAM_CA_FILE. */
+  public Path caFile() {
+    if (https == null) {
+      throw new IllegalStateException("a plain HTTP fake has no certificate (expected: FakeProvider.startHttps())");
+    }
+    return TestCertificates.caFile();
+  }
+
+  /** The protocol of each recorded request, in order: {@code h2} or {@code http/1.1}. */
+  public List<String> protocols() {
+    return requests.stream().map(RecordedRequest::protocol).toList();
+  }
+
+  /** HTTP/2 streams the client reset (RST_STREAM) since start or the last {@link #reset()}. */
+  public int resetStreams() {
+    return resetStreams.get();
   }
 
   /** The answer to every request that finds the queue empty. */
@@ -156,6 +260,7 @@ public final class FakeProvider implements AutoCloseable {
     abandonedStreams.set(0);
     completedStreams.set(0);
     acceptedConnections.set(0);
+    resetStreams.set(0);
   }
 
   @Override
@@ -164,17 +269,114 @@ public final class FakeProvider implements AutoCloseable {
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
   }
 
+  private static SslContext serverContext(Https https) {
+    X509Bundle certificate = TestCertificates.serverCertificate(https.certificateNames());
+    try {
+      return SslContextBuilder.forServer(certificate.getKeyPair().getPrivate(), certificate.getCertificatePath())
+          .sslProvider(SslProvider.JDK)
+          .applicationProtocolConfig(new ApplicationProtocolConfig(
+              ApplicationProtocolConfig.Protocol.ALPN,
+              ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+              ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+              https.protocols()))
+          .build();
+    } catch (SSLException e) {
+      throw new IllegalStateException("cannot create the fake's TLS context", e);
+    }
+  }
+
+  private void addHttp1(ChannelPipeline pipeline) {
+    pipeline.addLast(new HttpServerCodec(), new HttpObjectAggregator(16 * 1024 * 1024), new Handler(HTTP_1_1));
+  }
+
+  /** After the TLS handshake: HTTP/1.1 as over clear text, or HTTP/2 with a stream channel per request. */
+  private final class ProtocolSelection extends ApplicationProtocolNegotiationHandler {
+    private final ChannelHandler streamInitializer;
+
+    ProtocolSelection(ChannelHandler streamInitializer) {
+      super(HTTP_1_1);
+      this.streamInitializer = streamInitializer;
+    }
+
+    @Override
+    protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+      if (!H2.equals(protocol)) {
+        addHttp1(ctx.pipeline());
+        return;
+      }
+      Http2Settings settings = Http2Settings.defaultSettings();
+      if (https.maxConcurrentStreams() > 0) {
+        settings.maxConcurrentStreams(https.maxConcurrentStreams());
+      }
+      ctx.pipeline().addLast(
+          // A dropped connection goes at once instead of waiting for its streams to end.
+          Http2FrameCodecBuilder.forServer().initialSettings(settings).gracefulShutdownTimeoutMillis(0).build(),
+          new Http2MultiplexHandler(streamInitializer));
+    }
+
+    @Override
+    protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
+      // Expected in tests of untrusted certificates; the client reports it.
+      ctx.close();
+    }
+  }
+
+  /** Each HTTP/2 stream: its resets counted, its frames as {@code HttpObject}s, the same handler as HTTP/1.1. */
+  @ChannelHandler.Sharable
+  private final class StreamInitializer extends ChannelInitializer<Http2StreamChannel> {
+    @Override
+    protected void initChannel(Http2StreamChannel ch) {
+      ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+          if (evt instanceof Http2ResetFrame) {
+            resetStreams.incrementAndGet();
+          }
+          ctx.fireUserEventTriggered(evt);
+        }
+      });
+      ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true), new HttpObjectAggregator(16 * 1024 * 1024),
+          new Handler(H2));
+    }
+  }
+
+  /** Closes the TCP connection: the stream's parent over HTTP/2. */
+  private static void closeConnection(ChannelHandlerContext ctx) {
+    if (ctx.channel() instanceof Http2StreamChannel stream) {
+      stream.parent().close();
+    } else {
+      ctx.close();
+    }
+  }
+
   private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private final String protocol;
+
+    Handler(String protocol) {
+      this.protocol = protocol;
+    }
+
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
       Map<String, String> headers = new TreeMap<>();
-      req.headers().forEach(h -> headers.put(h.getKey().toLowerCase(Locale.ROOT), h.getValue()));
+      req.headers().forEach(h -> {
+        String name = h.getKey().toLowerCase(Locale.ROOT);
+        // The HTTP/2 codec's own markers (x-http2-scheme, x-http2-stream-id) were not sent by the client.
+        if (!name.startsWith("x-http2-")) {
+          headers.put(name, h.getValue());
+        }
+      });
       String body = req.content().toString(StandardCharsets.UTF_8);
-      RecordedRequest recorded = new RecordedRequest(req.method().name(), req.uri(), headers, body);
+      RecordedRequest recorded = new RecordedRequest(req.method().name(), req.uri(), headers, body, protocol);
       requests.add(recorded);
       FakeResponse next = queued.poll();
       FakeResponse response = next != null ? next : fallback.get();
-      boolean keepAlive = HttpUtil.isKeepAlive(req);
+      boolean h2 = ctx.channel() instanceof Http2StreamChannel;
+      boolean keepAlive = HttpUtil.isKeepAlive(req) && !(response.goAwayFirst && !h2);
+      if (response.goAwayFirst && h2) {
+        // The codec names the last stream the client opened, this one: it is answered, no later one is.
+        ctx.channel().parent().writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
+      }
       if (response.delay.isZero()) {
         answer(ctx, recorded, response, keepAlive);
       } else {
@@ -187,6 +389,20 @@ public final class FakeProvider implements AutoCloseable {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       ctx.close();
     }
+  }
+
+  /** GOAWAY naming the stream before this one as the last processed: this request was never processed. */
+  private static void refuse(ChannelHandlerContext ctx) {
+    if (!(ctx.channel() instanceof Http2StreamChannel stream)) {
+      ctx.close();
+      return;
+    }
+    ChannelPipeline connection = stream.parent().pipeline();
+    Http2FrameCodec codec = connection.get(Http2FrameCodec.class);
+    ChannelHandlerContext codecContext = connection.context(codec);
+    codec.goAway(codecContext, Math.max(0, stream.stream().id() - 2), Http2Error.NO_ERROR.code(),
+        Unpooled.EMPTY_BUFFER, codecContext.newPromise());
+    codecContext.flush();
   }
 
   /** The OpenAI API a request path belongs to; the fake answers in that API's shape. */
@@ -213,7 +429,8 @@ public final class FakeProvider implements AutoCloseable {
     }
     switch (response.kind) {
       case HANG -> { }
-      case DROP -> ctx.close();
+      case DROP -> closeConnection(ctx);
+      case REFUSE -> refuse(ctx);
       case ERROR -> writeFull(ctx, response.status, "application/json", errorBody(response), keepAlive);
       case RAW -> writeFull(ctx, response.status, response.contentType, response.content, keepAlive);
       case CHAT -> writeFull(ctx, 200, "application/json", body(req, response), keepAlive);
@@ -644,7 +861,7 @@ public final class FakeProvider implements AutoCloseable {
       }
       if (response.dropAfterChunks >= 0 && next == response.dropAfterChunks + 1) {
         finished = true;
-        ctx.close();
+        closeConnection(ctx);
         return;
       }
       if (response.release != null && next == response.holdAfterChunks + 1 && !response.release.isDone()) {

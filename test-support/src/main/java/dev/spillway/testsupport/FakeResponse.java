@@ -15,7 +15,7 @@ import java.util.concurrent.CompletableFuture;
  * {@code dimensions} long or 8, base64 when the request asks for it). Chat answers honour the request's {@code n}.
  */
 public final class FakeResponse {
-  enum Kind { CHAT, STREAM, ERROR, RAW, HANG, DROP }
+  enum Kind { CHAT, STREAM, ERROR, RAW, HANG, DROP, REFUSE }
 
   /** One function call the fake model makes. */
   public record ToolCall(String id, String name, String arguments) {
@@ -41,6 +41,7 @@ public final class FakeResponse {
   int dropAfterChunks = -1;
   List<ToolCall> toolCalls = List.of();
   String finishReason;
+  boolean goAwayFirst;
 
   private FakeResponse(Kind kind, int status) {
     this.kind = kind;
@@ -62,6 +63,7 @@ public final class FakeResponse {
     c.dropAfterChunks = dropAfterChunks;
     c.toolCalls = toolCalls;
     c.finishReason = finishReason;
+    c.goAwayFirst = goAwayFirst;
     return c;
   }
 
@@ -99,6 +101,15 @@ public final class FakeResponse {
   /** Closes the connection without answering. */
   public static FakeResponse dropConnection() {
     return new FakeResponse(Kind.DROP, 0);
+  }
+
+  /**
+   * Over HTTP/2, sends GOAWAY naming an earlier stream as the last one processed, so the client knows this request
+   * was never processed and may send it again on another connection; the stream gets no answer. Over HTTP/1.1,
+   * closes the connection like {@link #dropConnection()}.
+   */
+  public static FakeResponse refuseWithGoAway() {
+    return new FakeResponse(Kind.REFUSE, 0);
   }
 
   /** A function call for {@link #toolCalls(ToolCall...)}. */
@@ -178,6 +189,16 @@ public final class FakeResponse {
     c.toolCalls = List.of(calls);
     c.chunks = List.of();
     c.content = null;
+    return c;
+  }
+
+  /**
+   * Before answering, announces that the connection takes no new requests: over HTTP/2 a graceful GOAWAY (this
+   * stream is the last one processed, and is answered), over HTTP/1.1 {@code Connection: close}.
+   */
+  public FakeResponse goAwayFirst() {
+    FakeResponse c = copy();
+    c.goAwayFirst = true;
     return c;
   }
 

@@ -1,0 +1,85 @@
+package dev.spillway.dataplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.spillway.testsupport.Snapshots;
+import dev.spillway.testsupport.TestCertificates;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NodeSettingsTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void readsTheUpstreamCaFileFromTheEnvironment() {
+    Path ca = TestCertificates.caFile();
+
+    NodeSettings settings = settings(Map.of("SPILLWAY_UPSTREAM_CA_FILE", ca.toString()));
+
+    assertThat(settings.upstreamCaFile()).isEqualTo(ca);
+    assertThat(settings.toString()).contains("upstreamCaFile=" + ca).doesNotContain(Snapshots.NODE_TOKEN);
+  }
+
+  @Test
+  void treatsAnEmptyCaFileVariableAsUnset() {
+    assertThat(settings(Map.of("SPILLWAY_UPSTREAM_CA_FILE", " ")).upstreamCaFile()).isNull();
+    assertThat(settings(Map.of()).upstreamCaFile()).isNull();
+  }
+
+  @Test
+  void refusesToStartWithACaFileThatDoesNotExist() {
+    Path missing = dir.resolve("missing.pem");
+
+    assertThatThrownBy(() -> settings(Map.of("SPILLWAY_UPSTREAM_CA_FILE", missing.toString())))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("SPILLWAY_UPSTREAM_CA_FILE: CA file " + missing + " does not exist");
+  }
+
+  @Test
+  void refusesToStartWithAnEmptyCaFile() throws Exception {
+    Path empty = Files.writeString(dir.resolve("empty.pem"), "\n");
+
+    assertThatThrownBy(() -> settings(Map.of("SPILLWAY_UPSTREAM_CA_FILE", empty.toString())))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("SPILLWAY_UPSTREAM_CA_FILE: CA file " + empty + " is empty");
+  }
+
+  @Test
+  void refusesToStartWithACaFileWithoutCertificates() throws Exception {
+    Path key = Files.writeString(dir.resolve("key.pem"),
+        "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n");
+
+    assertThatThrownBy(() -> settings(Map.of("SPILLWAY_UPSTREAM_CA_FILE", key.toString())))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("SPILLWAY_UPSTREAM_CA_FILE: CA file " + key + " holds no certificate");
+  }
+
+  @Test
+  void refusesToStartWithACorruptCertificate() throws Exception {
+    Path corrupt = Files.writeString(dir.resolve("corrupt.pem"),
+        "-----BEGIN CERTIFICATE-----\nTm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n");
+
+    assertThatThrownBy(() -> settings(Map.of("SPILLWAY_UPSTREAM_CA_FILE", corrupt.toString())))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("SPILLWAY_UPSTREAM_CA_FILE: CA file " + corrupt + ": certificate 1 cannot be read");
+  }
+
+  @Test
+  void refusesToStartWithADirectoryAsCaFile() {
+    assertThatThrownBy(() -> settings(Map.of("SPILLWAY_UPSTREAM_CA_FILE", dir.toString())))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("SPILLWAY_UPSTREAM_CA_FILE: cannot read the CA file " + dir);
+  }
+
+  private NodeSettings settings(Map<String, String> extra) {
+    Map<String, String> env = new HashMap<>(extra);
+    env.put("SPILLWAY_NODE_TOKEN", Snapshots.NODE_TOKEN);
+    return NodeSettings.from(env, new String[] {"--port", "0", "--state-dir", dir.resolve("state").toString()});
+  }
+}
