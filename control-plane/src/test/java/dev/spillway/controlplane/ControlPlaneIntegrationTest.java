@@ -12,12 +12,16 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
 import no.nav.security.mock.oauth2.token.DefaultOAuth2TokenCallback;
 import org.awaitility.core.ConditionFactory;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -40,6 +44,8 @@ public abstract class ControlPlaneIntegrationTest {
   /** Generous bound for asynchronous work (snapshot rebuilds) that normally takes milliseconds. */
   protected static final Duration ASYNC_TIMEOUT = Duration.ofSeconds(10);
 
+  /** The control plane's client secret at the IdP (SPILLWAY_OIDC_CLIENT_SECRET). */
+  protected static final String OIDC_CLIENT_SECRET = "it-client-secret";
   /** Organisation admins by configuration (SPILLWAY_ADMIN_EMAILS). */
   protected static final String ADMIN_EMAIL = "admin@it.spillway.test";
   /** The team that the IdP group {@code it-research-leads} administers (SPILLWAY_OIDC_GROUP_ROLES). */
@@ -52,23 +58,49 @@ public abstract class ControlPlaneIntegrationTest {
 
   @DynamicPropertySource
   static void controlPlaneProperties(DynamicPropertyRegistry registry) {
-    registry.add("spring.datasource.url", DATABASE::jdbcUrl);
-    registry.add("spring.datasource.username", DATABASE::user);
-    registry.add("spring.datasource.password", DATABASE::password);
-    registry.add("server.address", () -> "127.0.0.1");
-    registry.add("spillway.admin-token", () -> ADMIN_TOKEN);
-    registry.add("spillway.node-token", () -> NODE_TOKEN);
-    registry.add("spillway.secret-key", () -> Base64.getEncoder().encodeToString(SECRET_KEY));
-    registry.add("spillway.long-poll-timeout", () -> LONG_POLL_TIMEOUT.toMillis() + "ms");
-    registry.add("spillway.demo-seed-file", () -> "");
-    registry.add("spillway.oidc.issuer-uri", () -> IDP.issuerUrl("default").toString());
-    registry.add("spillway.oidc.client-id", () -> "spillway-it");
-    registry.add("spillway.oidc.client-secret", () -> "it-client-secret");
-    registry.add("spillway.oidc.admin-emails", () -> ADMIN_EMAIL + ", second-admin@it.spillway.test");
-    registry.add("spillway.oidc.group-roles", () -> "it-platform=org_admin, it-auditors=viewer, it-research-leads="
+    properties().forEach((name, value) -> registry.add(name, () -> value));
+  }
+
+  /** The settings of the application under test; a {@link #startReplica replica} gets the same. */
+  private static Map<String, String> properties() {
+    Map<String, String> props = new LinkedHashMap<>();
+    props.put("spring.datasource.url", DATABASE.jdbcUrl());
+    props.put("spring.datasource.username", DATABASE.user());
+    props.put("spring.datasource.password", DATABASE.password());
+    props.put("server.address", "127.0.0.1");
+    props.put("spillway.admin-token", ADMIN_TOKEN);
+    props.put("spillway.node-token", NODE_TOKEN);
+    props.put("spillway.secret-key", Base64.getEncoder().encodeToString(SECRET_KEY));
+    props.put("spillway.long-poll-timeout", LONG_POLL_TIMEOUT.toMillis() + "ms");
+    props.put("spillway.demo-seed-file", "");
+    props.put("spillway.oidc.issuer-uri", IDP.issuerUrl("default").toString());
+    props.put("spillway.oidc.client-id", "spillway-it");
+    props.put("spillway.oidc.client-secret", OIDC_CLIENT_SECRET);
+    props.put("spillway.oidc.admin-emails", ADMIN_EMAIL + ", second-admin@it.spillway.test");
+    props.put("spillway.oidc.group-roles", "it-platform=org_admin, it-auditors=viewer, it-research-leads="
         + GROUP_TEAM + ":team_admin");
     // Tests sweep rotated keys explicitly; a background sweep would bump versions at random moments.
-    registry.add("spillway.rotation-sweep-interval-ms", () -> "3600000");
+    props.put("spillway.rotation-sweep-interval-ms", "3600000");
+    return props;
+  }
+
+  /**
+   * A second control plane on the same database, secrets and IdP, on its own random port: another replica behind
+   * a load balancer, with these settings on top. The caller closes it.
+   */
+  protected static ConfigurableApplicationContext startReplica(Map<String, String> extra) {
+    Map<String, String> props = properties();
+    props.put("server.port", "0");
+    props.putAll(extra);
+    // As command-line arguments: they outrank application.yml, which default properties would not.
+    String[] args = props.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue())
+        .toArray(String[]::new);
+    return new SpringApplicationBuilder(ControlPlaneApplication.class).run(args);
+  }
+
+  /** The base URL of a replica from {@link #startReplica}. */
+  protected static String baseUrlOf(ConfigurableApplicationContext replica) {
+    return "http://127.0.0.1:" + replica.getEnvironment().getProperty("local.server.port");
   }
 
   @LocalServerPort

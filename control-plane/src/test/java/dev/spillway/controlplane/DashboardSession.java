@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,13 +29,26 @@ public final class DashboardSession {
   private static final Pattern CSRF = Pattern.compile("X-CSRF-TOKEN&quot;: &quot;([^&]+)&quot;");
 
   private final String baseUrl;
-  private final CookieManager cookies = new CookieManager(null, CookiePolicy.ACCEPT_ALL);
+  private final CookieManager cookies;
   private final HttpClient http;
 
   DashboardSession(String baseUrl) {
+    this(baseUrl, new CookieManager(null, CookiePolicy.ACCEPT_ALL));
+  }
+
+  private DashboardSession(String baseUrl, CookieManager cookies) {
     this.baseUrl = baseUrl;
+    this.cookies = cookies;
     this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).cookieHandler(cookies)
         .connectTimeout(Duration.ofSeconds(5)).followRedirects(HttpClient.Redirect.NEVER).build();
+  }
+
+  /**
+   * The same browser (the same cookies) talking to another control-plane replica at {@code otherBaseUrl}, as a
+   * load balancer without sticky sessions would send it.
+   */
+  public DashboardSession onReplica(String otherBaseUrl) {
+    return new DashboardSession(otherBaseUrl, cookies);
   }
 
   /** Runs the authorization-code flow from the sign-in button to the landing page; returns the final answer. */
@@ -133,6 +147,15 @@ public final class DashboardSession {
   public HttpCookie sessionCookie() {
     return cookies.getCookieStore().getCookies().stream().filter(c -> c.getName().equals("SPILLWAY_SESSION"))
         .findFirst().orElse(null);
+  }
+
+  /** The session's id as Spring Session stores it ({@code SPRING_SESSION.SESSION_ID}); the cookie holds it base64. */
+  public String sessionId() {
+    HttpCookie cookie = sessionCookie();
+    if (cookie == null) {
+      throw new AssertionError("no SPILLWAY_SESSION cookie");
+    }
+    return new String(Base64.getDecoder().decode(cookie.getValue()), StandardCharsets.US_ASCII);
   }
 
   /** Forgets the session cookie, as if it had expired. */

@@ -1,6 +1,8 @@
 package dev.spillway.controlplane.provider;
 
 import dev.spillway.config.ProviderType;
+import dev.spillway.controlplane.routing.Route;
+import dev.spillway.controlplane.routing.RouteService;
 import dev.spillway.controlplane.security.Authz;
 import dev.spillway.controlplane.security.SecretCipher;
 import java.io.IOException;
@@ -14,14 +16,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * "Test connection": one real, cheap, read-only request per provider key (list the models) from the control plane,
- * with a short timeout. The answer says whether the provider accepted the key and how long it took; it never
- * contains the key, and a provider's error message is cut short and stripped of anything key-like.
+ * "Test connection": one real, cheap request per provider key from the control plane, with a short timeout: list
+ * the models, or for Bedrock (which has no such call in its runtime API) a signed Converse request that AWS refuses
+ * as invalid after it has checked the signature ({@link BedrockProbe}). The answer says whether the provider
+ * accepted the key and how long it took; it never contains the key, and a provider's error message is cut short and
+ * stripped of anything key-like.
  */
 @Component
 public class ProviderConnectionTester {
@@ -32,7 +37,11 @@ public class ProviderConnectionTester {
   /** The outcome for one key. */
   public record KeyResult(String keyName, boolean ok, Integer status, long millis, String message) {}
 
-  /** The outcome for a provider. */
+  /**
+   * The outcome for a provider.
+   *
+   * @param target the request made, e.g. {@code GET https://api.openai.com/v1/models}
+   */
   public record Result(String provider, String target, List<KeyResult> keys, String note) {
     public boolean ok() {
       return !keys.isEmpty() && keys.stream().allMatch(KeyResult::ok);
@@ -40,12 +49,14 @@ public class ProviderConnectionTester {
   }
 
   private final ProviderService providers;
+  private final RouteService routes;
   private final SecretCipher cipher;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT)
       .followRedirects(HttpClient.Redirect.NEVER).build();
 
-  public ProviderConnectionTester(ProviderService providers, SecretCipher cipher) {
+  public ProviderConnectionTester(ProviderService providers, RouteService routes, SecretCipher cipher) {
     this.providers = providers;
+    this.routes = routes;
     this.cipher = cipher;
   }
 
@@ -57,19 +68,78 @@ public class ProviderConnectionTester {
           "the built-in mock answers inside each node; nothing to connect to")), null);
     }
     if (p.type() == ProviderType.BEDROCK) {
-      return new Result(p.name(), "bedrock", List.of(), "Bedrock requests are signed per request (SigV4); test it "
-          + "with a request through a node, e.g. the curl line of ./spillway up with model " + p.name() + "/<model>.");
+      return testBedrock(p);
     }
     String url = modelsUrl(p);
     if (p.keys().isEmpty()) {
-      return new Result(p.name(), url, List.of(), "this provider has no keys to test");
+      return new Result(p.name(), "GET " + url, List.of(), "this provider has no keys to test");
     }
     List<KeyResult> results = new ArrayList<>();
     for (ProviderKey key : p.keys()) {
       results.add(cipher.withOpened(key.valueSealed(), Provider.sealContext(p.id(), key.name()),
           secret -> call(p, key.name(), url, secret)));
     }
-    return new Result(p.name(), url, results, null);
+    return new Result(p.name(), "GET " + url, results, null);
+  }
+
+  private Result testBedrock(Provider p) {
+    BedrockProbe probe = BedrockProbe.of(p, bedrockModel(p));
+    String target = "POST " + probe.uri();
+    if (p.keys().isEmpty()) {
+      return new Result(p.name(), target, List.of(), "this provider has no keys to test");
+    }
+    List<KeyResult> results = new ArrayList<>();
+    for (ProviderKey key : p.keys()) {
+      results.add(cipher.withOpened(key.valueSealed(), Provider.sealContext(p.id(), key.name()),
+          secret -> callBedrock(probe, key.name(), secret)));
+    }
+    return new Result(p.name(), target, results, "A Converse request with no messages, authenticated as the nodes "
+        + "do (SigV4 for region " + probe.region() + ", or a Bedrock API key): AWS checks the credentials first, "
+        + "then refuses the empty request, so no model runs and no tokens are billed.");
+  }
+
+  /** A model id a route sends to this provider, so that a model-scoped IAM policy is tested too; else a stand-in. */
+  private String bedrockModel(Provider p) {
+    return routes.list().stream()
+        .flatMap(r -> Stream.concat(r.targets().stream(), r.fallbacks().stream()))
+        .filter(t -> p.id().equals(t.providerId()) || p.name().equals(t.providerName()))
+        .map(Route.Target::model).filter(m -> m != null && !m.isBlank()).sorted().findFirst()
+        .orElse(BedrockProbe.PLACEHOLDER_MODEL);
+  }
+
+  private KeyResult callBedrock(BedrockProbe probe, String keyName, String secret) {
+    BedrockProbe.Signed signed;
+    try {
+      signed = probe.sign(secret);
+    } catch (BedrockProbe.UnusableKeyException e) {
+      return new KeyResult(keyName, false, null, 0, e.getMessage());
+    }
+    HttpRequest.Builder request = HttpRequest.newBuilder(probe.uri()).timeout(REQUEST_TIMEOUT)
+        // HTTP/1.1: no h2c upgrade headers on plain-http endpoints (a proxy, a test double).
+        .version(HttpClient.Version.HTTP_1_1)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(BedrockProbe.BODY));
+    signed.headers().forEach(request::header);
+    // Not signed, as the nodes do: proxies and the AWS front end may rewrite it.
+    request.header("User-Agent", "spillway-connection-test");
+    long start = System.nanoTime();
+    try {
+      HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      long millis = (System.nanoTime() - start) / 1_000_000;
+      BedrockProbe.Verdict verdict = BedrockProbe.judge(response.statusCode(),
+          response.headers().firstValue("x-amzn-ErrorType").orElse(null), response.body(), probe.model(),
+          signed::scrub);
+      return new KeyResult(keyName, verdict.accepted(), response.statusCode(), millis, verdict.message());
+    } catch (HttpConnectTimeoutException e) {
+      return failed(keyName, start, "no connection within " + CONNECT_TIMEOUT.toSeconds() + " s");
+    } catch (HttpTimeoutException e) {
+      return failed(keyName, start, "no answer within " + REQUEST_TIMEOUT.toSeconds() + " s");
+    } catch (IOException e) {
+      return failed(keyName, start, "cannot connect: " + (e.getMessage() == null ? e.getClass().getSimpleName()
+          : signed.scrub(e.getMessage())));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return failed(keyName, start, "interrupted");
+    }
   }
 
   private KeyResult call(Provider p, String keyName, String url, String secret) {
@@ -154,11 +224,12 @@ public class ProviderConnectionTester {
     return detail == null ? hint : hint + ": " + scrub(detail, secret);
   }
 
-  private static String providerMessage(String body) {
+  static String providerMessage(String body) {
     try {
       JsonNode json = JSON.readTree(body);
       JsonNode error = json.get("error");
-      JsonNode message = error == null ? json.get("message")
+      // AWS services answer {"message": …} or {"Message": …}.
+      JsonNode message = error == null ? (json.has("message") ? json.get("message") : json.get("Message"))
           : error.isTextual() ? error : error.get("message");
       return message == null || !message.isValueNode() ? null : message.asString();
     } catch (RuntimeException e) {

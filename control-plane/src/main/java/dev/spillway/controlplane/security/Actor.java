@@ -1,5 +1,7 @@
 package dev.spillway.controlplane.security;
 
+import java.io.Serial;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,13 +15,20 @@ import java.util.stream.Collectors;
  * model serves bearer tokens today and dashboard sessions later: a user has an optional organisation role and a
  * role per team.
  *
+ * <p>Serializable because a dashboard session carries its user's actor and sessions are stored in PostgreSQL; a
+ * record is read back through its canonical constructor, so the checks below hold for a stored one too.
+ *
  * @param type      {@code bootstrap_token}, {@code api_token}, {@code user}, {@code node} or {@code system}
  * @param id        stable id (user or token id), null for the bootstrap token and the system
  * @param name      human-readable name (email, token name)
  * @param orgRole   {@link Role#ORG_ADMIN}, {@link Role#VIEWER}, or null when the actor only has team roles
  * @param teamRoles the actor's role per team id
  */
-public record Actor(String type, String id, String name, Role orgRole, Map<UUID, TeamRole> teamRoles) {
+public record Actor(String type, String id, String name, Role orgRole, Map<UUID, TeamRole> teamRoles)
+    implements Serializable {
+  @Serial
+  private static final long serialVersionUID = 1L;
+
   public static final Actor SYSTEM = new Actor("system", null, "system", Role.ORG_ADMIN, Map.of());
   public static final Actor BOOTSTRAP = new Actor("bootstrap_token", null, "bootstrap admin token", Role.ORG_ADMIN,
       Map.of());

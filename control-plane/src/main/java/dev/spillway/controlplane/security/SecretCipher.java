@@ -12,6 +12,9 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class SecretCipher {
+  /** Keeps session-sealed values from opening as provider keys, and the other way round. */
+  private static final String SESSION_CONTEXT = "dashboard-session:";
+
   private final SealedSecret atRest;
   private final SealedSecret forNodes;
 
@@ -50,6 +53,20 @@ public class SecretCipher {
    */
   public <T> T withOpened(String sealedAtRest, String context, java.util.function.Function<String, T> use) {
     return use.apply(atRest.open(sealedAtRest, context));
+  }
+
+  /**
+   * Seals a secret for a short stay in a dashboard session: a new virtual key's secret on its way from the action
+   * that issued it to the page that shows it once. Sessions are stored in PostgreSQL, and the database must never
+   * hold a key's plaintext, not even for the moment between a redirect and the page.
+   */
+  public String sealForSession(String plaintext, String context) {
+    return atRest.seal(plaintext, SESSION_CONTEXT + context);
+  }
+
+  /** Opens what {@link #sealForSession} sealed under the same context, to show it on the page. */
+  public String openFromSession(String sealed, String context) {
+    return atRest.open(sealed, SESSION_CONTEXT + context);
   }
 
   /** Opens a value sealed at rest; only for comparing a declared secret with the stored one. */

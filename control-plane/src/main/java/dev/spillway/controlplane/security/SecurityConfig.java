@@ -5,6 +5,7 @@ import dev.spillway.controlplane.dashboard.DashboardAuthHandlers;
 import dev.spillway.controlplane.sso.SessionActorRefreshFilter;
 import dev.spillway.controlplane.sso.SsoClientRegistrations;
 import dev.spillway.controlplane.sso.SsoUserService;
+import dev.spillway.controlplane.sso.UnstoredAuthorizedClients;
 import dev.spillway.controlplane.user.UserActors;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
@@ -20,7 +21,6 @@ import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.security.oauth2.client.oidc.web.logout.OidcClientInitiatedLogoutSuccessHandler;
-import org.springframework.security.oauth2.client.web.HttpSessionOAuth2AuthorizedClientRepository;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
 import org.springframework.security.web.authentication.AnonymousAuthenticationFilter;
@@ -31,6 +31,9 @@ import org.springframework.security.web.savedrequest.HttpSessionRequestCache;
  * Three filter chains: nodes on {@code /internal/**} (node token), the admin API on {@code /api/**} (bearer
  * tokens — the bootstrap token or named API tokens — or a dashboard session), and the dashboard (OIDC sign-in,
  * session cookie {@code SPILLWAY_SESSION}, CSRF on every change; health endpoints and static files open).
+ * Dashboard sessions are stored in PostgreSQL and shared by all replicas (Spring Session JDBC); the CSRF token lives
+ * in the session too (the default session-based token repository, on both chains), so a page rendered by one
+ * replica posts to any other.
  *
  * <p>Roles: {@code org_admin} does everything; an org {@code viewer} reads everything; a {@code team_admin} reads
  * and manages the keys and members of its teams and reads the catalogue (providers, routes, prices, users); a team
@@ -140,7 +143,7 @@ public class SecurityConfig {
             .anyRequest().hasRole("ORG_ADMIN"))
         .oauth2Login(o -> o.loginPage(DashboardAuthHandlers.LOGIN_PAGE)
             .clientRegistrationRepository(registrations)
-            .authorizedClientRepository(new HttpSessionOAuth2AuthorizedClientRepository())
+            .authorizedClientRepository(new UnstoredAuthorizedClients())
             .userInfoEndpoint(u -> u.oidcUserService(ssoUsers))
             .failureUrl(DashboardAuthHandlers.LOGIN_PAGE + "?error"))
         .logout(l -> l.logoutUrl("/logout").logoutSuccessHandler(logoutSuccess)

@@ -2,6 +2,8 @@ package dev.spillway.controlplane.sso;
 
 import dev.spillway.controlplane.security.Actor;
 import dev.spillway.controlplane.security.ActorPrincipal;
+import java.io.Serial;
+import java.io.Serializable;
 import java.util.Collection;
 import java.util.Map;
 import java.util.Objects;
@@ -14,8 +16,15 @@ import org.springframework.security.oauth2.core.oidc.user.OidcUser;
 /**
  * The principal of a dashboard session: the OIDC user (its ID token is the hint for RP-initiated logout) and the
  * {@link Actor} that authorisation and the audit log use. Its authorities are the actor's roles.
+ *
+ * <p>Serializable: it is the principal of the security context that Spring Session stores in PostgreSQL (Spring
+ * Security's {@code DefaultOidcUser} is serializable too). The actor is re-read from the database on every request
+ * anyway ({@link SessionActorRefreshFilter}), so a stored one is never trusted for long.
  */
-public final class SessionUser implements OidcUser, ActorPrincipal {
+public final class SessionUser implements OidcUser, ActorPrincipal, Serializable {
+  @Serial
+  private static final long serialVersionUID = 1L;
+
   private final OidcUser oidc;
   private final Actor actor;
 

@@ -13,6 +13,7 @@ import dev.spillway.controlplane.routing.RouteService;
 import dev.spillway.controlplane.security.Actor;
 import dev.spillway.controlplane.security.Authz;
 import dev.spillway.controlplane.security.CurrentActor;
+import dev.spillway.controlplane.security.SecretCipher;
 import dev.spillway.controlplane.team.Team;
 import dev.spillway.controlplane.team.TeamService;
 import dev.spillway.controlplane.usage.UsageService;
@@ -40,23 +41,30 @@ import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 /**
  * Virtual keys: list (filter by team, status and text; sort; pages), create (the secret is shown once, on the
  * page the create redirects to, from a flash attribute: a reload shows it no more), edit limits, revoke, rotate.
+ *
+ * <p>Flash attributes travel in the session, and sessions are stored in PostgreSQL: the secret goes there sealed
+ * under {@code SPILLWAY_SECRET_KEY} and bound to its key's id, and Spring MVC removes the flash attribute (so the
+ * session row loses it) on the request that shows the page.
  */
 @DashboardController
 class VirtualKeyController {
   private static final Set<String> SORTS = Set.of("name", "created", "status");
+  private static final String SEALED_SECRET = "sealedSecret";
 
   private final VirtualKeyService keys;
   private final TeamService teams;
   private final RouteService routes;
   private final UsageService usage;
+  private final SecretCipher cipher;
   private final String dataPlaneUrl;
 
   VirtualKeyController(VirtualKeyService keys, TeamService teams, RouteService routes, UsageService usage,
-      @Value("${spillway.data-plane-url:}") String dataPlaneUrl) {
+      SecretCipher cipher, @Value("${spillway.data-plane-url:}") String dataPlaneUrl) {
     this.keys = keys;
     this.teams = teams;
     this.routes = routes;
     this.usage = usage;
+    this.cipher = cipher;
     this.dataPlaneUrl = dataPlaneUrl == null || dataPlaneUrl.isBlank() ? "http://localhost:8000" : dataPlaneUrl;
   }
 
@@ -104,7 +112,7 @@ class VirtualKeyController {
       RedirectAttributes redirect) {
     try {
       VirtualKeyService.IssuedKey issued = keys.create(form.toRequest(null));
-      redirect.addFlashAttribute("secret", issued.secret());
+      flashSecret(redirect, issued);
       return "redirect:/virtual-keys/" + issued.key().id();
     } catch (ApiException e) {
       if (!Forms.isFormError(e)) {
@@ -119,6 +127,9 @@ class VirtualKeyController {
   @GetMapping("/virtual-keys/{id}")
   String detail(@PathVariable String id, Model model) {
     VirtualKey key = keys.get(Ids.parse("virtual key", id));
+    if (model.getAttribute(SEALED_SECRET) instanceof String sealed) {
+      model.addAttribute("secret", cipher.openFromSession(sealed, secretContext(key.id())));
+    }
     addDetail(model, key);
     if (!model.containsAttribute("form")) {
       model.addAttribute("form", KeyForm.of(key));
@@ -171,9 +182,18 @@ class VirtualKeyController {
   String rotate(@PathVariable String id, @RequestParam(defaultValue = "0") long graceSeconds,
       RedirectAttributes redirect) {
     VirtualKeyService.IssuedKey issued = keys.rotate(Ids.parse("virtual key", id), Duration.ofSeconds(graceSeconds));
-    redirect.addFlashAttribute("secret", issued.secret());
+    flashSecret(redirect, issued);
     redirect.addFlashAttribute("rotated", true);
     return "redirect:/virtual-keys/" + issued.key().id();
+  }
+
+  /** For the page the action redirects to, once; sealed, since the flash attribute is stored with the session. */
+  private void flashSecret(RedirectAttributes redirect, VirtualKeyService.IssuedKey issued) {
+    redirect.addFlashAttribute(SEALED_SECRET, cipher.sealForSession(issued.secret(), secretContext(issued.key().id())));
+  }
+
+  private static String secretContext(UUID keyId) {
+    return "virtual-key:" + keyId;
   }
 
   private void addDetail(Model model, VirtualKey key) {
