@@ -315,6 +315,44 @@ class ChatCompletionsIT {
   }
 
   @Test
+  void letsTheProviderFinishWhenTheClientLeavesAfterDone() throws Exception {
+    CompletableFuture<Void> bodyEnd = new CompletableFuture<>();
+    provider.enqueue(FakeResponse.stream().chunkCount(2).holdBodyEnd(bodyEnd));
+    String body = chat("chat", "hi", true);
+    double clientsGone = clientClosedCount();
+
+    try (Socket socket = new Socket("127.0.0.1", node.port())) {
+      OutputStream out = socket.getOutputStream();
+      out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + KEY
+          + "\r\nContent-Type: application/json\r\nContent-Length: " + body.getBytes(StandardCharsets.UTF_8).length
+          + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      BufferedReader reader = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+          StandardCharsets.UTF_8));
+      String line;
+      while ((line = reader.readLine()) != null && !line.contains("[DONE]")) {
+        // headers and events up to the terminal one; then the client leaves, as scripts often do
+      }
+      assertThat(line).isEqualTo("data: [DONE]");
+    }
+    // Only once the node has seen the hang-up does the provider end its body.
+    await().atMost(Duration.ofSeconds(3)).until(() -> clientClosedCount() == clientsGone + 1);
+    bodyEnd.complete(null);
+
+    // Not cancelled (that would close the connection mid-body): the exchange ran to its end, so the connection
+    // could go back to the pool.
+    await().atMost(Duration.ofSeconds(3)).until(() -> provider.completedStreams() == 1);
+    assertThat(provider.abandonedStreams()).isZero();
+  }
+
+  private static double clientClosedCount() throws Exception {
+    String text = http.send(HttpRequest.newBuilder(TestNodes.uri(node, "/metrics")).GET().build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    return dev.spillway.dataplane.metrics.MetricsText.value(text, "spillway_requests_total", "endpoint",
+        "/v1/chat/completions", "code", "client_closed");
+  }
+
+  @Test
   void endsAStreamWithAnErrorEventWhenTheProviderFailsMidway() throws Exception {
     provider.enqueue(FakeResponse.stream().chunkCount(5).dropAfter(2));
 

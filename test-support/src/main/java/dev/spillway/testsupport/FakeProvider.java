@@ -864,7 +864,9 @@ public final class FakeProvider implements AutoCloseable {
         closeConnection(ctx);
         return;
       }
-      if (response.release != null && next == response.holdAfterChunks + 1 && !response.release.isDone()) {
+      int holdAt = response.holdAfterChunks == FakeResponse.HOLD_BODY_END ? events.size()
+          : response.holdAfterChunks + 1;
+      if (response.release != null && next == holdAt && !response.release.isDone()) {
         response.release.whenComplete((v, e) -> ctx.executor().execute(this::writeNext));
         return;
       }

@@ -33,6 +33,8 @@ public final class FakeResponse {
   Duration delay = Duration.ZERO;
   List<String> chunks = List.of();
   Duration pauseBetweenChunks = Duration.ZERO;
+  /** {@link #holdAfterChunks} value of {@link #holdBodyEnd}. */
+  static final int HOLD_BODY_END = Integer.MIN_VALUE;
   int holdAfterChunks = -1;
   CompletableFuture<?> release;
   int promptTokens = 12;
@@ -155,6 +157,18 @@ public final class FakeResponse {
   public FakeResponse holdAfter(int sentChunks, CompletableFuture<?> release) {
     FakeResponse c = copy();
     c.holdAfterChunks = sentChunks;
+    c.release = Objects.requireNonNull(release);
+    return c;
+  }
+
+  /**
+   * Sends every event of a stream, the terminal one included ({@code [DONE]}), then holds the end of the HTTP body
+   * (the last chunk of the chunked encoding) until {@code release} completes: the provider has said everything,
+   * but the exchange is not over yet.
+   */
+  public FakeResponse holdBodyEnd(CompletableFuture<?> release) {
+    FakeResponse c = copy();
+    c.holdAfterChunks = HOLD_BODY_END;
     c.release = Objects.requireNonNull(release);
     return c;
   }

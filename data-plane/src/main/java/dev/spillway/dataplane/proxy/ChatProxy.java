@@ -301,13 +301,22 @@ public final class ChatProxy implements UpstreamListener {
     failAttempt(error, message, failure.isTimeout(), true, true);
   }
 
-  /** The client went away: stop everything and free what this exchange holds. */
+  /**
+   * The client went away: stop everything and free what this exchange holds. A client that leaves right after a
+   * stream's terminal event (scripts commonly close on {@code [DONE]}) has everything; the provider's last bytes
+   * are on their way, so the exchange is left to finish and its connection goes back to the pool instead of being
+   * closed (cancelling would cost the next request a new connection, and a TLS handshake on real providers).
+   */
   public void clientClosed() {
     if (finished) {
       return;
     }
     finished = true;
-    if (upstream != null) {
+    if (upstream != null && relay != null && relay.sawTerminalEvent()) {
+      // The usage came before the terminal event; it is counted as for a stream that ended normally.
+      rc.observer().usage(relay.usage());
+      upstream.setReading(true);
+    } else if (upstream != null) {
       upstream.cancel();
     }
     if (retryTimer != null) {

@@ -20,6 +20,7 @@ final class NativeStreamRelay implements StreamRelay {
   private final ChatCall call;
   private final ClientStreamEncoder errors;
   private Usage usage = Usage.NONE;
+  private boolean terminal;
 
   NativeStreamRelay(ProviderAdapter adapter, ChatCall call, ClientStreamEncoder errors) {
     this.adapter = adapter;
@@ -38,6 +39,7 @@ final class NativeStreamRelay implements StreamRelay {
   }
 
   private void relay(SseEvent event, StringBuilder out) {
+    terminal |= isTerminal(event);
     Usage reported = adapter.nativeStreamUsage(event);
     if (reported != null) {
       usage = merge(usage, reported);
@@ -47,6 +49,22 @@ final class NativeStreamRelay implements StreamRelay {
       }
     }
     out.append(event.encode());
+  }
+
+  /** OpenAI chat and completions end with {@code [DONE]}; Anthropic with {@code message_stop}; Responses with a
+   * {@code response.completed} (or {@code .incomplete} / {@code .failed}) event. */
+  static boolean isTerminal(SseEvent event) {
+    String type = event.event();
+    if (type != null && !type.isEmpty()) {
+      return type.equals("message_stop") || type.equals("response.completed") || type.equals("response.incomplete")
+          || type.equals("response.failed");
+    }
+    return event.data().equals("[DONE]");
+  }
+
+  @Override
+  public boolean sawTerminalEvent() {
+    return terminal;
   }
 
   /** Anthropic reports input tokens at the start and output tokens at the end; keep the larger of each. */

@@ -15,6 +15,14 @@ interface StreamRelay {
 
   void error(GatewayError error, String message, StringBuilder out);
 
+  /**
+   * Whether the provider has sent its stream's terminal event ({@code [DONE]}, {@code message_stop}, …): whatever
+   * follows is framing (the last chunk of a chunked body), so a client that leaves now has the whole answer.
+   */
+  default boolean sawTerminalEvent() {
+    return false;
+  }
+
   /** The usage the provider reported so far, or {@link Usage#NONE}. */
   Usage usage();
 }
