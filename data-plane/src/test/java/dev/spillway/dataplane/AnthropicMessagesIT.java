@@ -12,14 +12,9 @@ import dev.spillway.testsupport.FakeProvider;
 import dev.spillway.testsupport.FakeResponse;
 import dev.spillway.testsupport.NoLeaksExtension;
 import dev.spillway.testsupport.Snapshots;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -256,20 +251,8 @@ class AnthropicMessagesIT {
       anthropic.enqueue(Reply.text("a b c d").holdAfter(4, never));
       String body = "{\"model\":\"sonnet\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}";
 
-      try (Socket socket = new Socket("127.0.0.1", node.port())) {
-        OutputStream out = socket.getOutputStream();
-        out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + KEY
-            + "\r\nContent-Type: application/json\r\nContent-Length: " + body.getBytes(StandardCharsets.UTF_8).length
-            + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
-        out.flush();
-        BufferedReader reader = new BufferedReader(new InputStreamReader(socket.getInputStream(),
-            StandardCharsets.UTF_8));
-        String line;
-        while ((line = reader.readLine()) != null && !line.contains("\"content\":\"a \"")) {
-          // headers, role chunk
-        }
-        assertThat(line).contains("\"content\":\"a \"");
-      }
+      String line = TestNodes.readUntilThenHangUp(node, KEY, body, "\"content\":\"a \"");
+      assertThat(line).contains("\"content\":\"a \"");
 
       await().atMost(Duration.ofSeconds(3)).until(() -> anthropic.abandonedStreams() == 1);
       assertThat(anthropic.completedStreams()).isZero();

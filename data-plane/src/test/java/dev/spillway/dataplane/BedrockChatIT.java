@@ -11,8 +11,6 @@ import dev.spillway.testsupport.Snapshots;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -278,20 +276,8 @@ class BedrockChatIT {
     CompletableFuture<Void> never = new CompletableFuture<>();
     bedrock.enqueue(FakeBedrock.Reply.converse().chunks("c0 ", "c1 ").holdAfter(2, never));
     String body = chat("claude", "hi", true);
-    try (Socket socket = new Socket("127.0.0.1", node.port())) {
-      OutputStream out = socket.getOutputStream();
-      out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + KEY
-          + "\r\nContent-Type: application/json\r\nContent-Length: " + body.getBytes(StandardCharsets.UTF_8).length
-          + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
-      out.flush();
-      BufferedReader reader = new BufferedReader(new InputStreamReader(socket.getInputStream(),
-          StandardCharsets.UTF_8));
-      String line;
-      while ((line = reader.readLine()) != null && !line.contains("c0 ")) {
-        // skip the head and the role chunk
-      }
-      assertThat(line).contains("c0 ");
-    }
+    String line = TestNodes.readUntilThenHangUp(node, KEY, body, "c0 ");
+    assertThat(line).contains("c0 ");
 
     await().atMost(Duration.ofSeconds(3)).until(() -> bedrock.abandonedStreams() == 1);
     assertThat(bedrock.completedStreams()).isZero();

@@ -14,8 +14,6 @@ import dev.spillway.testsupport.Snapshots;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -295,20 +293,8 @@ class ChatCompletionsIT {
     provider.enqueue(FakeResponse.stream().chunkCount(3).holdAfter(1, never));
     String body = chat("chat", "hi", true);
 
-    try (Socket socket = new Socket("127.0.0.1", node.port())) {
-      OutputStream out = socket.getOutputStream();
-      out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + KEY
-          + "\r\nContent-Type: application/json\r\nContent-Length: " + body.getBytes(StandardCharsets.UTF_8).length
-          + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
-      out.flush();
-      BufferedReader reader = new BufferedReader(new InputStreamReader(socket.getInputStream(),
-          StandardCharsets.UTF_8));
-      String line;
-      while ((line = reader.readLine()) != null && !line.contains("c0 ")) {
-        // skip headers and the role chunk
-      }
-      assertThat(line).contains("c0 ");
-    }
+    String line = TestNodes.readUntilThenHangUp(node, KEY, body, "c0 ");
+    assertThat(line).contains("c0 ");
 
     await().atMost(Duration.ofSeconds(3)).until(() -> provider.abandonedStreams() == 1);
     assertThat(provider.completedStreams()).isZero();
@@ -321,20 +307,8 @@ class ChatCompletionsIT {
     String body = chat("chat", "hi", true);
     double clientsGone = clientClosedCount();
 
-    try (Socket socket = new Socket("127.0.0.1", node.port())) {
-      OutputStream out = socket.getOutputStream();
-      out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + KEY
-          + "\r\nContent-Type: application/json\r\nContent-Length: " + body.getBytes(StandardCharsets.UTF_8).length
-          + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
-      out.flush();
-      BufferedReader reader = new BufferedReader(new InputStreamReader(socket.getInputStream(),
-          StandardCharsets.UTF_8));
-      String line;
-      while ((line = reader.readLine()) != null && !line.contains("[DONE]")) {
-        // headers and events up to the terminal one; then the client leaves, as scripts often do
-      }
-      assertThat(line).isEqualTo("data: [DONE]");
-    }
+    String line = TestNodes.readUntilThenHangUp(node, KEY, body, "[DONE]");
+    assertThat(line).isEqualTo("data: [DONE]");
     // Only once the node has seen the hang-up does the provider end its body.
     await().atMost(Duration.ofSeconds(3)).until(() -> clientClosedCount() == clientsGone + 1);
     bodyEnd.complete(null);

@@ -3,7 +3,13 @@ package dev.spillway.dataplane;
 import static org.awaitility.Awaitility.await;
 
 import dev.spillway.testsupport.Snapshots;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -31,5 +37,27 @@ final class TestNodes {
 
   static URI uri(SpillwayNode node, String path) {
     return URI.create("http://127.0.0.1:" + node.port() + path);
+  }
+
+  /**
+   * A client that hangs up mid-answer: POSTs {@code body} to {@code /v1/chat/completions} over a plain socket,
+   * reads the answer line by line until a line containing {@code marker}, then closes the connection. Returns that
+   * line, or null when the answer ended first.
+   */
+  static String readUntilThenHangUp(SpillwayNode node, String key, String body, String marker) throws IOException {
+    try (Socket socket = new Socket("127.0.0.1", node.port())) {
+      OutputStream out = socket.getOutputStream();
+      out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key
+          + "\r\nContent-Type: application/json\r\nContent-Length: " + body.getBytes(StandardCharsets.UTF_8).length
+          + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      BufferedReader reader = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+          StandardCharsets.UTF_8));
+      String line;
+      while ((line = reader.readLine()) != null && !line.contains(marker)) {
+        // the head and the events before the marker
+      }
+      return line;
+    }
   }
 }

@@ -10,16 +10,11 @@ import dev.spillway.testsupport.FakeProvider;
 import dev.spillway.testsupport.FakeResponse;
 import dev.spillway.testsupport.NoLeaksExtension;
 import dev.spillway.testsupport.Snapshots;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -278,20 +273,8 @@ class UpstreamHttp2IT {
     h2.enqueue(FakeResponse.stream().chunkCount(3).holdAfter(1, never));
     String body = chat("h2", "hi", true);
 
-    try (Socket socket = new Socket("127.0.0.1", node.port())) {
-      OutputStream out = socket.getOutputStream();
-      out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + KEY
-          + "\r\nContent-Type: application/json\r\nContent-Length: " + body.getBytes(StandardCharsets.UTF_8).length
-          + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
-      out.flush();
-      BufferedReader reader = new BufferedReader(new InputStreamReader(socket.getInputStream(),
-          StandardCharsets.UTF_8));
-      String line;
-      while ((line = reader.readLine()) != null && !line.contains("c0 ")) {
-        // skip headers and the role chunk
-      }
-      assertThat(line).contains("c0 ");
-    }
+    String line = TestNodes.readUntilThenHangUp(node, KEY, body, "c0 ");
+    assertThat(line).contains("c0 ");
 
     await().atMost(Duration.ofSeconds(5)).until(() -> h2.resetStreams() == 1 && h2.abandonedStreams() == 1);
     assertThat(h2.completedStreams()).isZero();
