@@ -24,7 +24,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -69,15 +68,8 @@ public final class ChatProxy implements UpstreamListener {
   private final RequestContext rc;
   private final ChatCall call;
   private final ClientFormat format;
-  private final RouteTable.Plan plan;
+  private final Attempts attempts;
   private final Channel client;
-
-  private int targetIndex;
-  private int attemptOnTarget;
-  private int attempts;
-  private boolean allTimeouts = true;
-  private GatewayError lastError = GatewayError.UPSTREAM_ERROR;
-  private String lastRetryAfter;
 
   private ProviderAdapter adapter;
   private boolean nativePath;
@@ -97,7 +89,7 @@ public final class ChatProxy implements UpstreamListener {
     this.rc = rc;
     this.call = call;
     this.format = format;
-    this.plan = plan;
+    this.attempts = new Attempts(plan);
     this.client = rc.ctx().channel();
   }
 
@@ -111,14 +103,14 @@ public final class ChatProxy implements UpstreamListener {
   }
 
   private RouteTable.Target target() {
-    return plan.targets().get(targetIndex);
+    return attempts.target();
   }
 
   private void attempt() {
     if (finished) {
       return;
     }
-    attempts++;
+    RequestObserver.Attempt kind = attempts.start();
     head = null;
     relay = null;
     RouteTable.Target target = target();
@@ -141,8 +133,7 @@ public final class ChatProxy implements UpstreamListener {
       return;
     }
     var transport = target.provider().type() == ProviderType.MOCK ? services.mock() : services.network();
-    rc.observer().upstreamStarted(target.provider().name(), attempts == 1 ? RequestObserver.Attempt.FIRST
-        : attemptOnTarget > 0 ? RequestObserver.Attempt.RETRY : RequestObserver.Attempt.FALLBACK);
+    rc.observer().upstreamStarted(target.provider().name(), kind);
     upstream = transport.call(client.eventLoop(), request, this);
   }
 
@@ -374,74 +365,34 @@ public final class ChatProxy implements UpstreamListener {
     String providerMessage = providerMessage(aggregate);
     String retryAfter = head.headers().get(HttpHeaderNames.RETRY_AFTER);
     releaseAggregate();
-    String name = target().provider().name();
-    String message = name + " answered " + status + ": " + providerMessage;
-    if (status == 429) {
-      lastRetryAfter = retryAfter;
-      failAttempt(GatewayError.RATE_LIMIT_EXCEEDED, message, false, true, true);
-    } else if (status == 408) {
-      failAttempt(GatewayError.UPSTREAM_TIMEOUT, message, true, true, true);
-    } else if (status >= 500) {
-      failAttempt(GatewayError.UPSTREAM_ERROR, message, false, true, true);
-    } else if (status == 401 || status == 403 || adapter.isCredentialError(status, providerMessage)) {
-      failAttempt(GatewayError.UPSTREAM_ERROR, name + " refused Spillway's credentials (" + status + "): "
-          + providerMessage, false, false, true);
-    } else if (status == 404) {
-      failAttempt(GatewayError.MODEL_NOT_FOUND, message, false, false, true);
-    } else if (status == 413) {
-      respondError(GatewayError.REQUEST_TOO_LARGE, message);
-    } else {
-      // 400, 422 and the like: the request itself is at fault; another provider would refuse it too.
-      respondError(GatewayError.INVALID_REQUEST, message);
-    }
+    boolean credentialError = adapter.isCredentialError(status, providerMessage);
+    proceed(attempts.afterErrorStatus(status, providerMessage, retryAfter, credentialError));
   }
 
   private void failAttempt(GatewayError error, String message, boolean timeout, boolean retrySameTarget,
       boolean mayFallBack) {
-    lastError = error;
-    allTimeouts &= timeout;
-    if (retrySameTarget && attemptOnTarget + 1 < plan.retry().maxAttempts()) {
-      attemptOnTarget++;
-      long backoff = plan.retry().initialBackoffMs() << Math.min(attemptOnTarget - 1, 16);
-      if (backoff <= 0) {
-        attempt();
-      } else {
-        retryTimer = client.eventLoop().schedule(this::attempt, backoff, TimeUnit.MILLISECONDS);
-      }
-      return;
-    }
-    if (mayFallBack && targetIndex + 1 < plan.targets().size()) {
-      targetIndex++;
-      attemptOnTarget = 0;
+    proceed(attempts.failed(error, message, timeout, retrySameTarget, mayFallBack));
+  }
+
+  private void proceed(Attempts.Next next) {
+    if (next instanceof Attempts.GiveUp giveUp) {
+      respondError(giveUp.error(), giveUp.message());
+    } else if (next instanceof Attempts.Again again && again.backoffMs() > 0) {
+      retryTimer = client.eventLoop().schedule(this::attempt, again.backoffMs(), TimeUnit.MILLISECONDS);
+    } else {
       attempt();
-      return;
     }
-    if (plan.targets().size() > 1 || attempts > 1) {
-      if (allTimeouts) {
-        respondError(GatewayError.UPSTREAM_TIMEOUT, "every target timed out; last: " + message);
-        return;
-      }
-      respondError(lastError == GatewayError.UPSTREAM_TIMEOUT ? GatewayError.UPSTREAM_ERROR : lastError,
-          "every target failed; last: " + message);
-      return;
-    }
-    respondError(lastError, message);
   }
 
   private void respondError(GatewayError error, String message) {
     finished = true;
-    HttpHeaders extra = new DefaultHttpHeaders();
-    extra.set(ATTEMPTS_HEADER, Integer.toString(attempts));
-    if (error == GatewayError.RATE_LIMIT_EXCEEDED) {
-      extra.set(HttpHeaderNames.RETRY_AFTER, lastRetryAfter == null ? "1" : lastRetryAfter);
-    }
-    Responses.error(rc, error, message, null, extra);
+    Responses.error(rc, error, message, null, attempts.errorHeaders(error));
   }
 
   private void servedBy(HttpHeaders headers) {
     headers.set(PROVIDER_HEADER, target().provider().name());
     headers.set(MODEL_HEADER, target().model());
-    headers.set(ATTEMPTS_HEADER, Integer.toString(attempts));
+    headers.set(ATTEMPTS_HEADER, Integer.toString(attempts.count()));
   }
 
   private void releaseAggregate() {

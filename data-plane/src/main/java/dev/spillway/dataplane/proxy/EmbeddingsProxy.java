@@ -23,11 +23,9 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
@@ -60,16 +58,9 @@ public final class EmbeddingsProxy implements UpstreamListener {
   private final ProxyServices services;
   private final RequestContext rc;
   private final EmbeddingsCall call;
-  private final RouteTable.Plan plan;
+  private final Attempts attempts;
   private final Channel client;
   private final ChannelFutureListener onClientClose = f -> clientClosed();
-
-  private int targetIndex;
-  private int attemptOnTarget;
-  private int attempts;
-  private boolean allTimeouts = true;
-  private GatewayError lastError = GatewayError.UPSTREAM_ERROR;
-  private String lastRetryAfter;
 
   private ProviderAdapter adapter;
   private UpstreamCall upstream;
@@ -83,7 +74,7 @@ public final class EmbeddingsProxy implements UpstreamListener {
     this.services = services;
     this.rc = rc;
     this.call = call;
-    this.plan = plan;
+    this.attempts = new Attempts(plan);
     this.client = rc.ctx().channel();
   }
 
@@ -98,14 +89,14 @@ public final class EmbeddingsProxy implements UpstreamListener {
   }
 
   private RouteTable.Target target() {
-    return plan.targets().get(targetIndex);
+    return attempts.target();
   }
 
   private void attempt() {
     if (finished) {
       return;
     }
-    attempts++;
+    RequestObserver.Attempt kind = attempts.start();
     head = null;
     RouteTable.Target target = target();
     UpstreamRequest request;
@@ -133,8 +124,7 @@ public final class EmbeddingsProxy implements UpstreamListener {
           + e.getMessage(), false, false, true);
       return;
     }
-    rc.observer().upstreamStarted(target.provider().name(), attempts == 1 ? RequestObserver.Attempt.FIRST
-        : attemptOnTarget > 0 ? RequestObserver.Attempt.RETRY : RequestObserver.Attempt.FALLBACK);
+    rc.observer().upstreamStarted(target.provider().name(), kind);
     var transport = target.provider().type() == ProviderType.MOCK ? services.mock() : services.network();
     upstream = transport.call(client.eventLoop(), request, this);
   }
@@ -243,7 +233,7 @@ public final class EmbeddingsProxy implements UpstreamListener {
     response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
     response.headers().set(ChatProxy.PROVIDER_HEADER, target().provider().name());
     response.headers().set(ChatProxy.MODEL_HEADER, target().model());
-    response.headers().set(ChatProxy.ATTEMPTS_HEADER, Integer.toString(attempts));
+    response.headers().set(ChatProxy.ATTEMPTS_HEADER, Integer.toString(attempts.count()));
     Responses.write(rc, response);
   }
 
@@ -292,67 +282,28 @@ public final class EmbeddingsProxy implements UpstreamListener {
     String providerMessage = ChatProxy.providerMessage(aggregate);
     String retryAfter = head.headers().get(HttpHeaderNames.RETRY_AFTER);
     releaseAggregate();
-    String name = target().provider().name();
-    String message = name + " answered " + status + ": " + providerMessage;
-    if (status == 429) {
-      lastRetryAfter = retryAfter;
-      failAttempt(GatewayError.RATE_LIMIT_EXCEEDED, message, false, true, true);
-    } else if (status == 408) {
-      failAttempt(GatewayError.UPSTREAM_TIMEOUT, message, true, true, true);
-    } else if (status >= 500) {
-      failAttempt(GatewayError.UPSTREAM_ERROR, message, false, true, true);
-    } else if (status == 401 || status == 403) {
-      failAttempt(GatewayError.UPSTREAM_ERROR, name + " refused Spillway's credentials (" + status + "): "
-          + providerMessage, false, false, true);
-    } else if (status == 404) {
-      failAttempt(GatewayError.MODEL_NOT_FOUND, message, false, false, true);
-    } else if (status == 413) {
-      respondError(GatewayError.REQUEST_TOO_LARGE, message);
-    } else {
-      respondError(GatewayError.INVALID_REQUEST, message);
-    }
+    boolean credentialError = adapter.isCredentialError(status, providerMessage);
+    proceed(attempts.afterErrorStatus(status, providerMessage, retryAfter, credentialError));
   }
 
   private void failAttempt(GatewayError error, String message, boolean timeout, boolean retrySameTarget,
       boolean mayFallBack) {
-    lastError = error;
-    allTimeouts &= timeout;
-    if (retrySameTarget && attemptOnTarget + 1 < plan.retry().maxAttempts()) {
-      attemptOnTarget++;
-      long backoff = plan.retry().initialBackoffMs() << Math.min(attemptOnTarget - 1, 16);
-      if (backoff <= 0) {
-        attempt();
-      } else {
-        retryTimer = client.eventLoop().schedule(this::attempt, backoff, TimeUnit.MILLISECONDS);
-      }
-      return;
-    }
-    if (mayFallBack && targetIndex + 1 < plan.targets().size()) {
-      targetIndex++;
-      attemptOnTarget = 0;
+    proceed(attempts.failed(error, message, timeout, retrySameTarget, mayFallBack));
+  }
+
+  private void proceed(Attempts.Next next) {
+    if (next instanceof Attempts.GiveUp giveUp) {
+      respondError(giveUp.error(), giveUp.message());
+    } else if (next instanceof Attempts.Again again && again.backoffMs() > 0) {
+      retryTimer = client.eventLoop().schedule(this::attempt, again.backoffMs(), TimeUnit.MILLISECONDS);
+    } else {
       attempt();
-      return;
     }
-    if (plan.targets().size() > 1 || attempts > 1) {
-      if (allTimeouts) {
-        respondError(GatewayError.UPSTREAM_TIMEOUT, "every target timed out; last: " + message);
-        return;
-      }
-      respondError(lastError == GatewayError.UPSTREAM_TIMEOUT ? GatewayError.UPSTREAM_ERROR : lastError,
-          "every target failed; last: " + message);
-      return;
-    }
-    respondError(lastError, message);
   }
 
   private void respondError(GatewayError error, String message) {
     finish();
-    HttpHeaders extra = new DefaultHttpHeaders();
-    extra.set(ChatProxy.ATTEMPTS_HEADER, Integer.toString(attempts));
-    if (error == GatewayError.RATE_LIMIT_EXCEEDED) {
-      extra.set(HttpHeaderNames.RETRY_AFTER, lastRetryAfter == null ? "1" : lastRetryAfter);
-    }
-    Responses.error(rc, error, message, null, extra);
+    Responses.error(rc, error, message, null, attempts.errorHeaders(error));
   }
 
   private void finish() {
