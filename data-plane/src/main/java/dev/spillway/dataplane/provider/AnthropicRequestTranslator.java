@@ -176,17 +176,7 @@ final class AnthropicRequestTranslator {
 
   /** Anthropic requires alternating turns: a message with the previous one's role joins it. */
   private void append(String role, ArrayNode blocks) {
-    if (blocks.isEmpty()) {
-      return;
-    }
-    JsonNode last = messages.isEmpty() ? null : messages.get(messages.size() - 1);
-    if (last != null && role.equals(last.path("role").asString())) {
-      ((ArrayNode) last.get("content")).addAll(blocks);
-      return;
-    }
-    ObjectNode turn = messages.addObject();
-    turn.put("role", role);
-    turn.set("content", blocks);
+    CanonicalParts.appendTurn(messages, role, "content", blocks);
   }
 
   private ArrayNode userBlocks(JsonNode content, String path) {

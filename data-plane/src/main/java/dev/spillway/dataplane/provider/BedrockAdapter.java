@@ -227,17 +227,7 @@ public final class BedrockAdapter implements ProviderAdapter {
 
   /** Converse wants alternating roles: consecutive messages of one role become one message. */
   private static void append(ArrayNode messages, String role, ArrayNode blocks) {
-    if (blocks.isEmpty()) {
-      return;
-    }
-    JsonNode last = messages.isEmpty() ? null : messages.get(messages.size() - 1);
-    if (last != null && role.equals(last.path("role").asString())) {
-      ((ArrayNode) last.get("content")).addAll(blocks);
-      return;
-    }
-    ObjectNode message = messages.addObject();
-    message.put("role", role);
-    message.set("content", blocks);
+    CanonicalParts.appendTurn(messages, role, "content", blocks);
   }
 
   private static ArrayNode userBlocks(JsonNode content, String field) {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -59,6 +60,25 @@ final class CanonicalParts {
       }
       return new DataUrl(mediaType.isEmpty() ? "application/octet-stream" : mediaType, url.substring(comma + 1));
     }
+  }
+
+  /**
+   * Appends a turn of {@code role} holding {@code items} under {@code field} ({@code content} for Anthropic and
+   * Bedrock, {@code parts} for Gemini), or adds the items to the last turn when it has the same role: these APIs
+   * want user and assistant turns to alternate. An empty turn is left out.
+   */
+  static void appendTurn(ArrayNode turns, String role, String field, ArrayNode items) {
+    if (items.isEmpty()) {
+      return;
+    }
+    JsonNode last = turns.isEmpty() ? null : turns.get(turns.size() - 1);
+    if (last != null && role.equals(last.path("role").asString())) {
+      ((ArrayNode) last.get(field)).addAll(items);
+      return;
+    }
+    ObjectNode turn = turns.addObject();
+    turn.put("role", role);
+    turn.set(field, items);
   }
 
   static GatewayException invalid(String field, String problem) {

@@ -176,17 +176,7 @@ public final class GeminiAdapter implements ProviderAdapter {
   }
 
   private static void append(ArrayNode contents, String role, ArrayNode parts) {
-    if (parts.isEmpty()) {
-      return;
-    }
-    JsonNode last = contents.isEmpty() ? null : contents.get(contents.size() - 1);
-    if (last != null && role.equals(last.path("role").asString())) {
-      ((ArrayNode) last.get("parts")).addAll(parts);
-      return;
-    }
-    ObjectNode content = contents.addObject();
-    content.put("role", role);
-    content.set("parts", parts);
+    CanonicalParts.appendTurn(contents, role, "parts", parts);
   }
 
   private static ArrayNode userParts(JsonNode content, String field) {
