@@ -1,6 +1,7 @@
 package dev.spillway.dataplane.server;
 
-import dev.spillway.dataplane.error.ErrorBodies;
+import dev.spillway.dataplane.exchange.Responses;
+import dev.spillway.dataplane.protocol.ErrorShape;
 import dev.spillway.dataplane.error.GatewayError;
 import dev.spillway.dataplane.metrics.Endpoint;
 import dev.spillway.dataplane.metrics.NodeMetrics;
@@ -44,9 +45,8 @@ final class BoundedAggregator extends HttpObjectAggregator {
       int query = uri.indexOf('?');
       metrics.rejected(Endpoint.of(query < 0 ? uri : uri.substring(0, query)), GatewayError.REQUEST_TOO_LARGE);
     }
-    byte[] body = oversized instanceof HttpRequest req && req.uri().startsWith("/v1/messages")
-        ? ErrorBodies.anthropic(GatewayError.REQUEST_TOO_LARGE, message)
-        : ErrorBodies.openAi(GatewayError.REQUEST_TOO_LARGE, message, null);
+    ErrorShape shape = oversized instanceof HttpRequest req ? ErrorShape.forPath(req.uri()) : ErrorShape.OPENAI;
+    byte[] body = shape.body(GatewayError.REQUEST_TOO_LARGE, message, null);
     FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
         GatewayError.REQUEST_TOO_LARGE.status(), Unpooled.wrappedBuffer(body));
     response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);

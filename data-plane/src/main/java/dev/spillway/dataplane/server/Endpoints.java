@@ -1,19 +1,22 @@
 package dev.spillway.dataplane.server;
 
+import dev.spillway.dataplane.auth.Authenticator;
+import dev.spillway.dataplane.exchange.RequestContext;
+import dev.spillway.dataplane.exchange.Responses;
 import dev.spillway.dataplane.auth.VirtualKeyTable;
 import dev.spillway.dataplane.config.ConfigHolder;
 import dev.spillway.dataplane.config.NodeConfig;
 import dev.spillway.dataplane.error.GatewayError;
 import dev.spillway.dataplane.json.Json;
-import dev.spillway.dataplane.api.AnthropicMessagesFormat;
-import dev.spillway.dataplane.api.ChatCall;
-import dev.spillway.dataplane.api.ClientFormat;
-import dev.spillway.dataplane.api.ClientFormats;
-import dev.spillway.dataplane.proxy.ChatProxy;
-import dev.spillway.dataplane.proxy.CountTokensProxy;
-import dev.spillway.dataplane.proxy.EmbeddingsProxy;
-import dev.spillway.dataplane.api.EmbeddingsCall;
-import dev.spillway.dataplane.proxy.ProxyServices;
+import dev.spillway.dataplane.protocol.anthropic.AnthropicMessagesFormat;
+import dev.spillway.dataplane.protocol.ChatCall;
+import dev.spillway.dataplane.protocol.ClientFormat;
+import dev.spillway.dataplane.exchange.ClientFormats;
+import dev.spillway.dataplane.exchange.ChatProxy;
+import dev.spillway.dataplane.exchange.CountTokensProxy;
+import dev.spillway.dataplane.exchange.EmbeddingsProxy;
+import dev.spillway.dataplane.protocol.EmbeddingsCall;
+import dev.spillway.dataplane.exchange.ProxyServices;
 import dev.spillway.dataplane.routing.RouteTable;
 import dev.spillway.dataplane.metrics.NodeMetrics;
 import io.netty.buffer.Unpooled;
@@ -117,7 +120,7 @@ final class Endpoints {
   /** A generation request in any client API: authenticate, parse, resolve the model, start the proxy. */
   private ChatProxy generate(RequestContext rc, FullHttpRequest req, ClientFormat format) {
     NodeConfig current = readyConfig();
-    VirtualKeyTable.Entry key = Authenticator.authenticate(req.headers(), current);
+    VirtualKeyTable.Entry key = Authenticator.authenticate(req.headers(), current.keys());
     ChatCall call = format.parse(Json.parseObject(req.content()), req.headers());
     RouteTable.Plan plan = resolve(current, key, call.requestedModel());
     ChatProxy proxy = new ChatProxy(services, rc, call, format, plan);
@@ -128,7 +131,7 @@ final class Endpoints {
   /** Anthropic's token counting: authenticate, parse, resolve; the counter answers (not a generation). */
   private void countTokens(RequestContext rc, FullHttpRequest req) {
     NodeConfig current = readyConfig();
-    VirtualKeyTable.Entry key = Authenticator.authenticate(req.headers(), current);
+    VirtualKeyTable.Entry key = Authenticator.authenticate(req.headers(), current.keys());
     ChatCall call = AnthropicMessagesFormat.countTokensCall(Json.parseObject(req.content()), req.headers());
     new CountTokensProxy(services, rc, call, resolve(current, key, call.requestedModel())).start();
   }
@@ -136,7 +139,7 @@ final class Endpoints {
   /** Embeddings: authenticate, parse, resolve; the proxy answers (it cancels its upstream call if the client goes). */
   private void embeddings(RequestContext rc, FullHttpRequest req) {
     NodeConfig current = readyConfig();
-    VirtualKeyTable.Entry key = Authenticator.authenticate(req.headers(), current);
+    VirtualKeyTable.Entry key = Authenticator.authenticate(req.headers(), current.keys());
     EmbeddingsCall call = EmbeddingsCall.parse(Json.parseObject(req.content()));
     RouteTable.Plan plan = resolve(current, key, call.requestedModel());
     new EmbeddingsProxy(services, rc, call, plan).start();
@@ -144,7 +147,7 @@ final class Endpoints {
 
   private void models(RequestContext rc, FullHttpRequest req) {
     NodeConfig current = readyConfig();
-    VirtualKeyTable.Entry key = Authenticator.authenticate(req.headers(), current);
+    VirtualKeyTable.Entry key = Authenticator.authenticate(req.headers(), current.keys());
     List<String> ids = new ArrayList<>();
     if (key.allowedModels().isEmpty()) {
       ids.addAll(current.routes().routeNames());

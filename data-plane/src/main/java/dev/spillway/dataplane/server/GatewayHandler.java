@@ -1,10 +1,13 @@
 package dev.spillway.dataplane.server;
 
+import dev.spillway.dataplane.exchange.RequestContext;
+import dev.spillway.dataplane.exchange.Responses;
 import dev.spillway.dataplane.error.GatewayError;
 import dev.spillway.dataplane.error.GatewayException;
 import dev.spillway.dataplane.metrics.Endpoint;
 import dev.spillway.dataplane.metrics.RequestObserver;
-import dev.spillway.dataplane.proxy.ChatProxy;
+import dev.spillway.dataplane.protocol.ErrorShape;
+import dev.spillway.dataplane.exchange.ChatProxy;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
@@ -60,8 +63,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
       String uri = req.uri();
       int query = uri.indexOf('?');
       String path = query < 0 ? uri : uri.substring(0, query);
-      RequestContext.ErrorFormat format = path.startsWith("/v1/messages") ? RequestContext.ErrorFormat.ANTHROPIC
-          : RequestContext.ErrorFormat.OPENAI;
+      ErrorShape format = ErrorShape.forPath(path);
       boolean failed = req.decoderResult().isFailure();
       RequestObserver observer = endpoints.metrics().requestStarted(Endpoint.of(path), start);
       RequestContext rc = new RequestContext(ctx, RequestIds.fromHeaderOrNew(req.headers().get(Responses.REQUEST_ID)),

@@ -2,7 +2,7 @@ package dev.spillway.dataplane.server;
 
 import dev.spillway.dataplane.config.ConfigHolder;
 import dev.spillway.dataplane.metrics.NodeMetrics;
-import dev.spillway.dataplane.proxy.ProxyServices;
+import dev.spillway.dataplane.exchange.ProxyServices;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;

@@ -3,12 +3,12 @@ package dev.spillway.dataplane.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spillway.dataplane.config.ConfigHolder;
-import dev.spillway.dataplane.provider.MockUpstream;
+import dev.spillway.dataplane.mock.MockUpstream;
 import dev.spillway.config.ProviderType;
-import dev.spillway.dataplane.provider.Adapters;
-import dev.spillway.dataplane.provider.OpenAiAdapter;
+import dev.spillway.dataplane.protocol.Adapters;
+import dev.spillway.dataplane.protocol.openai.OpenAiAdapter;
 import java.util.Map;
-import dev.spillway.dataplane.proxy.ProxyServices;
+import dev.spillway.dataplane.exchange.ProxyServices;
 import dev.spillway.dataplane.upstream.UpstreamRequest;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;

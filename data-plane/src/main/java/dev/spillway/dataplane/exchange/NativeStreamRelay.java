@@ -1,0 +1,85 @@
+package dev.spillway.dataplane.exchange;
+
+import dev.spillway.dataplane.protocol.ChatCall;
+import dev.spillway.dataplane.protocol.InboundApi;
+import dev.spillway.dataplane.error.GatewayError;
+import dev.spillway.dataplane.protocol.ProviderAdapter;
+import dev.spillway.dataplane.protocol.ClientStreamEncoder;
+import dev.spillway.dataplane.protocol.framing.SseDecoder;
+import dev.spillway.dataplane.protocol.framing.SseEvent;
+import dev.spillway.dataplane.usage.Usage;
+import io.netty.buffer.ByteBuf;
+
+/**
+ * The provider speaks the client's API: events are re-emitted as they are, except that a usage chunk Spillway
+ * asked for on the client's behalf (for accounting) is dropped when the client did not ask for it.
+ */
+final class NativeStreamRelay implements StreamRelay {
+  private final SseDecoder sse = new SseDecoder();
+  private final ProviderAdapter adapter;
+  private final ChatCall call;
+  private final ClientStreamEncoder errors;
+  private Usage usage = Usage.NONE;
+  private boolean terminal;
+
+  NativeStreamRelay(ProviderAdapter adapter, ChatCall call, ClientStreamEncoder errors) {
+    this.adapter = adapter;
+    this.call = call;
+    this.errors = errors;
+  }
+
+  @Override
+  public void feed(ByteBuf input, StringBuilder out) {
+    sse.decode(input, event -> relay(event, out));
+  }
+
+  @Override
+  public void finish(StringBuilder out) {
+    sse.finish(event -> relay(event, out));
+  }
+
+  private void relay(SseEvent event, StringBuilder out) {
+    terminal |= isTerminal(event);
+    Usage reported = adapter.nativeStreamUsage(event);
+    if (reported != null) {
+      usage = merge(usage, reported);
+      if ((call.api() == InboundApi.OPENAI_CHAT || call.api() == InboundApi.OPENAI_COMPLETIONS)
+          && !call.includeUsage() && event.data().contains("\"choices\":[]")) {
+        return;
+      }
+    }
+    out.append(event.encode());
+  }
+
+  /** OpenAI chat and completions end with {@code [DONE]}; Anthropic with {@code message_stop}; Responses with a
+   * {@code response.completed} (or {@code .incomplete} / {@code .failed}) event. */
+  static boolean isTerminal(SseEvent event) {
+    String type = event.event();
+    if (type != null && !type.isEmpty()) {
+      return type.equals("message_stop") || type.equals("response.completed") || type.equals("response.incomplete")
+          || type.equals("response.failed");
+    }
+    return event.data().equals("[DONE]");
+  }
+
+  @Override
+  public boolean sawTerminalEvent() {
+    return terminal;
+  }
+
+  /** Anthropic reports input tokens at the start and output tokens at the end; keep the larger of each. */
+  private static Usage merge(Usage a, Usage b) {
+    return new Usage(Math.max(a.inputTokens(), b.inputTokens()), Math.max(a.outputTokens(), b.outputTokens()),
+        Math.max(a.cachedInputTokens(), b.cachedInputTokens()));
+  }
+
+  @Override
+  public void error(GatewayError error, String message, StringBuilder out) {
+    errors.onError(error, message, out);
+  }
+
+  @Override
+  public Usage usage() {
+    return usage;
+  }
+}

@@ -1,0 +1,28 @@
+package dev.spillway.dataplane.exchange;
+
+import dev.spillway.dataplane.error.GatewayError;
+import dev.spillway.dataplane.usage.Usage;
+import io.netty.buffer.ByteBuf;
+
+/**
+ * Turns a provider's stream into the client's, event by event: only complete events are written, so a client never
+ * sees half an event, and nothing is held back once complete. Reads but does not release its input.
+ */
+interface StreamRelay {
+  void feed(ByteBuf input, StringBuilder out);
+
+  void finish(StringBuilder out);
+
+  void error(GatewayError error, String message, StringBuilder out);
+
+  /**
+   * Whether the provider has sent its stream's terminal event ({@code [DONE]}, {@code message_stop}, …): whatever
+   * follows is framing (the last chunk of a chunked body), so a client that leaves now has the whole answer.
+   */
+  default boolean sawTerminalEvent() {
+    return false;
+  }
+
+  /** The usage the provider reported so far, or {@link Usage#NONE}. */
+  Usage usage();
+}

@@ -1,0 +1,454 @@
+package dev.spillway.dataplane.protocol.anthropic;
+
+import dev.spillway.dataplane.protocol.canonical.CanonicalExtensions;
+import dev.spillway.dataplane.protocol.ChatCall;
+import dev.spillway.dataplane.protocol.Requests;
+import dev.spillway.dataplane.error.GatewayError;
+import dev.spillway.dataplane.error.GatewayException;
+import dev.spillway.dataplane.json.Json;
+import java.util.ArrayList;
+import java.util.List;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Validates an Anthropic Messages request and translates it into the canonical form (an OpenAI chat completions
+ * request). What chat completions cannot say travels in {@code x_spillway_*} fields; what has no canonical form at
+ * all (server tools, URL or file-id documents, MCP servers, …) is named in {@link ChatCall#NATIVE_ONLY}, so the
+ * request still reaches an {@code anthropic} provider unchanged but is refused with a 400 by any target that would
+ * need translation. docs/providers.md lists every field.
+ *
+ * <p>Error messages name the field the way Anthropic does ({@code messages.1.content.0.type: …}).
+ */
+final class AnthropicToCanonical {
+  private final ObjectNode body;
+  private final ObjectNode canonical = Json.object();
+  private final ArrayNode messages = Json.array();
+  private String nativeOnly;
+
+  private AnthropicToCanonical(ObjectNode body) {
+    this.body = body;
+  }
+
+  /**
+   * @param requireMaxTokens true for {@code /v1/messages}, false for {@code /v1/messages/count_tokens}, which has
+   *                         no {@code max_tokens}
+   */
+  static ObjectNode translate(ObjectNode body, boolean requireMaxTokens) {
+    return new AnthropicToCanonical(body).run(requireMaxTokens);
+  }
+
+  private ObjectNode run(boolean requireMaxTokens) {
+    canonical.put("model", Requests.requireModel(body));
+    JsonNode maxTokens = body.get("max_tokens");
+    if (maxTokens == null || maxTokens.isNull()) {
+      if (requireMaxTokens) {
+        throw invalid("max_tokens", "Field required");
+      }
+    } else if (!maxTokens.isIntegralNumber() || maxTokens.asLong() < 1) {
+      throw invalid("max_tokens", "must be an integer of at least 1");
+    }
+    system(body.get("system"));
+    JsonNode input = body.get("messages");
+    if (input == null || input.isNull()) {
+      throw invalid("messages", "Field required");
+    }
+    if (!input.isArray() || input.isEmpty()) {
+      throw invalid("messages", "must be a non-empty array");
+    }
+    for (int i = 0; i < input.size(); i++) {
+      message(input.get(i), "messages." + i);
+    }
+    canonical.set("messages", messages);
+    if (maxTokens != null && !maxTokens.isNull()) {
+      canonical.put("max_tokens", maxTokens.asLong());
+    }
+    if (Requests.optionalBoolean(body, "stream")) {
+      canonical.put("stream", true);
+    }
+    tools(body.get("tools"));
+    toolChoice(body.get("tool_choice"));
+    stopSequences(body.get("stop_sequences"));
+    number("temperature", "temperature");
+    number("top_p", "top_p");
+    JsonNode topK = body.get("top_k");
+    if (topK != null && !topK.isNull()) {
+      if (!topK.isIntegralNumber()) {
+        throw invalid("top_k", "must be an integer");
+      }
+      canonical.put(CanonicalExtensions.TOP_K, topK.asLong());
+    }
+    JsonNode thinking = body.get("thinking");
+    if (thinking != null && !thinking.isNull()) {
+      if (!thinking.isObject() || !thinking.path("type").isString()) {
+        throw invalid("thinking", "must be an object with a type");
+      }
+      canonical.set(CanonicalExtensions.THINKING, thinking.deepCopy());
+    }
+    JsonNode userId = body.path("metadata").path("user_id");
+    if (userId.isString()) {
+      canonical.put("user", userId.asString());
+    }
+    for (String field : new String[] {"container", "mcp_servers", "context_management"}) {
+      JsonNode value = body.get(field);
+      if (value != null && !value.isNull()) {
+        nativeOnly(field + " has no OpenAI chat completions form");
+      }
+    }
+    if (nativeOnly != null) {
+      canonical.put(ChatCall.NATIVE_ONLY, nativeOnly
+          + "; only a provider of type anthropic can serve this request");
+    }
+    return canonical;
+  }
+
+  private void system(JsonNode system) {
+    if (system == null || system.isNull()) {
+      return;
+    }
+    if (system.isString()) {
+      if (!system.asString().isEmpty()) {
+        messages.addObject().put("role", "system").put("content", system.asString());
+      }
+      return;
+    }
+    if (!system.isArray()) {
+      throw invalid("system", "must be a string or an array of text blocks");
+    }
+    ArrayNode parts = Json.array();
+    for (int i = 0; i < system.size(); i++) {
+      JsonNode block = system.get(i);
+      if (!"text".equals(block.path("type").asString("")) || !block.path("text").isString()) {
+        throw invalid("system." + i, "must be a text block");
+      }
+      parts.addObject().put("type", "text").put("text", block.path("text").asString());
+    }
+    if (parts.isEmpty()) {
+      return;
+    }
+    ObjectNode message = messages.addObject().put("role", "system");
+    if (parts.size() == 1) {
+      message.put("content", parts.get(0).path("text").asString());
+    } else {
+      message.set("content", parts);
+    }
+  }
+
+  private void message(JsonNode message, String path) {
+    if (!message.isObject()) {
+      throw invalid(path, "must be an object");
+    }
+    JsonNode role = message.get("role");
+    if (role == null || !role.isString()) {
+      throw invalid(path + ".role", "Field required");
+    }
+    JsonNode content = message.get("content");
+    if (content == null || content.isNull()) {
+      throw invalid(path + ".content", "Field required");
+    }
+    if (!content.isString() && !content.isArray()) {
+      throw invalid(path + ".content", "must be a string or an array of content blocks");
+    }
+    for (int j = 0; content.isArray() && j < content.size(); j++) {
+      if (!content.get(j).isObject() || !content.get(j).path("type").isString()) {
+        throw invalid(path + ".content." + j, "must be a content block with a type");
+      }
+    }
+    switch (role.asString()) {
+      case "user" -> user(content, path);
+      case "assistant" -> assistant(content, path);
+      default -> throw invalid(path + ".role", "must be user or assistant");
+    }
+  }
+
+  private void user(JsonNode content, String path) {
+    if (content.isString()) {
+      messages.addObject().put("role", "user").put("content", content.asString());
+      return;
+    }
+    ArrayNode parts = Json.array();
+    // Images and documents returned by tools have no place in an OpenAI tool message; they follow as user content.
+    ArrayNode fromTools = Json.array();
+    for (int j = 0; j < content.size(); j++) {
+      JsonNode block = content.get(j);
+      String blockPath = path + ".content." + j;
+      if ("tool_result".equals(block.path("type").asString())) {
+        toolResult(block, blockPath, fromTools);
+      } else {
+        part(block, blockPath, parts);
+      }
+    }
+    fromTools.addAll(parts);
+    if (fromTools.isEmpty()) {
+      return;
+    }
+    ObjectNode message = messages.addObject().put("role", "user");
+    if (fromTools.size() == 1 && "text".equals(fromTools.get(0).path("type").asString())) {
+      message.put("content", fromTools.get(0).path("text").asString());
+    } else {
+      message.set("content", fromTools);
+    }
+  }
+
+  private void toolResult(JsonNode block, String path, ArrayNode fromTools) {
+    JsonNode toolUseId = block.get("tool_use_id");
+    if (toolUseId == null || !toolUseId.isString()) {
+      throw invalid(path + ".tool_use_id", "Field required");
+    }
+    ObjectNode message = messages.addObject().put("role", "tool").put("tool_call_id", toolUseId.asString());
+    if (block.path("is_error").asBoolean(false)) {
+      message.put(CanonicalExtensions.IS_ERROR, true);
+    }
+    JsonNode content = block.get("content");
+    if (content == null || content.isNull()) {
+      message.put("content", "");
+    } else if (content.isString()) {
+      message.put("content", content.asString());
+    } else if (content.isArray()) {
+      List<String> texts = new ArrayList<>();
+      for (int k = 0; k < content.size(); k++) {
+        JsonNode inner = content.get(k);
+        String innerPath = path + ".content." + k;
+        if ("text".equals(inner.path("type").asString(""))) {
+          texts.add(inner.path("text").asString(""));
+        } else {
+          part(inner, innerPath, fromTools);
+        }
+      }
+      if (texts.size() == 1) {
+        message.put("content", texts.get(0));
+      } else {
+        ArrayNode parts = message.putArray("content");
+        texts.forEach(t -> parts.addObject().put("type", "text").put("text", t));
+      }
+    } else {
+      throw invalid(path + ".content", "must be a string or an array of content blocks");
+    }
+  }
+
+  /** One user content block as an OpenAI content part. */
+  private void part(JsonNode block, String path, ArrayNode parts) {
+    String type = block.path("type").asString("");
+    switch (type) {
+      case "text" -> {
+        if (!block.path("text").isString()) {
+          throw invalid(path + ".text", "Field required");
+        }
+        parts.addObject().put("type", "text").put("text", block.path("text").asString());
+      }
+      case "image" -> {
+        JsonNode source = block.path("source");
+        String url = switch (source.path("type").asString("")) {
+          case "base64" -> "data:" + source.path("media_type").asString("image/png") + ";base64,"
+              + source.path("data").asString("");
+          case "url" -> source.path("url").asString("");
+          case "file" -> {
+            nativeOnly(path + ": images by file_id have no OpenAI chat completions form");
+            yield null;
+          }
+          default -> throw invalid(path + ".source.type", "must be base64, url or file");
+        };
+        if (url != null) {
+          parts.addObject().put("type", "image_url").putObject("image_url").put("url", url);
+        }
+      }
+      case "document" -> document(block, path, parts);
+      default -> nativeOnly(path + ": content blocks of type " + type
+          + " have no OpenAI chat completions form");
+    }
+  }
+
+  private void document(JsonNode block, String path, ArrayNode parts) {
+    JsonNode source = block.path("source");
+    switch (source.path("type").asString("")) {
+      case "base64" -> {
+        ObjectNode file = parts.addObject().put("type", "file").putObject("file");
+        file.put("filename", block.path("title").asString("document.pdf"));
+        file.put("file_data", "data:" + source.path("media_type").asString("application/pdf") + ";base64,"
+            + source.path("data").asString(""));
+      }
+      case "text" -> parts.addObject().put("type", "text").put("text", source.path("data").asString(""));
+      case "content" -> {
+        JsonNode inner = source.path("content");
+        if (inner.isString()) {
+          parts.addObject().put("type", "text").put("text", inner.asString());
+        } else {
+          for (int k = 0; k < inner.size(); k++) {
+            part(inner.get(k), path + ".source.content." + k, parts);
+          }
+        }
+      }
+      default -> nativeOnly(path + ": documents with a " + source.path("type").asString("missing")
+          + " source have no OpenAI chat completions form");
+    }
+  }
+
+  private void assistant(JsonNode content, String path) {
+    ObjectNode message = Json.object().put("role", "assistant");
+    if (content.isString()) {
+      message.put("content", content.asString());
+      messages.add(message);
+      return;
+    }
+    List<String> texts = new ArrayList<>();
+    StringBuilder reasoning = new StringBuilder();
+    ArrayNode thinking = Json.array();
+    ArrayNode toolCalls = Json.array();
+    for (int j = 0; j < content.size(); j++) {
+      JsonNode block = content.get(j);
+      String blockPath = path + ".content." + j;
+      String type = block.path("type").asString("");
+      switch (type) {
+        case "text" -> texts.add(block.path("text").asString(""));
+        case "thinking" -> {
+          reasoning.append(block.path("thinking").asString(""));
+          ObjectNode copy = thinking.addObject().put("type", "thinking")
+              .put("thinking", block.path("thinking").asString(""));
+          if (block.path("signature").isString()) {
+            copy.put("signature", block.path("signature").asString());
+          }
+        }
+        case "redacted_thinking" -> thinking.addObject().put("type", "redacted_thinking")
+            .put("data", block.path("data").asString(""));
+        case "tool_use" -> {
+          if (!block.path("id").isString() || !block.path("name").isString()) {
+            throw invalid(blockPath, "tool_use blocks need an id and a name");
+          }
+          ObjectNode call = toolCalls.addObject();
+          call.put("id", block.path("id").asString());
+          call.put("type", "function");
+          ObjectNode function = call.putObject("function");
+          function.put("name", block.path("name").asString());
+          JsonNode input = block.path("input");
+          function.put("arguments", Json.mapper().writeValueAsString(input.isObject() ? input : Json.object()));
+        }
+        default -> nativeOnly(blockPath + ": content blocks of type " + type
+            + " have no OpenAI chat completions form");
+      }
+    }
+    if (texts.isEmpty()) {
+      if (toolCalls.isEmpty()) {
+        message.put("content", "");
+      } else {
+        message.putNull("content");
+      }
+    } else if (texts.size() == 1) {
+      message.put("content", texts.get(0));
+    } else {
+      ArrayNode parts = message.putArray("content");
+      texts.forEach(t -> parts.addObject().put("type", "text").put("text", t));
+    }
+    if (!thinking.isEmpty()) {
+      message.set(CanonicalExtensions.THINKING, thinking);
+      if (!reasoning.isEmpty()) {
+        message.put(CanonicalExtensions.REASONING_CONTENT, reasoning.toString());
+      }
+    }
+    if (!toolCalls.isEmpty()) {
+      message.set("tool_calls", toolCalls);
+    }
+    messages.add(message);
+  }
+
+  private void tools(JsonNode tools) {
+    if (tools == null || tools.isNull()) {
+      return;
+    }
+    if (!tools.isArray()) {
+      throw invalid("tools", "must be an array");
+    }
+    ArrayNode out = Json.array();
+    for (int i = 0; i < tools.size(); i++) {
+      JsonNode tool = tools.get(i);
+      String path = "tools." + i;
+      if (!tool.isObject() || !tool.path("name").isString()) {
+        throw invalid(path + ".name", "Field required");
+      }
+      String type = tool.path("type").asString("custom");
+      if (!type.equals("custom")) {
+        // web_search_…, bash_…, text_editor_…, computer_…, code_execution_…: Anthropic-defined tools.
+        nativeOnly(path + ": the Anthropic tool " + type + " has no OpenAI chat completions form");
+        continue;
+      }
+      JsonNode schema = tool.get("input_schema");
+      if (schema == null || !schema.isObject()) {
+        throw invalid(path + ".input_schema", "Field required");
+      }
+      ObjectNode function = out.addObject().put("type", "function").putObject("function");
+      function.put("name", tool.path("name").asString());
+      if (tool.path("description").isString()) {
+        function.put("description", tool.path("description").asString());
+      }
+      function.set("parameters", schema.deepCopy());
+    }
+    if (!out.isEmpty()) {
+      canonical.set("tools", out);
+    }
+  }
+
+  private void toolChoice(JsonNode choice) {
+    if (choice == null || choice.isNull()) {
+      return;
+    }
+    if (!choice.isObject() || !choice.path("type").isString()) {
+      throw invalid("tool_choice", "must be an object with a type");
+    }
+    switch (choice.path("type").asString()) {
+      case "auto" -> canonical.put("tool_choice", "auto");
+      case "any" -> canonical.put("tool_choice", "required");
+      case "none" -> canonical.put("tool_choice", "none");
+      case "tool" -> {
+        if (!choice.path("name").isString()) {
+          throw invalid("tool_choice.name", "Field required");
+        }
+        canonical.putObject("tool_choice").put("type", "function").putObject("function")
+            .put("name", choice.path("name").asString());
+      }
+      default -> throw invalid("tool_choice.type", "must be auto, any, tool or none");
+    }
+    if (choice.path("disable_parallel_tool_use").asBoolean(false)) {
+      canonical.put("parallel_tool_calls", false);
+    }
+  }
+
+  private void stopSequences(JsonNode stops) {
+    if (stops == null || stops.isNull()) {
+      return;
+    }
+    if (!stops.isArray()) {
+      throw invalid("stop_sequences", "must be an array of strings");
+    }
+    ArrayNode out = Json.array();
+    for (int i = 0; i < stops.size(); i++) {
+      if (!stops.get(i).isString()) {
+        throw invalid("stop_sequences." + i, "must be a string");
+      }
+      out.add(stops.get(i).asString());
+    }
+    if (!out.isEmpty()) {
+      canonical.set("stop", out);
+    }
+  }
+
+  private void number(String field, String canonicalField) {
+    JsonNode value = body.get(field);
+    if (value == null || value.isNull()) {
+      return;
+    }
+    if (!value.isNumber()) {
+      throw invalid(field, "must be a number");
+    }
+    canonical.set(canonicalField, value.deepCopy());
+  }
+
+  private void nativeOnly(String reason) {
+    if (nativeOnly == null) {
+      nativeOnly = reason;
+    }
+  }
+
+  private static GatewayException invalid(String field, String problem) {
+    return GatewayError.INVALID_REQUEST.exception(field + ": " + problem, field);
+  }
+}

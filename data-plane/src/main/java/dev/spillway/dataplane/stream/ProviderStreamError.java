@@ -1,8 +1,0 @@
-package dev.spillway.dataplane.stream;
-
-/** The provider itself reported an error inside its stream; the message is the provider's. */
-public final class ProviderStreamError extends RuntimeException {
-  public ProviderStreamError(String message) {
-    super(message, null, false, false);
-  }
-}
