@@ -13,6 +13,7 @@ public enum GatewayError {
   MODEL_NOT_FOUND(404, "model_not_found", "invalid_request_error", "not_found_error"),
   UNKNOWN_URL(404, "unknown_url", "invalid_request_error", "not_found_error"),
   METHOD_NOT_ALLOWED(405, "method_not_allowed", "invalid_request_error", "invalid_request_error"),
+  EXPECTATION_FAILED(417, "expectation_failed", "invalid_request_error", "invalid_request_error"),
   REQUEST_TOO_LARGE(413, "request_too_large", "invalid_request_error", "request_too_large"),
   HEADERS_TOO_LARGE(431, "headers_too_large", "invalid_request_error", "invalid_request_error"),
   RATE_LIMIT_EXCEEDED(429, "rate_limit_exceeded", "rate_limit_error", "rate_limit_error"),

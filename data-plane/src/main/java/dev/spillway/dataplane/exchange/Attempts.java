@@ -108,7 +108,7 @@ final class Attempts {
   /** Headers of an error answer: the attempts made and, for a rate limit, the provider's {@code Retry-After}. */
   HttpHeaders errorHeaders(GatewayError error) {
     HttpHeaders extra = new DefaultHttpHeaders();
-    extra.set(ChatProxy.ATTEMPTS_HEADER, Integer.toString(count));
+    extra.set(Exchange.ATTEMPTS_HEADER, Integer.toString(count));
     if (error == GatewayError.RATE_LIMIT_EXCEEDED) {
       extra.set(HttpHeaderNames.RETRY_AFTER, lastRetryAfter == null ? "1" : lastRetryAfter);
     }

@@ -3,12 +3,14 @@ package dev.spillway.dataplane.exchange;
 import dev.spillway.dataplane.error.GatewayError;
 import dev.spillway.dataplane.protocol.ErrorShape;
 import dev.spillway.dataplane.metrics.RequestObserver;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 
 /**
  * What every response of one client request needs: the channel, the request id echoed in {@code x-request-id},
- * whether the connection stays open, which error shape the client parses, and a completion callback that lets the
- * connection move on to its next request.
+ * whether the connection stays open (and how it closes when it does not), which error shape the client parses, and a
+ * completion callback that lets the connection move on to its next request.
  */
 public final class RequestContext {
   private final ChannelHandlerContext ctx;
@@ -18,13 +20,19 @@ public final class RequestContext {
   private final long startNanos;
   private final Runnable onComplete;
   private final RequestObserver observer;
+  private final ChannelFutureListener close;
   private boolean completed;
   private int status = 200;
   private GatewayError error;
 
+  /**
+   * @param close how the connection closes after the response when it is not kept alive: at once, or (when the
+   *              request's body was left unread) after telling the client and letting it stop sending
+   */
   public RequestContext(ChannelHandlerContext ctx, String requestId, boolean keepAlive, ErrorShape errorShape,
-      long startNanos, Runnable onComplete, RequestObserver observer) {
+      long startNanos, Runnable onComplete, RequestObserver observer, ChannelFutureListener close) {
     this.observer = observer;
+    this.close = close;
     this.ctx = ctx;
     this.requestId = requestId;
     this.keepAlive = keepAlive;
@@ -43,6 +51,11 @@ public final class RequestContext {
 
   public boolean keepAlive() {
     return keepAlive;
+  }
+
+  /** Closes the connection once {@code written} (the response's last write) is done; for connections not kept alive. */
+  void closeAfter(ChannelFuture written) {
+    written.addListener(close);
   }
 
   public ErrorShape errorShape() {

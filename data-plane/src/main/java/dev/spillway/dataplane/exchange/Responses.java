@@ -5,7 +5,6 @@ import dev.spillway.dataplane.error.GatewayError;
 import dev.spillway.dataplane.error.GatewayException;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -51,7 +50,7 @@ public final class Responses {
     decorate(rc, response);
     ChannelFuture future = rc.ctx().writeAndFlush(response);
     if (!rc.keepAlive()) {
-      future.addListener(ChannelFutureListener.CLOSE);
+      rc.closeAfter(future);
     }
     rc.complete();
     return future;
@@ -61,7 +60,7 @@ public final class Responses {
   public static void endStream(RequestContext rc) {
     ChannelFuture future = rc.ctx().writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
     if (!rc.keepAlive()) {
-      future.addListener(ChannelFutureListener.CLOSE);
+      rc.closeAfter(future);
     }
     rc.complete();
   }

@@ -19,8 +19,13 @@ public final class RouteTable {
   /** One upstream target: a provider and the model to ask it for. */
   public record Target(ProviderRuntime provider, String model, int weight) {}
 
-  /** What a model name resolved to. */
-  public record Plan(String requestedModel, String routeName, List<Target> targets, RetryConfig retry) {}
+  /** What a model name resolved to: the targets to try in order, and how often to try each. */
+  public record Plan(String requestedModel, String routeName, List<Target> targets, RetryConfig retry) {
+    /** The primary target alone, tried once. */
+    public Plan primaryOnly() {
+      return new Plan(requestedModel, routeName, List.of(targets.get(0)), RetryConfig.NONE);
+    }
+  }
 
   private record CompiledRoute(RouteConfig config, List<Target> targets, List<Target> fallbacks, int totalWeight) {}
 

@@ -7,7 +7,7 @@ import dev.spillway.dataplane.error.GatewayException;
 import dev.spillway.dataplane.metrics.Endpoint;
 import dev.spillway.dataplane.metrics.RequestObserver;
 import dev.spillway.dataplane.protocol.ErrorShape;
-import dev.spillway.dataplane.exchange.ChatProxy;
+import dev.spillway.dataplane.exchange.Exchange;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
@@ -31,9 +31,9 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
   private static final int MAX_PIPELINED = 16;
 
   private final Endpoints endpoints;
-  private final ArrayDeque<FullHttpRequest> pending = new ArrayDeque<>();
+  private final ArrayDeque<InboundRequest> pending = new ArrayDeque<>();
   private RequestContext active;
-  private ChatProxy proxy;
+  private Exchange exchange;
 
   GatewayHandler(Endpoints endpoints) {
     this.endpoints = endpoints;
@@ -41,40 +41,42 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (!(msg instanceof FullHttpRequest req)) {
+    if (!(msg instanceof InboundRequest inbound)) {
       ReferenceCountUtil.release(msg);
       return;
     }
     if (active != null) {
       if (pending.size() >= MAX_PIPELINED) {
-        req.release();
+        inbound.release();
         ctx.close();
         return;
       }
-      pending.add(req);
+      pending.add(inbound);
       return;
     }
-    process(ctx, req);
+    process(ctx, inbound);
   }
 
-  private void process(ChannelHandlerContext ctx, FullHttpRequest req) {
+  private void process(ChannelHandlerContext ctx, InboundRequest inbound) {
     long start = System.nanoTime();
+    FullHttpRequest req = inbound.request();
     try {
-      String uri = req.uri();
-      int query = uri.indexOf('?');
-      String path = query < 0 ? uri : uri.substring(0, query);
-      ErrorShape format = ErrorShape.forPath(path);
+      String path = RequestReader.path(req.uri());
       boolean failed = req.decoderResult().isFailure();
       RequestObserver observer = endpoints.metrics().requestStarted(Endpoint.of(path), start);
       RequestContext rc = new RequestContext(ctx, RequestIds.fromHeaderOrNew(req.headers().get(Responses.REQUEST_ID)),
-          HttpUtil.isKeepAlive(req) && !failed, format, start, () -> onComplete(ctx), observer);
+          HttpUtil.isKeepAlive(req) && !failed && !inbound.bodyUnread(), ErrorShape.forPath(path), start,
+          () -> onComplete(ctx), observer, inbound.bodyUnread() ? Connections.CLOSE_AFTER_LINGER : Connections.CLOSE);
       active = rc;
       if (failed) {
         rejectMalformed(rc, req.decoderResult().cause());
         return;
       }
       try {
-        proxy = endpoints.dispatch(rc, req, path);
+        if (inbound.refusal() != null) {
+          throw inbound.refusal();
+        }
+        exchange = endpoints.dispatch(rc, inbound, path);
       } catch (GatewayException e) {
         Responses.error(rc, e);
       } catch (RuntimeException e) {
@@ -100,11 +102,11 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
 
   private void onComplete(ChannelHandlerContext ctx) {
     active = null;
-    proxy = null;
+    exchange = null;
     if (!pending.isEmpty() && ctx.channel().isActive()) {
       // Next pipelined request on a fresh stack frame.
       ctx.executor().execute(() -> {
-        FullHttpRequest next = pending.poll();
+        InboundRequest next = pending.poll();
         if (next != null) {
           process(ctx, next);
         }
@@ -114,25 +116,25 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    if (proxy != null) {
-      proxy.clientWritabilityChanged();
+    if (exchange != null) {
+      exchange.clientWritabilityChanged();
     }
     ctx.fireChannelWritabilityChanged();
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    if (proxy != null) {
-      proxy.clientClosed();
-      proxy = null;
+    if (exchange != null) {
+      exchange.clientClosed();
+      exchange = null;
     }
     if (active != null && !active.isCompleted()) {
       active.observer().clientClosed();
     }
     active = null;
-    FullHttpRequest req;
-    while ((req = pending.poll()) != null) {
-      req.release();
+    InboundRequest queued;
+    while ((queued = pending.poll()) != null) {
+      queued.release();
     }
     ctx.fireChannelInactive();
   }

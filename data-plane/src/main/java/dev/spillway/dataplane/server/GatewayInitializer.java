@@ -7,8 +7,9 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The client-side pipeline: HTTP codec with line and header limits, idle detection, bounded body aggregation
- * (which also answers {@code Expect: 100-continue}), and the gateway.
+ * The client-side pipeline: HTTP codec with line and header limits, idle detection, the request reader (judges each
+ * head, the virtual key included, before it reads a body up to the limit; answers {@code Expect: 100-continue}), and
+ * the gateway.
  */
 final class GatewayInitializer extends ChannelInitializer<Channel> {
   private final Endpoints endpoints;
@@ -30,7 +31,7 @@ final class GatewayInitializer extends ChannelInitializer<Channel> {
         // Reader-idle only: an all-idle handler puts a listener on every write (each streamed chunk), and a
         // connection is closed only when no request is in flight anyway (GatewayHandler).
         .addLast("idle", new IdleStateHandler(idleSeconds, 0, 0, TimeUnit.SECONDS))
-        .addLast("aggregator", new BoundedAggregator(maxBodyBytes, endpoints.metrics()))
+        .addLast("reader", new RequestReader(endpoints, maxBodyBytes, endpoints.metrics()))
         .addLast("gateway", new GatewayHandler(endpoints));
   }
 }

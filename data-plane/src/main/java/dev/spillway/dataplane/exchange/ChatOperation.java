@@ -1,0 +1,98 @@
+package dev.spillway.dataplane.exchange;
+
+import dev.spillway.dataplane.error.GatewayError;
+import dev.spillway.dataplane.json.Json;
+import dev.spillway.dataplane.protocol.ChatCall;
+import dev.spillway.dataplane.protocol.ClientFormat;
+import dev.spillway.dataplane.protocol.ProviderAdapter;
+import dev.spillway.dataplane.routing.RouteTable;
+import dev.spillway.dataplane.upstream.UpstreamRequest;
+import dev.spillway.dataplane.usage.Usage;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponse;
+import java.util.Objects;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * A generation request in any client API (chat completions, completions, responses, Anthropic messages). When the
+ * provider speaks the client's API the body passes through (the native path); otherwise the adapter translates
+ * through the canonical form (OpenAI chat completions) and the client format writes the answer.
+ */
+final class ChatOperation implements Operation {
+  private static final int MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+
+  private final ChatCall call;
+  private final ClientFormat format;
+  /** Whether the current attempt takes the native path; set when its request is built. */
+  private boolean nativePath;
+
+  ChatOperation(ChatCall call, ClientFormat format) {
+    this.call = Objects.requireNonNull(call, "call");
+    this.format = Objects.requireNonNull(format, "format");
+  }
+
+  @Override
+  public String requestedModel() {
+    return call.requestedModel();
+  }
+
+  @Override
+  public ObjectNode canonical() {
+    return call.canonical();
+  }
+
+  @Override
+  public boolean stream() {
+    return call.stream();
+  }
+
+  @Override
+  public UpstreamRequest request(ProviderAdapter adapter, RouteTable.Target target) {
+    if (adapter == null) {
+      throw new IllegalStateException("no adapter for provider type " + target.provider().type().wireName());
+    }
+    nativePath = adapter.speaks(call.api(), target.provider());
+    if (!nativePath && call.nativeOnlyReason() != null) {
+      throw GatewayError.INVALID_REQUEST.exception(call.nativeOnlyReason());
+    }
+    return nativePath ? adapter.passthrough(target.provider(), target.model(), call)
+        : adapter.chat(target.provider(), target.model(), call);
+  }
+
+  @Override
+  public StreamRelay relay(ProviderAdapter adapter, RouteTable.Target target, HttpResponse head) {
+    if (!call.stream() || !isStream(head)) {
+      return null;
+    }
+    return nativePath ? new NativeStreamRelay(adapter, call, format.newStreamEncoder(call))
+        : new TranslatingStreamRelay(adapter.newStreamDecoder(target.model()), format.newStreamEncoder(call));
+  }
+
+  @Override
+  public int maxAnswerBytes() {
+    return MAX_ANSWER_BYTES;
+  }
+
+  @Override
+  public Answer answer(ProviderAdapter adapter, RouteTable.Target target, CompositeByteBuf body) {
+    if (nativePath) {
+      Usage usage = adapter.nativeUsage(Json.parseFields(body, adapter.nativeUsageFields()));
+      return new Answer(body, null, usage);
+    }
+    JsonNode parsed = Json.parse(ByteBufUtil.getBytes(body));
+    body.release();
+    ObjectNode completion = adapter.chatResponse(parsed, target.model());
+    return new Answer(Unpooled.wrappedBuffer(Json.bytes(format.encodeResponse(completion, call))), null,
+        Usage.fromOpenAi(completion.get("usage")));
+  }
+
+  private static boolean isStream(HttpResponse response) {
+    String type = response.headers().get(HttpHeaderNames.CONTENT_TYPE);
+    return type != null && (type.regionMatches(true, 0, "text/event-stream", 0, 17)
+        || type.regionMatches(true, 0, "application/vnd.amazon.eventstream", 0, 34));
+  }
+}

@@ -1,0 +1,498 @@
+package dev.spillway.dataplane.exchange;
+
+import dev.spillway.config.ProviderType;
+import dev.spillway.dataplane.error.GatewayError;
+import dev.spillway.dataplane.error.GatewayException;
+import dev.spillway.dataplane.metrics.RequestObserver;
+import dev.spillway.dataplane.protocol.Adapters;
+import dev.spillway.dataplane.protocol.ProviderAdapter;
+import dev.spillway.dataplane.protocol.ProviderStreamError;
+import dev.spillway.dataplane.protocol.framing.SseDecoder;
+import dev.spillway.dataplane.routing.RouteTable;
+import dev.spillway.dataplane.upstream.Upstream;
+import dev.spillway.dataplane.upstream.UpstreamCall;
+import dev.spillway.dataplane.upstream.UpstreamFailure;
+import dev.spillway.dataplane.upstream.UpstreamListener;
+import dev.spillway.dataplane.upstream.UpstreamRequest;
+import dev.spillway.dataplane.usage.Usage;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One admitted request from its plan to the last byte to the client: stages 5 to 7 of {@link ExchangePipeline} —
+ * route and attempt, relay, settle — the same for every kind of request; what differs between kinds is its
+ * {@link Operation}.
+ *
+ * <p><b>Route and attempt.</b> Attempts run in plan order (primary target, other targets, fallbacks), each target up
+ * to the route's {@code max_attempts} with exponential backoff ({@link Attempts} reads every provider failure the
+ * same way). The built-in {@code mock} provider answers in-process, every other provider over the network. Failover
+ * happens only before the first byte reaches the client.
+ *
+ * <p><b>Relay.</b> A complete answer is aggregated (bounded) and handed to the operation, which returns it in the
+ * client's API. A stream is relayed event by event as it arrives ({@link StreamRelay}); upstream reading pauses while
+ * the client's socket buffer is full, so a slow client holds at most one bounded buffer. Once a stream has started, a
+ * failure ends it with an error event in the client's format.
+ *
+ * <p><b>Settle.</b> Exactly once, on every path — answer, error, client gone — before the response completes, so the
+ * usage is counted before the connection moves on.
+ *
+ * <p>Runs on the client connection's event loop. When the client goes away the upstream call is cancelled, unless the
+ * stream's terminal event has already passed. Buffer ownership: every upstream chunk is released by the stream relay
+ * step that read it, added to the aggregate of a complete answer (released with it or passed on in the answer), or
+ * released here when the exchange is over.
+ */
+public final class Exchange implements UpstreamListener {
+  static final AsciiString PROVIDER_HEADER = AsciiString.cached("x-spillway-provider");
+  static final AsciiString MODEL_HEADER = AsciiString.cached("x-spillway-model");
+  static final AsciiString ATTEMPTS_HEADER = AsciiString.cached("x-spillway-attempts");
+  private static final int MAX_ERROR_BYTES = 64 * 1024;
+
+  private final ProxyServices services;
+  private final RequestContext rc;
+  private final ExchangeRequest request;
+  private final Operation operation;
+  private final Admission.Reservation reservation;
+  private final Settlement settlement;
+  private final Attempts attempts;
+  private final Channel client;
+
+  private ProviderAdapter adapter;
+  private UpstreamCall upstream;
+  private HttpResponse head;
+  private StreamRelay relay;
+  private CompositeByteBuf aggregate;
+  private ScheduledFuture<?> retryTimer;
+  /** The answer has been written (or is being written), or the client is gone: nothing more is done. */
+  private boolean finished;
+  private boolean settled;
+  private boolean unflushed;
+  private boolean eventsWritten;
+  /** The last failed attempt failed for a passing reason (unreachable, 408/429/5xx, unreadable answer). */
+  private boolean lastFailurePassing;
+
+  Exchange(ProxyServices services, RequestContext rc, ExchangeRequest request, Operation operation,
+      Admission.Reservation reservation, Settlement settlement) {
+    this.services = services;
+    this.rc = rc;
+    this.request = request;
+    this.operation = operation;
+    this.reservation = reservation;
+    this.settlement = settlement;
+    this.attempts = new Attempts(request.plan());
+    this.client = rc.ctx().channel();
+  }
+
+  /** Stage 4's hit: the cached answer goes to the client, no provider is called. */
+  void answerFromCache(Answer answer) {
+    if (finished) {
+      answer.body().release();
+      return;
+    }
+    finished = true;
+    settle(answer.usage(), null, false, null);
+    write(answer, null);
+  }
+
+  /** Stage 5: the first attempt. */
+  void start() {
+    attempt();
+  }
+
+  private RouteTable.Target target() {
+    return attempts.target();
+  }
+
+  // --- stage 5: route and attempt ----------------------------------------------------------------------------------
+
+  private void attempt() {
+    if (finished) {
+      return;
+    }
+    RequestObserver.Attempt kind = attempts.start();
+    head = null;
+    relay = null;
+    RouteTable.Target target = target();
+    UpstreamRequest upstreamRequest;
+    try {
+      Adapters adapters = services.adapters();
+      ProviderType type = target.provider().type();
+      adapter = adapters.supports(type) ? adapters.forType(type) : null;
+      upstreamRequest = operation.request(adapter, target);
+    } catch (GatewayException e) {
+      // The request cannot be expressed for this provider (e.g. an unsupported content type): the client's fault.
+      respondError(e.error(), target.provider().name() + ": " + e.getMessage());
+      return;
+    } catch (RuntimeException e) {
+      failAttempt(GatewayError.UPSTREAM_ERROR, target.provider().name() + ": cannot build the request: "
+          + e.getMessage(), false, false, true, false);
+      return;
+    }
+    if (upstreamRequest == null) {
+      answerLocally();
+      return;
+    }
+    rc.observer().upstreamStarted(target.provider().name(), kind);
+    upstream = transport(target).call(client.eventLoop(), upstreamRequest, this);
+  }
+
+  /** The built-in mock provider answers in-process; every other provider is called over the network. */
+  private Upstream transport(RouteTable.Target target) {
+    return target.provider().type() == ProviderType.MOCK ? services.mock() : services.network();
+  }
+
+  @Override
+  public void onHead(HttpResponse response) {
+    if (finished) {
+      return;
+    }
+    head = response;
+    rc.observer().upstreamResponded(response.status().code());
+    relay = isSuccess() ? operation.relay(adapter, target(), response) : null;
+    if (relay != null) {
+      HttpResponse clientHead = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+      clientHead.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+      clientHead.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
+      clientHead.headers().set("x-accel-buffering", "no");
+      HttpUtil.setTransferEncodingChunked(clientHead, true);
+      servedBy(clientHead.headers());
+      Responses.decorate(rc, clientHead);
+      client.writeAndFlush(clientHead);
+      rc.observer().streamStarted();
+    } else {
+      aggregate = client.alloc().compositeBuffer(Integer.MAX_VALUE);
+    }
+  }
+
+  @Override
+  public void onContent(ByteBuf content) {
+    if (finished || (relay == null && aggregate == null)) {
+      content.release();
+      return;
+    }
+    if (relay != null) {
+      relayContent(content);
+      return;
+    }
+    int limit = isSuccess() ? operation.maxAnswerBytes() : MAX_ERROR_BYTES;
+    if (aggregate.readableBytes() + content.readableBytes() > limit) {
+      content.release();
+      if (isSuccess()) {
+        upstream.cancel();
+        rc.observer().upstreamEnded();
+        releaseAggregate();
+        failAttempt(GatewayError.UPSTREAM_ERROR, target().provider().name() + " sent a response larger than "
+            + limit + " bytes", false, true, false, true);
+      }
+      // An error body beyond the limit is cut: its beginning says what went wrong.
+      return;
+    }
+    aggregate.addComponent(true, content);
+  }
+
+  @Override
+  public void onReadComplete() {
+    if (unflushed) {
+      unflushed = false;
+      client.flush();
+    }
+  }
+
+  @Override
+  public void onEnd() {
+    rc.observer().upstreamEnded();
+    if (finished) {
+      return;
+    }
+    if (relay != null) {
+      finishStream();
+    } else if (aggregate == null) {
+      return;
+    } else if (isSuccess()) {
+      respondSuccess();
+    } else {
+      upstreamErrorStatus();
+    }
+  }
+
+  @Override
+  public void onFailure(UpstreamFailure failure) {
+    rc.observer().upstreamEnded();
+    if (finished) {
+      return;
+    }
+    String message = target().provider().name() + ": " + failure.message();
+    GatewayError error = failure.isTimeout() ? GatewayError.UPSTREAM_TIMEOUT : GatewayError.UPSTREAM_ERROR;
+    if (relay != null) {
+      // The client already has part of the answer; end the stream with an error event it can see.
+      endStreamWithError(error, message, false);
+      return;
+    }
+    releaseAggregate();
+    failAttempt(error, message, failure.isTimeout(), true, true, true);
+  }
+
+  /** A complete non-2xx answer from the provider: decide between retry, fallback and answering the client. */
+  private void upstreamErrorStatus() {
+    int status = head.status().code();
+    String providerMessage = ProviderErrors.message(aggregate);
+    String retryAfter = head.headers().get(HttpHeaderNames.RETRY_AFTER);
+    releaseAggregate();
+    boolean credentialError = adapter.isCredentialError(status, providerMessage);
+    lastFailurePassing = !credentialError && (status == 408 || status == 429 || status >= 500);
+    proceed(attempts.afterErrorStatus(status, providerMessage, retryAfter, credentialError));
+  }
+
+  private void failAttempt(GatewayError error, String message, boolean timeout, boolean retrySameTarget,
+      boolean mayFallBack, boolean passing) {
+    lastFailurePassing = passing;
+    proceed(attempts.failed(error, message, timeout, retrySameTarget, mayFallBack));
+  }
+
+  private void proceed(Attempts.Next next) {
+    if (next instanceof Attempts.GiveUp giveUp) {
+      if (lastFailurePassing && operation.answersLocally()) {
+        answerLocally();
+      } else {
+        respondError(giveUp.error(), giveUp.message());
+      }
+    } else if (next instanceof Attempts.Again again && again.backoffMs() > 0) {
+      retryTimer = client.eventLoop().schedule(this::attempt, again.backoffMs(), TimeUnit.MILLISECONDS);
+    } else {
+      attempt();
+    }
+  }
+
+  // --- stage 6: relay ----------------------------------------------------------------------------------------------
+
+  private boolean isSuccess() {
+    int status = head.status().code();
+    return status >= 200 && status < 300;
+  }
+
+  private void respondSuccess() {
+    CompositeByteBuf content = aggregate;
+    aggregate = null;
+    Answer answer;
+    try {
+      answer = operation.answer(adapter, target(), content);
+    } catch (RuntimeException e) {
+      if (content.refCnt() > 0) {
+        content.release();
+      }
+      failAttempt(GatewayError.UPSTREAM_ERROR, target().provider().name()
+          + " sent an answer Spillway cannot read: " + e.getMessage(), false, false, true, true);
+      return;
+    }
+    finished = true;
+    settle(answer.usage(), null, false, target());
+    write(answer, target());
+  }
+
+  /** The operation's own answer (count tokens: an estimate), which may come from another thread. */
+  private void answerLocally() {
+    CompletionStage<Answer> local;
+    try {
+      local = operation.answerLocally(target());
+    } catch (GatewayException e) {
+      respondError(e.error(), e.getMessage());
+      return;
+    }
+    RouteTable.Target target = target();
+    local.whenComplete((answer, failure) -> client.eventLoop().execute(() -> {
+      if (finished) {
+        if (answer != null) {
+          answer.body().release();
+        }
+        return;
+      }
+      if (failure != null) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause() : failure;
+        if (cause instanceof GatewayException e) {
+          respondError(e.error(), e.getMessage());
+        } else {
+          respondError(GatewayError.INTERNAL, "internal error; request id " + rc.requestId());
+        }
+        return;
+      }
+      finished = true;
+      settle(answer.usage(), null, false, null);
+      HttpHeaders headers = answer.headers() == null ? new DefaultHttpHeaders() : answer.headers();
+      headers.set(PROVIDER_HEADER, target.provider().name());
+      headers.set(MODEL_HEADER, target.model());
+      write(new Answer(answer.body(), headers, answer.usage()), null);
+    }));
+  }
+
+  private void write(Answer answer, RouteTable.Target servedBy) {
+    ByteBuf body = answer.body();
+    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
+    response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+    response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+    if (servedBy != null) {
+      servedBy(response.headers());
+    }
+    if (answer.headers() != null) {
+      response.headers().add(answer.headers());
+    }
+    Responses.write(rc, response);
+  }
+
+  private void relayContent(ByteBuf content) {
+    StringBuilder out = new StringBuilder(content.readableBytes() + 64);
+    try {
+      relay.feed(content, out);
+    } catch (SseDecoder.SseException | ProviderStreamError e) {
+      writeEvents(out);
+      endStreamWithError(GatewayError.UPSTREAM_ERROR, target().provider().name() + ": " + e.getMessage(), true);
+      return;
+    } catch (RuntimeException e) {
+      writeEvents(out);
+      endStreamWithError(GatewayError.UPSTREAM_ERROR, target().provider().name()
+          + ": the stream could not be translated: " + e, true);
+      return;
+    } finally {
+      content.release();
+    }
+    writeEvents(out);
+  }
+
+  private void writeEvents(StringBuilder out) {
+    if (out.length() == 0) {
+      return;
+    }
+    // String.getBytes is vectorised (encoding the builder char by char was a fifth of a stream's CPU), and a void
+    // promise spares the chunk encoder's per-write promise bookkeeping: a failed write closes the connection.
+    byte[] bytes = out.toString().getBytes(StandardCharsets.UTF_8);
+    ByteBuf chunk = client.alloc().directBuffer(bytes.length).writeBytes(bytes);
+    if (eventsWritten && upstream != null && upstream.signalsReadComplete() && !finished) {
+      // Flushed in onReadComplete, once per upstream read batch: nothing waits longer than the batch it came in
+      // (a flush per piece cost a system call per piece), and the end of a stream flushes anyway. The first
+      // events go out at once: the time to the first token is what clients feel.
+      client.write(new DefaultHttpContent(chunk), client.voidPromise());
+      unflushed = true;
+    } else {
+      client.writeAndFlush(new DefaultHttpContent(chunk), client.voidPromise());
+      eventsWritten = true;
+    }
+    rc.observer().firstToken();
+    if (!client.isWritable()) {
+      upstream.setReading(false);
+    }
+  }
+
+  private void finishStream() {
+    StringBuilder out = new StringBuilder();
+    try {
+      relay.finish(out);
+    } catch (RuntimeException e) {
+      writeEvents(out);
+      endStreamWithError(GatewayError.UPSTREAM_ERROR, target().provider().name() + ": " + e.getMessage(), true);
+      return;
+    }
+    finished = true;
+    writeEvents(out);
+    settle(relay.usage(), null, false, target());
+    Responses.endStream(rc);
+  }
+
+  private void endStreamWithError(GatewayError error, String message, boolean cancelUpstream) {
+    finished = true;
+    if (cancelUpstream) {
+      upstream.cancel();
+    }
+    StringBuilder out = new StringBuilder();
+    relay.error(error, message, out);
+    writeEvents(out);
+    rc.recordError(error);
+    settle(relay.usage(), error, false, target());
+    Responses.endStream(rc);
+  }
+
+  // --- the client ----------------------------------------------------------------------------------------------------
+
+  /**
+   * The client went away: stop everything and free what this exchange holds. A client that leaves right after a
+   * stream's terminal event (scripts commonly close on {@code [DONE]}) has everything; the provider's last bytes
+   * are on their way, so the exchange is left to finish and its connection goes back to the pool instead of being
+   * closed (cancelling would cost the next request a new connection, and a TLS handshake on real providers).
+   */
+  public void clientClosed() {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    if (upstream != null && relay != null && relay.sawTerminalEvent()) {
+      // The usage came before the terminal event; it counts as for a stream that ended normally.
+      settle(relay.usage(), null, false, target());
+      upstream.setReading(true);
+    } else {
+      if (upstream != null) {
+        upstream.cancel();
+        rc.observer().upstreamEnded();
+      }
+      settle(relay != null ? relay.usage() : Usage.NONE, null, true, null);
+    }
+    if (retryTimer != null) {
+      retryTimer.cancel(false);
+    }
+    releaseAggregate();
+  }
+
+  /** The client's socket buffer filled up or drained: pause or resume reading the provider's stream. */
+  public void clientWritabilityChanged() {
+    if (!finished && relay != null && upstream != null) {
+      upstream.setReading(client.isWritable());
+    }
+  }
+
+  // --- answers and stage 7 -------------------------------------------------------------------------------------------
+
+  private void respondError(GatewayError error, String message) {
+    finished = true;
+    settle(relay != null ? relay.usage() : Usage.NONE, error, false, null);
+    Responses.error(rc, error, message, null, attempts.errorHeaders(error));
+  }
+
+  /** Stage 7: exactly once per exchange, before its response completes. */
+  private void settle(Usage usage, GatewayError error, boolean clientClosed, RouteTable.Target servedBy) {
+    if (settled) {
+      return;
+    }
+    settled = true;
+    rc.observer().usage(usage);
+    settlement.settle(new Outcome(request, reservation, servedBy, attempts.count(), usage, error, clientClosed));
+  }
+
+  private void servedBy(HttpHeaders headers) {
+    headers.set(PROVIDER_HEADER, target().provider().name());
+    headers.set(MODEL_HEADER, target().model());
+    headers.set(ATTEMPTS_HEADER, Integer.toString(attempts.count()));
+  }
+
+  private void releaseAggregate() {
+    if (aggregate != null) {
+      aggregate.release();
+      aggregate = null;
+    }
+  }
+}

@@ -1,0 +1,136 @@
+package dev.spillway.dataplane.exchange;
+
+import dev.spillway.dataplane.auth.Authenticator;
+import dev.spillway.dataplane.config.ConfigHolder;
+import dev.spillway.dataplane.config.NodeConfig;
+import dev.spillway.dataplane.error.GatewayError;
+import dev.spillway.dataplane.json.Json;
+import dev.spillway.dataplane.metrics.Endpoint;
+import dev.spillway.dataplane.protocol.ClientFormat;
+import dev.spillway.dataplane.protocol.EmbeddingsCall;
+import dev.spillway.dataplane.protocol.anthropic.AnthropicMessagesFormat;
+import dev.spillway.dataplane.routing.RouteTable;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The life of every request that calls a provider — chat in any client API, embeddings, token counting — as named
+ * stages, in order. One driver for all of them: this class runs stages 1 to 4, {@link Exchange} runs 5 to 7 for one
+ * request, and what differs between kinds of request is an {@link Operation}.
+ *
+ * <ol>
+ *   <li><b>authenticate</b> — the virtual key, from the headers, before the body is read: {@link #authenticate}.
+ *   <li><b>parse</b> — the body, validated against the client's API, becomes an {@link Operation}; its model resolves
+ *       to a plan of targets the key may use: {@link #parse}, {@link #resolve}.
+ *   <li><b>admit</b> — policy: rate limits, budget reservation: {@link Admission}.
+ *   <li><b>cache lookup</b> — an answer without a provider: {@link CacheLookup}.
+ *   <li><b>route and attempt</b> — targets in plan order, retries, fallbacks: {@link Exchange}, {@link Attempts}.
+ *   <li><b>relay</b> — native or translated, streamed or complete: {@link Exchange}, {@link StreamRelay},
+ *       {@link Operation#answer}.
+ *   <li><b>settle</b> — usage, cost, cache write; exactly once, on every path: {@link Settlement}.
+ * </ol>
+ *
+ * <p>Every stage runs on the request's event loop and none blocks; a stage that waits for something (a cache lookup)
+ * resumes the request on its event loop. A stage refuses a request by throwing a {@code GatewayException}, which
+ * the connection answers in the client's error shape.
+ */
+public final class ExchangePipeline {
+  private final ConfigHolder config;
+  private final ProxyServices services;
+  private final Admission admission;
+  private final CacheLookup cache;
+  private final Settlement settlement;
+  private final Map<Endpoint, ClientFormat> formats = ClientFormats.byEndpoint();
+
+  public ExchangePipeline(ConfigHolder config, ProxyServices services, Admission admission, CacheLookup cache,
+      Settlement settlement) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.services = Objects.requireNonNull(services, "services");
+    this.admission = Objects.requireNonNull(admission, "admission");
+    this.cache = Objects.requireNonNull(cache, "cache");
+    this.settlement = Objects.requireNonNull(settlement, "settlement");
+  }
+
+  /** A pipeline whose admit, cache and settle stages are empty. */
+  public ExchangePipeline(ConfigHolder config, ProxyServices services) {
+    this(config, services, Admission.ADMIT_ALL, CacheLookup.NONE, Settlement.NONE);
+  }
+
+  /** Whether requests to {@code endpoint} run through this pipeline (they are POSTs with a body). */
+  public boolean serves(Endpoint endpoint) {
+    return formats.containsKey(endpoint) || endpoint == Endpoint.EMBEDDINGS || endpoint == Endpoint.COUNT_TOKENS;
+  }
+
+  /** Stage 1, authenticate: from the headers alone, so a request without a valid key is refused unread. */
+  public Caller authenticate(HttpHeaders headers) {
+    NodeConfig current = config.current();
+    if (current == null) {
+      throw GatewayError.NOT_READY.exception("this Spillway node has no config yet; try again shortly");
+    }
+    return new Caller(Authenticator.authenticate(headers, current.keys()), current);
+  }
+
+  /**
+   * Stages 2 to 7 for a request whose body is in. Returns the exchange, which keeps running after this call (the
+   * connection tells it when the client goes away or its socket buffer fills up).
+   */
+  public Exchange run(RequestContext rc, Caller caller, Endpoint endpoint, FullHttpRequest req) {
+    Operation operation = parse(endpoint, req);
+    RouteTable.Plan plan = operation.plan(resolve(caller, operation.requestedModel()));
+    ExchangeRequest request = new ExchangeRequest(rc.requestId(), caller, endpoint, plan, operation.canonical(),
+        operation.stream());
+    Admission.Reservation reservation = admission.admit(request);
+    Exchange exchange = new Exchange(services, rc, request, operation, reservation, settlement);
+    lookUp(rc, request, exchange);
+    return exchange;
+  }
+
+  /** Stage 2, parse: the body against the endpoint's API; a 400 names the field at fault. */
+  private Operation parse(Endpoint endpoint, FullHttpRequest req) {
+    ObjectNode body = Json.parseObject(req.content());
+    ClientFormat format = formats.get(endpoint);
+    if (format != null) {
+      return new ChatOperation(format.parse(body, req.headers()), format);
+    }
+    return switch (endpoint) {
+      case EMBEDDINGS -> new EmbeddingsOperation(EmbeddingsCall.parse(body));
+      case COUNT_TOKENS -> new CountTokensOperation(AnthropicMessagesFormat.countTokensCall(body, req.headers()));
+      default -> throw new IllegalArgumentException("not an exchange endpoint: " + endpoint);
+    };
+  }
+
+  /** Stage 2, resolve: the model to a plan of targets, if the caller's key may use it. */
+  public static RouteTable.Plan resolve(Caller caller, String model) {
+    RouteTable.Plan plan = caller.config().routes().resolve(model).orElseThrow(() -> GatewayError.MODEL_NOT_FOUND
+        .exception("model '" + model + "' is neither a route nor <provider>/<model> of a configured provider",
+            "model"));
+    if (!caller.key().allows(model)) {
+      throw GatewayError.MODEL_NOT_ALLOWED.exception("this key may not use model '" + model + "'", "model");
+    }
+    return plan;
+  }
+
+  /** Stage 4, cache lookup, then stages 5 to 7 on a miss. A lookup that fails counts as a miss. */
+  private void lookUp(RequestContext rc, ExchangeRequest request, Exchange exchange) {
+    CompletableFuture<Optional<Answer>> lookup = cache.lookup(request).toCompletableFuture();
+    if (lookup.isDone() && !lookup.isCompletedExceptionally()) {
+      continueAfterLookup(exchange, lookup.join());
+      return;
+    }
+    lookup.whenComplete((hit, failure) -> rc.ctx().executor().execute(() ->
+        continueAfterLookup(exchange, failure == null ? hit : Optional.empty())));
+  }
+
+  private static void continueAfterLookup(Exchange exchange, Optional<Answer> hit) {
+    if (hit.isPresent()) {
+      exchange.answerFromCache(hit.get());
+    } else {
+      exchange.start();
+    }
+  }
+}

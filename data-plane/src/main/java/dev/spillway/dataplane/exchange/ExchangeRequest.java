@@ -1,0 +1,27 @@
+package dev.spillway.dataplane.exchange;
+
+import dev.spillway.dataplane.metrics.Endpoint;
+import dev.spillway.dataplane.routing.RouteTable;
+import java.util.Objects;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * A request once it is parsed and its model resolved: what the admit, cache and settle stages see.
+ *
+ * @param requestId the request id ({@code x-request-id})
+ * @param caller    the authenticated virtual key and the config snapshot the request runs on
+ * @param endpoint  the endpoint called
+ * @param plan      the targets the route stage may try, in order
+ * @param canonical the request in its canonical form (an OpenAI chat completions or embeddings request); read only
+ * @param stream    whether the client asked for a streamed answer
+ */
+public record ExchangeRequest(String requestId, Caller caller, Endpoint endpoint, RouteTable.Plan plan,
+    ObjectNode canonical, boolean stream) {
+  public ExchangeRequest {
+    Objects.requireNonNull(requestId, "requestId");
+    Objects.requireNonNull(caller, "caller");
+    Objects.requireNonNull(endpoint, "endpoint");
+    Objects.requireNonNull(plan, "plan");
+    Objects.requireNonNull(canonical, "canonical");
+  }
+}
