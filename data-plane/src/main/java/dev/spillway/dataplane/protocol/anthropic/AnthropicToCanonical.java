@@ -19,7 +19,11 @@ import tools.jackson.databind.node.ObjectNode;
  * request still reaches an {@code anthropic} provider unchanged but is refused with a 400 by any target that would
  * need translation. docs/providers.md lists every field.
  *
- * <p>Error messages name the field the way Anthropic does ({@code messages.1.content.0.type: …}).
+ * <p>The same walk checks the request as Anthropic documents it, before any provider is called, native or not:
+ * {@code max_tokens} and {@code top_k} as 32-bit integers (a larger number is a 400, not a crash), {@code temperature}
+ * and {@code top_p} from 0 to 1, the fields of known content blocks, {@code thinking}, {@code metadata}; unknown
+ * block and tool types pass (they are native only). Error messages name the field the way Anthropic does
+ * ({@code messages.1.content.0.type: …}), with the shared checks of {@link Requests}.
  */
 final class AnthropicToCanonical {
   private final ObjectNode body;

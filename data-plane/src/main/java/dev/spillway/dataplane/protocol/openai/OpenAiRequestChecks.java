@@ -29,6 +29,11 @@ final class OpenAiRequestChecks {
   private static final Map<String, String[]> PARTS_BY_ROLE = Map.of(
       "system", TEXT, "developer", TEXT, "user", USER_PARTS, "assistant", ASSISTANT_PARTS, "tool", TEXT);
 
+  // Allowed values as constants: varargs would allocate an array per check.
+  private static final String[] TOOL_TYPES = {"function", "custom"};
+  private static final String[] TOOL_CHOICE_TYPES = {"function", "allowed_tools", "custom"};
+  private static final String[] RESPONSE_FORMATS = {"text", "json_object", "json_schema"};
+
   private OpenAiRequestChecks() {}
 
   /** {@code POST /v1/chat/completions}, but for {@code model}, which the format reads itself. */
@@ -217,7 +222,7 @@ final class OpenAiRequestChecks {
 
   private static void toolCall(JsonNode call) {
     Requests.requireString(call, "id", "id");
-    if ("custom".equals(Requests.optionalEnum(call, "type", "type", "function", "custom"))) {
+    if ("custom".equals(Requests.optionalEnum(call, "type", "type", TOOL_TYPES))) {
       JsonNode custom = Requests.requireObject(call, "custom", "custom");
       Requests.requireString(custom, "name", "custom.name");
       Requests.requireString(custom, "input", "custom.input");
@@ -253,7 +258,7 @@ final class OpenAiRequestChecks {
     if (!tool.hasNonNull("type")) {
       throw invalid("type", "is required");
     }
-    String type = Requests.optionalEnum(tool, "type", "type", "function", "custom");
+    String type = Requests.optionalEnum(tool, "type", "type", TOOL_TYPES);
     boolean function = "function".equals(type);
     JsonNode definition = Requests.requireObject(tool, type, type);
     String namePath = function ? "function.name" : "custom.name";
@@ -286,7 +291,7 @@ final class OpenAiRequestChecks {
     if (!choice.hasNonNull("type")) {
       throw invalid("tool_choice.type", "is required");
     }
-    switch (Requests.optionalEnum(choice, "type", "tool_choice.type", "function", "allowed_tools", "custom")) {
+    switch (Requests.optionalEnum(choice, "type", "tool_choice.type", TOOL_CHOICE_TYPES)) {
       case "function" -> Requests.requireString(Requests.requireObject(choice, "function", "tool_choice.function"),
           "name", "tool_choice.function.name");
       case "custom" -> Requests.requireString(Requests.requireObject(choice, "custom", "tool_choice.custom"),
@@ -305,8 +310,7 @@ final class OpenAiRequestChecks {
     if (!format.hasNonNull("type")) {
       throw invalid("response_format.type", "is required");
     }
-    String type = Requests.optionalEnum(format, "type", "response_format.type", "text", "json_object",
-        "json_schema");
+    String type = Requests.optionalEnum(format, "type", "response_format.type", RESPONSE_FORMATS);
     if ("json_schema".equals(type)) {
       JsonNode schema = Requests.requireObject(format, "json_schema", "response_format.json_schema");
       Requests.requireString(schema, "name", "response_format.json_schema.name");

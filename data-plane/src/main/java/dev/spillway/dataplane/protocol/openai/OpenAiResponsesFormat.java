@@ -36,6 +36,7 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class OpenAiResponsesFormat implements ClientFormat {
   private static final Set<String> ROLES = Set.of("user", "assistant", "system", "developer");
+  private static final String[] TRUNCATIONS = {"auto", "disabled"};
 
   @Override
   public InboundApi api() {
@@ -564,7 +565,7 @@ public final class OpenAiResponsesFormat implements ClientFormat {
     Requests.optionalBoolean(body, "background");
     Requests.optionalObject(body, "metadata");
     Requests.optionalString(body, "previous_response_id");
-    Requests.optionalEnum(body, "truncation", "truncation", "auto", "disabled");
+    Requests.optionalEnum(body, "truncation", "truncation", TRUNCATIONS);
     Requests.optionalString(body, "service_tier");
     Requests.optionalString(body, "prompt_cache_key");
     Requests.optionalString(body, "safety_identifier");
