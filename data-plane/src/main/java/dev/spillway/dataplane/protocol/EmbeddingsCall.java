@@ -19,6 +19,8 @@ import tools.jackson.databind.node.ObjectNode;
 public record EmbeddingsCall(ObjectNode original, String requestedModel, boolean base64, boolean tokenInput) {
   /** More inputs than OpenAI accepts in one request are refused before any provider sees them. */
   public static final int MAX_INPUTS = 2048;
+  /** More dimensions than any embedding model offers; the bound keeps {@code dimensions} a sane integer. */
+  public static final int MAX_DIMENSIONS = 65536;
 
   public EmbeddingsCall {
     Objects.requireNonNull(original, "original");
@@ -54,11 +56,8 @@ public record EmbeddingsCall(ObjectNode original, String requestedModel, boolean
       }
       base64 = value.equals("base64");
     }
-    JsonNode dimensions = body.get("dimensions");
-    if (dimensions != null && !dimensions.isNull()
-        && (!dimensions.isIntegralNumber() || dimensions.asLong() < 1 || dimensions.asLong() > 65536)) {
-      throw invalid("dimensions: must be a positive integer", "dimensions");
-    }
+    Requests.optionalInteger(body, "dimensions", 1, MAX_DIMENSIONS);
+    Requests.optionalString(body, "user");
     return new EmbeddingsCall(body, model, base64, tokens);
   }
 

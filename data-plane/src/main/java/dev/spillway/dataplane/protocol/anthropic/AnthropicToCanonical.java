@@ -19,7 +19,11 @@ import tools.jackson.databind.node.ObjectNode;
  * request still reaches an {@code anthropic} provider unchanged but is refused with a 400 by any target that would
  * need translation. docs/providers.md lists every field.
  *
- * <p>Error messages name the field the way Anthropic does ({@code messages.1.content.0.type: …}).
+ * <p>The same walk checks the request as Anthropic documents it, before any provider is called, native or not:
+ * {@code max_tokens} and {@code top_k} as 32-bit integers (a larger number is a 400, not a crash), {@code temperature}
+ * and {@code top_p} from 0 to 1, the fields of known content blocks, {@code thinking}, {@code metadata}; unknown
+ * block and tool types pass (they are native only). Error messages name the field the way Anthropic does
+ * ({@code messages.1.content.0.type: …}), with the shared checks of {@link Requests}.
  */
 final class AnthropicToCanonical {
   private final ObjectNode body;
@@ -41,13 +45,10 @@ final class AnthropicToCanonical {
 
   private ObjectNode run(boolean requireMaxTokens) {
     canonical.put("model", Requests.requireModel(body));
-    JsonNode maxTokens = body.get("max_tokens");
-    if (maxTokens == null || maxTokens.isNull()) {
-      if (requireMaxTokens) {
-        throw invalid("max_tokens", "Field required");
-      }
-    } else if (!maxTokens.isIntegralNumber() || maxTokens.asLong() < 1) {
-      throw invalid("max_tokens", "must be an integer of at least 1");
+    // A 32-bit count, as Anthropic declares it: a number too large for a long is a 400 here, not a crash later.
+    JsonNode maxTokens = Requests.optionalInteger(body, "max_tokens", 1, Requests.MAX_INT);
+    if (maxTokens == null && requireMaxTokens) {
+      throw invalid("max_tokens", "Field required");
     }
     system(body.get("system"));
     JsonNode input = body.get("messages");
@@ -61,7 +62,7 @@ final class AnthropicToCanonical {
       message(input.get(i), "messages." + i);
     }
     canonical.set("messages", messages);
-    if (maxTokens != null && !maxTokens.isNull()) {
+    if (maxTokens != null) {
       canonical.put("max_tokens", maxTokens.asLong());
     }
     if (Requests.optionalBoolean(body, "stream")) {
@@ -70,25 +71,17 @@ final class AnthropicToCanonical {
     tools(body.get("tools"));
     toolChoice(body.get("tool_choice"));
     stopSequences(body.get("stop_sequences"));
-    number("temperature", "temperature");
-    number("top_p", "top_p");
-    JsonNode topK = body.get("top_k");
-    if (topK != null && !topK.isNull()) {
-      if (!topK.isIntegralNumber()) {
-        throw invalid("top_k", "must be an integer");
-      }
+    copy(Requests.optionalNumber(body, "temperature", 0, 1), "temperature");
+    copy(Requests.optionalNumber(body, "top_p", 0, 1), "top_p");
+    JsonNode topK = Requests.optionalInteger(body, "top_k", 0, Requests.MAX_INT);
+    if (topK != null) {
       canonical.put(CanonicalExtensions.TOP_K, topK.asLong());
     }
-    JsonNode thinking = body.get("thinking");
-    if (thinking != null && !thinking.isNull()) {
-      if (!thinking.isObject() || !thinking.path("type").isString()) {
-        throw invalid("thinking", "must be an object with a type");
-      }
-      canonical.set(CanonicalExtensions.THINKING, thinking.deepCopy());
-    }
-    JsonNode userId = body.path("metadata").path("user_id");
-    if (userId.isString()) {
-      canonical.put("user", userId.asString());
+    thinking(body.get("thinking"));
+    JsonNode metadata = Requests.optionalObject(body, "metadata");
+    String userId = metadata == null ? null : Requests.optionalString(metadata, "user_id", "metadata.user_id");
+    if (userId != null) {
+      canonical.put("user", userId);
     }
     for (String field : new String[] {"container", "mcp_servers", "context_management"}) {
       JsonNode value = body.get(field);
@@ -140,15 +133,18 @@ final class AnthropicToCanonical {
       throw invalid(path, "must be an object");
     }
     JsonNode role = message.get("role");
-    if (role == null || !role.isString()) {
+    if (role == null || role.isNull()) {
       throw invalid(path + ".role", "Field required");
+    }
+    if (!role.isString()) {
+      throw invalid(path + ".role", "must be user or assistant" + Requests.got(role));
     }
     JsonNode content = message.get("content");
     if (content == null || content.isNull()) {
       throw invalid(path + ".content", "Field required");
     }
     if (!content.isString() && !content.isArray()) {
-      throw invalid(path + ".content", "must be a string or an array of content blocks");
+      throw invalid(path + ".content", "must be a string or an array of content blocks" + Requests.got(content));
     }
     for (int j = 0; content.isArray() && j < content.size(); j++) {
       if (!content.get(j).isObject() || !content.get(j).path("type").isString()) {
@@ -158,7 +154,8 @@ final class AnthropicToCanonical {
     switch (role.asString()) {
       case "user" -> user(content, path);
       case "assistant" -> assistant(content, path);
-      default -> throw invalid(path + ".role", "must be user or assistant");
+      default -> throw invalid(path + ".role", "must be user or assistant (got " + Requests.quote(role.asString())
+          + ")");
     }
   }
 
@@ -196,8 +193,9 @@ final class AnthropicToCanonical {
     if (toolUseId == null || !toolUseId.isString()) {
       throw invalid(path + ".tool_use_id", "Field required");
     }
+    boolean isError = Requests.optionalBoolean(block, "is_error", path + ".is_error");
     ObjectNode message = messages.addObject().put("role", "tool").put("tool_call_id", toolUseId.asString());
-    if (block.path("is_error").asBoolean(false)) {
+    if (isError) {
       message.put(CanonicalExtensions.IS_ERROR, true);
     }
     JsonNode content = block.get("content");
@@ -210,8 +208,11 @@ final class AnthropicToCanonical {
       for (int k = 0; k < content.size(); k++) {
         JsonNode inner = content.get(k);
         String innerPath = path + ".content." + k;
-        if ("text".equals(inner.path("type").asString(""))) {
-          texts.add(inner.path("text").asString(""));
+        if (!inner.isObject() || !inner.path("type").isString()) {
+          throw invalid(innerPath, "must be a content block with a type");
+        }
+        if ("text".equals(inner.path("type").asString())) {
+          texts.add(requireString(inner, "text", innerPath + ".text"));
         } else {
           part(inner, innerPath, fromTools);
         }
@@ -231,19 +232,15 @@ final class AnthropicToCanonical {
   private void part(JsonNode block, String path, ArrayNode parts) {
     String type = block.path("type").asString("");
     switch (type) {
-      case "text" -> {
-        if (!block.path("text").isString()) {
-          throw invalid(path + ".text", "Field required");
-        }
-        parts.addObject().put("type", "text").put("text", block.path("text").asString());
-      }
+      case "text" -> parts.addObject().put("type", "text").put("text", requireString(block, "text", path + ".text"));
       case "image" -> {
-        JsonNode source = block.path("source");
-        String url = switch (source.path("type").asString("")) {
-          case "base64" -> "data:" + source.path("media_type").asString("image/png") + ";base64,"
-              + source.path("data").asString("");
-          case "url" -> source.path("url").asString("");
+        JsonNode source = source(block, path);
+        String url = switch (requireString(source, "type", path + ".source.type")) {
+          case "base64" -> "data:" + requireString(source, "media_type", path + ".source.media_type") + ";base64,"
+              + requireString(source, "data", path + ".source.data");
+          case "url" -> requireString(source, "url", path + ".source.url");
           case "file" -> {
+            requireString(source, "file_id", path + ".source.file_id");
             nativeOnly(path + ": images by file_id have no OpenAI chat completions form");
             yield null;
           }
@@ -260,28 +257,56 @@ final class AnthropicToCanonical {
   }
 
   private void document(JsonNode block, String path, ArrayNode parts) {
-    JsonNode source = block.path("source");
-    switch (source.path("type").asString("")) {
+    JsonNode source = source(block, path);
+    String title = Requests.optionalString(block, "title", path + ".title");
+    String type = requireString(source, "type", path + ".source.type");
+    switch (type) {
       case "base64" -> {
+        String mediaType = requireString(source, "media_type", path + ".source.media_type");
+        String data = requireString(source, "data", path + ".source.data");
         ObjectNode file = parts.addObject().put("type", "file").putObject("file");
-        file.put("filename", block.path("title").asString("document.pdf"));
-        file.put("file_data", "data:" + source.path("media_type").asString("application/pdf") + ";base64,"
-            + source.path("data").asString(""));
+        file.put("filename", title == null ? "document.pdf" : title);
+        file.put("file_data", "data:" + mediaType + ";base64," + data);
       }
-      case "text" -> parts.addObject().put("type", "text").put("text", source.path("data").asString(""));
+      case "text" -> parts.addObject().put("type", "text")
+          .put("text", requireString(source, "data", path + ".source.data"));
       case "content" -> {
-        JsonNode inner = source.path("content");
-        if (inner.isString()) {
+        JsonNode inner = source.get("content");
+        if (inner != null && inner.isString()) {
           parts.addObject().put("type", "text").put("text", inner.asString());
-        } else {
+        } else if (inner != null && inner.isArray()) {
           for (int k = 0; k < inner.size(); k++) {
-            part(inner.get(k), path + ".source.content." + k, parts);
+            String innerPath = path + ".source.content." + k;
+            if (!inner.get(k).isObject() || !inner.get(k).path("type").isString()) {
+              throw invalid(innerPath, "must be a content block with a type");
+            }
+            part(inner.get(k), innerPath, parts);
           }
+        } else {
+          throw invalid(path + ".source.content", "must be a string or an array of content blocks");
         }
       }
-      default -> nativeOnly(path + ": documents with a " + source.path("type").asString("missing")
-          + " source have no OpenAI chat completions form");
+      default -> {
+        if ("url".equals(type)) {
+          requireString(source, "url", path + ".source.url");
+        } else if ("file".equals(type)) {
+          requireString(source, "file_id", path + ".source.file_id");
+        }
+        nativeOnly(path + ": documents with a " + type + " source have no OpenAI chat completions form");
+      }
     }
+  }
+
+  /** An image's or document's {@code source}, which must be an object. */
+  private static JsonNode source(JsonNode block, String path) {
+    JsonNode source = block.get("source");
+    if (source == null || source.isNull()) {
+      throw invalid(path + ".source", "Field required");
+    }
+    if (!source.isObject()) {
+      throw invalid(path + ".source", "must be an object" + Requests.got(source));
+    }
+    return source;
   }
 
   private void assistant(JsonNode content, String path) {
@@ -300,28 +325,29 @@ final class AnthropicToCanonical {
       String blockPath = path + ".content." + j;
       String type = block.path("type").asString("");
       switch (type) {
-        case "text" -> texts.add(block.path("text").asString(""));
+        case "text" -> texts.add(requireString(block, "text", blockPath + ".text"));
         case "thinking" -> {
-          reasoning.append(block.path("thinking").asString(""));
-          ObjectNode copy = thinking.addObject().put("type", "thinking")
-              .put("thinking", block.path("thinking").asString(""));
-          if (block.path("signature").isString()) {
-            copy.put("signature", block.path("signature").asString());
+          String text = requireString(block, "thinking", blockPath + ".thinking");
+          // Thinking that Spillway translated from another provider comes back unsigned; it is accepted.
+          String signature = Requests.optionalString(block, "signature", blockPath + ".signature");
+          reasoning.append(text);
+          ObjectNode copy = thinking.addObject().put("type", "thinking").put("thinking", text);
+          if (signature != null) {
+            copy.put("signature", signature);
           }
         }
         case "redacted_thinking" -> thinking.addObject().put("type", "redacted_thinking")
-            .put("data", block.path("data").asString(""));
+            .put("data", requireString(block, "data", blockPath + ".data"));
         case "tool_use" -> {
-          if (!block.path("id").isString() || !block.path("name").isString()) {
-            throw invalid(blockPath, "tool_use blocks need an id and a name");
-          }
+          String id = requireString(block, "id", blockPath + ".id");
+          String name = requireString(block, "name", blockPath + ".name");
+          JsonNode input = Requests.optionalObject(block, "input", blockPath + ".input");
           ObjectNode call = toolCalls.addObject();
-          call.put("id", block.path("id").asString());
+          call.put("id", id);
           call.put("type", "function");
           ObjectNode function = call.putObject("function");
-          function.put("name", block.path("name").asString());
-          JsonNode input = block.path("input");
-          function.put("arguments", Json.mapper().writeValueAsString(input.isObject() ? input : Json.object()));
+          function.put("name", name);
+          function.put("arguments", Json.mapper().writeValueAsString(input != null ? input : Json.object()));
         }
         default -> nativeOnly(blockPath + ": content blocks of type " + type
             + " have no OpenAI chat completions form");
@@ -375,10 +401,11 @@ final class AnthropicToCanonical {
       if (schema == null || !schema.isObject()) {
         throw invalid(path + ".input_schema", "Field required");
       }
+      String description = Requests.optionalString(tool, "description", path + ".description");
       ObjectNode function = out.addObject().put("type", "function").putObject("function");
       function.put("name", tool.path("name").asString());
-      if (tool.path("description").isString()) {
-        function.put("description", tool.path("description").asString());
+      if (description != null) {
+        function.put("description", description);
       }
       function.set("parameters", schema.deepCopy());
     }
@@ -407,7 +434,7 @@ final class AnthropicToCanonical {
       }
       default -> throw invalid("tool_choice.type", "must be auto, any, tool or none");
     }
-    if (choice.path("disable_parallel_tool_use").asBoolean(false)) {
+    if (Requests.optionalBoolean(choice, "disable_parallel_tool_use", "tool_choice.disable_parallel_tool_use")) {
       canonical.put("parallel_tool_calls", false);
     }
   }
@@ -431,15 +458,43 @@ final class AnthropicToCanonical {
     }
   }
 
-  private void number(String field, String canonicalField) {
-    JsonNode value = body.get(field);
-    if (value == null || value.isNull()) {
+  private void copy(JsonNode value, String canonicalField) {
+    if (value != null) {
+      canonical.set(canonicalField, value);
+    }
+  }
+
+  /**
+   * {@code {"type":"enabled","budget_tokens":N}}, {@code {"type":"disabled"}}; other types (newer modes) pass as
+   * they are.
+   */
+  private void thinking(JsonNode thinking) {
+    if (thinking == null || thinking.isNull()) {
       return;
     }
-    if (!value.isNumber()) {
-      throw invalid(field, "must be a number");
+    if (!thinking.isObject()) {
+      throw invalid("thinking", "must be an object with a type" + Requests.got(thinking));
     }
-    canonical.set(canonicalField, value.deepCopy());
+    String type = requireString(thinking, "type", "thinking.type");
+    if ("enabled".equals(type)) {
+      if (!thinking.hasNonNull("budget_tokens")) {
+        throw invalid("thinking.budget_tokens", "Field required");
+      }
+      Requests.optionalInteger(thinking, "budget_tokens", "thinking.budget_tokens", 1, Requests.MAX_INT);
+    }
+    canonical.set(CanonicalExtensions.THINKING, thinking.deepCopy());
+  }
+
+  /** {@code node.field} as a string that must be there, in Anthropic's words. */
+  private static String requireString(JsonNode node, String field, String path) {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull()) {
+      throw invalid(path, "Field required");
+    }
+    if (!value.isString()) {
+      throw invalid(path, "must be a string" + Requests.got(value));
+    }
+    return value.asString();
   }
 
   private void nativeOnly(String reason) {

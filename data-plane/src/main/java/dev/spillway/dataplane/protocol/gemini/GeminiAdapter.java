@@ -403,8 +403,10 @@ public final class GeminiAdapter implements ProviderAdapter {
     }
     JsonNode seed = canonical.get("seed");
     if (seed != null && !seed.isNull()) {
-      if (!seed.isIntegralNumber()) {
-        throw invalid("seed", "must be an integer");
+      // OpenAI takes 64-bit seeds, Gemini 32-bit ones.
+      if (!seed.isIntegralNumber() || !seed.canConvertToInt()) {
+        throw invalid("seed", "must be an integer from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE
+            + " for Gemini");
       }
       config.put("seed", seed.asInt());
     }

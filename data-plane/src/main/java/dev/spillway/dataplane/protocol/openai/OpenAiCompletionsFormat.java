@@ -23,6 +23,10 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code logprobs} and {@code best_of} above 1. Shared sampling fields ({@code max_tokens}, {@code temperature},
  * {@code top_p}, {@code n}, {@code stop}, {@code seed}, penalties, {@code logit_bias}, {@code user}) carry over.
  * Unlike OpenAI, a translated request without {@code max_tokens} is not capped at 16 tokens.
+ *
+ * <p>Fields are checked as OpenAI documents them before any provider sees the request: the sampling fields as for
+ * chat ({@link OpenAiRequestChecks#sampling}, but {@code max_tokens: 0} is allowed, to score a prompt with
+ * {@code echo}), {@code suffix}, {@code echo}, {@code logprobs} (0 to 5), {@code best_of} (up to 20).
  */
 public final class OpenAiCompletionsFormat implements ClientFormat {
   private static final String[] SHARED = {"max_tokens", "temperature", "top_p", "n", "stop", "seed",
@@ -63,6 +67,11 @@ public final class OpenAiCompletionsFormat implements ClientFormat {
           "prompt: must be a string, an array of strings or an array of token ids", "prompt");
     }
     canonical.putArray("messages").addObject().put("role", "user").put("content", text);
+    OpenAiRequestChecks.sampling(body, 0);
+    Requests.optionalString(body, "suffix");
+    Requests.optionalBoolean(body, "echo");
+    Requests.optionalInteger(body, "logprobs", 0, 5);
+    Requests.optionalInteger(body, "best_of", 0, 20);
 
     if (body.path("suffix").isString() && !body.path("suffix").asString().isEmpty()) {
       nativeOnly = first(nativeOnly, "suffix: insertion (suffix) reaches only providers with a native completions "

@@ -5,6 +5,7 @@ import dev.spillway.dataplane.protocol.ClientFormat;
 import dev.spillway.dataplane.protocol.InboundApi;
 import dev.spillway.dataplane.protocol.Requests;
 import dev.spillway.dataplane.error.GatewayError;
+import dev.spillway.dataplane.error.GatewayException;
 import dev.spillway.dataplane.json.Json;
 import dev.spillway.dataplane.protocol.ClientStreamEncoder;
 import java.util.Set;
@@ -35,6 +36,7 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class OpenAiResponsesFormat implements ClientFormat {
   private static final Set<String> ROLES = Set.of("user", "assistant", "system", "developer");
+  private static final String[] TRUNCATIONS = {"auto", "disabled"};
 
   @Override
   public InboundApi api() {
@@ -93,26 +95,24 @@ public final class OpenAiResponsesFormat implements ClientFormat {
 
     tools(body, canonical, t);
     toolChoice(body, canonical, t);
-    JsonNode maxOutput = body.get("max_output_tokens");
-    if (maxOutput != null && !maxOutput.isNull()) {
-      if (!maxOutput.isIntegralNumber() || maxOutput.asLong() < 1) {
-        throw invalid("max_output_tokens: must be a positive integer", "max_output_tokens");
-      }
+    JsonNode maxOutput = Requests.optionalInteger(body, "max_output_tokens", 1, Requests.MAX_INT);
+    if (maxOutput != null) {
       canonical.set("max_completion_tokens", maxOutput);
     }
-    copyNumber(body, canonical, "temperature");
-    copyNumber(body, canonical, "top_p");
+    copy(Requests.optionalNumber(body, "temperature", 0, 2), canonical, "temperature");
+    copy(Requests.optionalNumber(body, "top_p", 0, 1), canonical, "top_p");
     if (body.hasNonNull("parallel_tool_calls")) {
       canonical.put("parallel_tool_calls", Requests.optionalBoolean(body, "parallel_tool_calls"));
     }
-    if (body.path("user").isString()) {
+    if (Requests.optionalString(body, "user") != null) {
       canonical.set("user", body.get("user"));
     }
     textFormat(body, canonical);
-    JsonNode effort = body.path("reasoning").path("effort");
-    if (effort.isString()) {
-      canonical.set("reasoning_effort", effort);
+    JsonNode reasoning = Requests.optionalObject(body, "reasoning");
+    if (reasoning != null && Requests.optionalString(reasoning, "effort", "reasoning.effort") != null) {
+      canonical.set("reasoning_effort", reasoning.get("effort"));
     }
+    checkBookkeeping(body);
     if (stream) {
       canonical.put("stream", true);
     }
@@ -448,6 +448,9 @@ public final class OpenAiResponsesFormat implements ClientFormat {
     ArrayNode out = Json.array();
     for (int i = 0; i < tools.size(); i++) {
       JsonNode tool = tools.get(i);
+      if (!tool.isObject()) {
+        throw invalid("tools[" + i + "]: must be a tool object" + Requests.got(tool), "tools[" + i + "]");
+      }
       String type = tool.path("type").asString("");
       if (!"function".equals(type)) {
         if (type.isEmpty()) {
@@ -458,7 +461,11 @@ public final class OpenAiResponsesFormat implements ClientFormat {
         continue;
       }
       ObjectNode function = Json.object();
-      function.put("name", requireString(tool, "name", "tools[" + i + "]"));
+      try {
+        function.put("name", functionTool(tool));
+      } catch (GatewayException e) {
+        throw Requests.within("tools", i, Requests.PathStyle.OPENAI, e);
+      }
       if (tool.path("description").isString()) {
         function.set("description", tool.get("description"));
       }
@@ -475,6 +482,19 @@ public final class OpenAiResponsesFormat implements ClientFormat {
     }
   }
 
+  /** A function tool's fields, paths relative to the tool; answers its name. */
+  private static String functionTool(JsonNode tool) {
+    String name = Requests.requireString(tool, "name", "name");
+    if (!Requests.isToolName(name)) {
+      throw Requests.invalid("name", "must be 1 to 64 letters, digits, underscores or dashes "
+          + "(^[a-zA-Z0-9_-]{1,64}$; got " + Requests.quote(name) + ")");
+    }
+    Requests.optionalString(tool, "description", "description");
+    Requests.optionalObject(tool, "parameters", "parameters");
+    Requests.optionalBoolean(tool, "strict", "strict");
+    return name;
+  }
+
   private static void toolChoice(ObjectNode body, ObjectNode canonical, Translation t) {
     JsonNode choice = body.get("tool_choice");
     if (choice == null || choice.isNull()) {
@@ -488,7 +508,10 @@ public final class OpenAiResponsesFormat implements ClientFormat {
       canonical.put("tool_choice", value);
       return;
     }
-    String type = choice.path("type").asString("");
+    if (!choice.isObject()) {
+      throw invalid("tool_choice: must be auto, none, required or an object" + Requests.got(choice), "tool_choice");
+    }
+    String type = Requests.requireString(choice, "type", "tool_choice.type");
     if ("function".equals(type)) {
       ObjectNode out = canonical.putObject("tool_choice");
       out.put("type", "function");
@@ -497,14 +520,15 @@ public final class OpenAiResponsesFormat implements ClientFormat {
       // Chat cannot restrict the model to a subset of the tools sent; keep the mode, which chat does know.
       canonical.put("tool_choice", choice.path("mode").asString("auto"));
     } else {
-      t.nativeOnly("tool_choice: " + (type.isEmpty() ? "this choice" : "a choice of type " + type)
-          + " exists only on OpenAI's Responses API (provider type openai)");
+      t.nativeOnly("tool_choice: a choice of type " + type + " exists only on OpenAI's Responses API (provider "
+          + "type openai)");
     }
   }
 
   private static void textFormat(ObjectNode body, ObjectNode canonical) {
-    JsonNode format = body.path("text").path("format");
-    if (!format.isObject()) {
+    JsonNode text = Requests.optionalObject(body, "text");
+    JsonNode format = text == null ? null : Requests.optionalObject(text, "format", "text.format");
+    if (format == null) {
       return;
     }
     String type = format.path("type").asString("");
@@ -526,15 +550,32 @@ public final class OpenAiResponsesFormat implements ClientFormat {
     }
   }
 
-  private static void copyNumber(ObjectNode body, ObjectNode canonical, String field) {
-    JsonNode value = body.get(field);
-    if (value == null || value.isNull()) {
-      return;
+  private static void copy(JsonNode value, ObjectNode canonical, String field) {
+    if (value != null) {
+      canonical.set(field, value);
     }
-    if (!value.isNumber()) {
-      throw invalid(field + ": must be a number", field);
+  }
+
+  /**
+   * Fields translation drops or only the native path uses, checked as OpenAI documents them so that a request
+   * OpenAI would refuse is refused on every path.
+   */
+  private static void checkBookkeeping(ObjectNode body) {
+    Requests.optionalBoolean(body, "store");
+    Requests.optionalBoolean(body, "background");
+    Requests.optionalObject(body, "metadata");
+    Requests.optionalString(body, "previous_response_id");
+    Requests.optionalEnum(body, "truncation", "truncation", TRUNCATIONS);
+    Requests.optionalString(body, "service_tier");
+    Requests.optionalString(body, "prompt_cache_key");
+    Requests.optionalString(body, "safety_identifier");
+    Requests.optionalInteger(body, "top_logprobs", 0, 20);
+    Requests.optionalInteger(body, "max_tool_calls", 0, Requests.MAX_INT);
+    Requests.optionalStrings(body, "include", "include", Integer.MAX_VALUE, false, Requests.PathStyle.OPENAI);
+    JsonNode streamOptions = Requests.optionalObject(body, "stream_options");
+    if (streamOptions != null) {
+      Requests.optionalBoolean(streamOptions, "include_obfuscation", "stream_options.include_obfuscation");
     }
-    canonical.set(field, value);
   }
 
   private static String requireString(JsonNode node, String field, String where) {
