@@ -76,12 +76,12 @@ final class BedrockStreamDecoder implements ChatStreamDecoder {
       case "messageStop" -> {
         start(out);
         finished = true;
-        out.accept(chunks.chunk(0, CanonicalChunks.delta(), BedrockAdapter.finishReason(
+        out.accept(chunks.chunk(0, CanonicalChunks.delta(), BedrockResponseTranslator.finishReason(
             event.path("stopReason").asString(""), !toolIndexByBlock.isEmpty())));
       }
       case "metadata" -> {
         if (event.path("usage").isObject()) {
-          out.accept(chunks.usage(BedrockAdapter.usage(event.path("usage"))));
+          out.accept(chunks.usage(BedrockResponseTranslator.usage(event.path("usage"))));
         }
       }
       default -> { } // contentBlockStop and events added after this was written carry nothing to relay
@@ -106,7 +106,7 @@ final class BedrockStreamDecoder implements ChatStreamDecoder {
       return;
     }
     int block = event.path("contentBlockIndex").asInt(0);
-    if (BedrockAdapter.STRUCTURED_OUTPUT_TOOL.equals(toolUse.path("name").asString(""))) {
+    if (BedrockRequestTranslator.STRUCTURED_OUTPUT_TOOL.equals(toolUse.path("name").asString(""))) {
       structuredBlocks.add(block);
       return;
     }

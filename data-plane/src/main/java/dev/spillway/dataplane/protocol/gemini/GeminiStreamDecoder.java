@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -22,19 +23,21 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code GenerateContentResponse} whose text parts are deltas and whose function calls arrive complete: the first
  * event of a candidate gives the role chunk, text and thought parts become content and thinking deltas, a function
  * call becomes one tool-call delta with all its arguments, a finish reason the finish chunk; the last usage seen
- * becomes the usage-only chunk at the end. An {@code error} event ends the stream with Gemini's message.
+ * becomes the usage-only chunk at the end. An {@code error} event ends the stream with Gemini's message. Parts,
+ * finish reasons and usage are mapped by {@link GeminiResponseTranslator}, as for complete answers; tool call ids
+ * come from {@code toolCallIds}.
  */
 final class GeminiStreamDecoder implements ChatStreamDecoder {
   private final SseDecoder sse = new SseDecoder();
-  private final GeminiAdapter adapter;
+  private final Supplier<String> toolCallIds;
   private final CanonicalChunks chunks;
   private final Set<Integer> started = new HashSet<>();
   private final Set<Integer> finished = new HashSet<>();
   private final Map<Integer, Integer> toolCalls = new HashMap<>();
   private JsonNode usage;
 
-  GeminiStreamDecoder(GeminiAdapter adapter, CanonicalChunks chunks) {
-    this.adapter = adapter;
+  GeminiStreamDecoder(Supplier<String> toolCallIds, CanonicalChunks chunks) {
+    this.toolCallIds = toolCallIds;
     this.chunks = chunks;
   }
 
@@ -50,7 +53,7 @@ final class GeminiStreamDecoder implements ChatStreamDecoder {
       throw new SseDecoder.SseException("gemini's stream ended before its finish reason");
     }
     if (usage != null) {
-      out.accept(chunks.usage(GeminiAdapter.usage(usage)));
+      out.accept(chunks.usage(GeminiResponseTranslator.usage(usage)));
     }
   }
 
@@ -88,12 +91,12 @@ final class GeminiStreamDecoder implements ChatStreamDecoder {
         if (part.path("functionCall").isObject()) {
           int call = toolCalls.merge(index, 1, Integer::sum) - 1;
           ObjectNode delta = CanonicalChunks.delta();
-          delta.putArray("tool_calls").add(adapter.toolCall(part, call));
+          delta.putArray("tool_calls").add(GeminiResponseTranslator.toolCall(part, call, toolCallIds.get()));
           out.accept(chunks.chunk(index, delta, null));
         } else if (part.path("text").isString()) {
           ObjectNode delta = CanonicalChunks.delta();
           if (part.path("thought").asBoolean(false)) {
-            ObjectNode piece = GeminiAdapter.thought(part);
+            ObjectNode piece = GeminiResponseTranslator.thought(part);
             piece.put("index", 0);
             delta.put(CanonicalParts.REASONING_CONTENT, part.path("text").asString());
             delta.putArray(CanonicalParts.THINKING).add(piece);
@@ -107,7 +110,7 @@ final class GeminiStreamDecoder implements ChatStreamDecoder {
       }
       String reason = candidate.path("finishReason").asString("");
       if (!reason.isEmpty() && !reason.equals("FINISH_REASON_UNSPECIFIED")) {
-        finish(index, GeminiAdapter.finishReason(reason, toolCalls.containsKey(index)), out);
+        finish(index, GeminiResponseTranslator.finishReason(reason, toolCalls.containsKey(index)), out);
       }
     }
   }

@@ -112,12 +112,12 @@ class GeminiAdapterTest {
       ObjectNode part = (ObjectNode) JSON.readTree("{\"functionCall\":{\"name\":\"f\",\"args\":{}}}");
       part.put("thoughtSignature", signature);
 
-      String id = adapter.toolCall(part, -1).path("id").asString();
+      String id = GeminiResponseTranslator.toolCall(part, -1, "call_" + i).path("id").asString();
 
       assertThat(id).matches("[A-Za-z0-9_-]+");
-      assertThat(GeminiAdapter.signatureOf(id)).isEqualTo(signature);
+      assertThat(GeminiRequestTranslator.signatureOf(id)).isEqualTo(signature);
     }
-    assertThat(GeminiAdapter.signatureOf("call_plain")).isNull();
+    assertThat(GeminiRequestTranslator.signatureOf("call_plain")).isNull();
   }
 
   @Test
@@ -132,7 +132,7 @@ class GeminiAdapterTest {
     ((tools.jackson.databind.node.ArrayNode) next.get("messages")).add(JSON.createObjectNode().put("role", "tool")
         .put("tool_call_id", id).put("content", "done"));
 
-    JsonNode body = GeminiAdapter.toGemini(next, "gemini-3-pro-preview");
+    JsonNode body = GeminiRequestTranslator.translate(next, "gemini-3-pro-preview");
 
     JsonNode call = body.path("contents").get(1).path("parts").get(0);
     assertThat(call.path("thoughtSignature").asString()).isEqualTo("AbC+/9==");
