@@ -7,6 +7,8 @@
 #   db/local-postgres.sh status    exit 0 when running
 #   db/local-postgres.sh env       print SPILLWAY_DB_* for the running server
 #
+# Port: SPILLWAY_PG_PORT (default 55432), applied on every start, so checkouts with different ports run side by side.
+# A server that is already running keeps its port until it is stopped; `status` and `env` tell the port it has.
 # Idempotent: a second `start` on a running server returns in about a second.
 # Everything lives under $SPILLWAY_HOME (default: <repo>/.spillway), never in the system cluster on :5432.
 set -euo pipefail
@@ -110,6 +112,30 @@ is_running() {
   as_pg "$PG_BIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1
 }
 
+# The port the running server listens on (line 4 of postmaster.pid), whatever SPILLWAY_PG_PORT says now.
+running_port() {
+  local dir; dir=$(readlink -f "$PG_DIR_LINK" 2>/dev/null) || return 1
+  sed -n 4p "$dir/data/postmaster.pid" 2>/dev/null
+}
+
+# initdb wrote the port of the first start into postgresql.conf; every start writes the port asked for now.
+set_port() { # data-dir port
+  if grep -q '^port = ' "$1/postgresql.conf"; then
+    as_pg sed -i "s/^port = .*/port = $2/" "$1/postgresql.conf"
+  else
+    echo "port = $2" | as_pg tee -a "$1/postgresql.conf" >/dev/null
+  fi
+}
+
+write_db_env() { # password
+  umask 077
+  cat > "$DB_ENV" <<EOF
+SPILLWAY_DB_URL=jdbc:postgresql://127.0.0.1:$PG_PORT/$APP_DB
+SPILLWAY_DB_USER=$APP_ROLE
+SPILLWAY_DB_PASSWORD=$1
+EOF
+}
+
 random_secret() { head -c 24 /dev/urandom | base64 | tr -d '/+=' | cut -c1-28; }
 
 psql_super() {
@@ -118,8 +144,16 @@ psql_super() {
 }
 
 cmd_start() {
-  if is_running && [ -f "$DB_ENV" ]; then
-    cat_env_hint; return 0
+  if is_running; then
+    local port; port=$(running_port)
+    if [ -n "${SPILLWAY_PG_PORT:-}" ] && [ "$port" != "$SPILLWAY_PG_PORT" ]; then
+      log "already running on 127.0.0.1:$port, not $SPILLWAY_PG_PORT: using it (SPILLWAY_PG_PORT applies when it" \
+        "starts; db/local-postgres.sh stop, or ./spillway down, stops it)"
+    fi
+    PG_PORT=$port
+    if [ -f "$DB_ENV" ] && grep -q "^SPILLWAY_DB_URL=jdbc:postgresql://127.0.0.1:$PG_PORT/" "$DB_ENV"; then
+      cat_env_hint; return 0
+    fi
   fi
   cmd_install
   local dir; dir=$(data_dir)
@@ -142,6 +176,7 @@ log_min_messages = warning
 EOF
   fi
   if ! is_running; then
+    set_port "$dir/data" "$PG_PORT"
     as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 start >/dev/null \
       || { tail -n 20 "$dir/server.log" >&2; die "PostgreSQL did not start"; }
   fi
@@ -166,12 +201,7 @@ SQL
     psql_super -d postgres -c "CREATE DATABASE $APP_DB OWNER $APP_ROLE"
   fi
   psql_super -d "$APP_DB" -c 'SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS vector'
-  umask 077
-  cat > "$DB_ENV" <<EOF
-SPILLWAY_DB_URL=jdbc:postgresql://127.0.0.1:$PG_PORT/$APP_DB
-SPILLWAY_DB_USER=$APP_ROLE
-SPILLWAY_DB_PASSWORD=$password
-EOF
+  write_db_env "$password"
   cat_env_hint
 }
 
@@ -187,14 +217,21 @@ cmd_stop() {
 
 cmd_env() {
   is_running || die "not running (db/local-postgres.sh start)"
-  cat "$DB_ENV"
+  # The port of the server that runs, even if db.env was written for another one.
+  sed "s#^SPILLWAY_DB_URL=jdbc:postgresql://127.0.0.1:[0-9]*/#SPILLWAY_DB_URL=jdbc:postgresql://127.0.0.1:$(running_port)/#" \
+    "$DB_ENV"
+}
+
+cmd_status() {
+  is_running || return 1
+  log "running on 127.0.0.1:$(running_port)"
 }
 
 case "${1:-}" in
   install) cmd_install ;;
   start) cmd_start ;;
   stop) cmd_stop ;;
-  status) is_running ;;
+  status) cmd_status ;;
   env) cmd_env ;;
   *) echo "usage: $0 install|start|stop|status|env" >&2; exit 2 ;;
 esac
