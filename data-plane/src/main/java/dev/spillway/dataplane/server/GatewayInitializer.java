@@ -2,13 +2,13 @@ package dev.spillway.dataplane.server;
 
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.Channel;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The client-side pipeline: HTTP codec with line and header limits, idle detection, bounded body aggregation
- * (which also answers {@code Expect: 100-continue}), and the gateway.
+ * The client-side pipeline: the HTTP codec with strict framing and line and header limits, the guard that answers
+ * refused framing and closes, idle detection, bounded body aggregation (which also answers
+ * {@code Expect: 100-continue}), and the gateway.
  */
 final class GatewayInitializer extends ChannelInitializer<Channel> {
   private final Endpoints endpoints;
@@ -26,7 +26,8 @@ final class GatewayInitializer extends ChannelInitializer<Channel> {
   @Override
   protected void initChannel(Channel ch) {
     ch.pipeline()
-        .addLast("codec", new HttpServerCodec(8192, maxHeaderBytes, 64 * 1024))
+        .addLast("codec", new StrictHttpCodec(maxHeaderBytes))
+        .addLast("framing", new FramingGuard(endpoints.metrics()))
         // Reader-idle only: an all-idle handler puts a listener on every write (each streamed chunk), and a
         // connection is closed only when no request is in flight anyway (GatewayHandler).
         .addLast("idle", new IdleStateHandler(idleSeconds, 0, 0, TimeUnit.SECONDS))
