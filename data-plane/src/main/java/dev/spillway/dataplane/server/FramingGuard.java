@@ -32,7 +32,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Answers the requests the codec refused, and makes sure nothing after them is read: a request whose framing is in
  * doubt ({@link StrictHttpCodec}) gets a 400 with {@code Connection: close}, and every byte after it is discarded
- * until the connection closes, so a request hidden in its body is never served.
+ * until the connection closes, so a request hidden in its body is never served. Also answers a head that took too
+ * long ({@link HeadDeadline}).
  *
  * <p>Answers keep their order: when earlier requests on the connection are still being answered (pipelining), the
  * refusal waits until their responses are written. To know that, the guard counts requests passed on and final
@@ -44,6 +45,7 @@ final class FramingGuard extends ChannelDuplexHandler {
   private static final AsciiString REQUEST_ID = AsciiString.cached("x-request-id");
 
   private final NodeMetrics metrics;
+  private ChannelHandlerContext ctx;
   /** Requests passed on whose final response has not been written yet. */
   private int owed;
   /** The response being written is informational (100 Continue): its end is not a request's answer. */
@@ -58,6 +60,11 @@ final class FramingGuard extends ChannelDuplexHandler {
   }
 
   private record Refusal(GatewayError error, String message, ErrorShape shape, String requestId) {}
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+  }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -105,6 +112,23 @@ final class FramingGuard extends ChannelDuplexHandler {
   public void channelInactive(ChannelHandlerContext ctx) {
     waiting = null;
     ctx.fireChannelInactive();
+  }
+
+  /**
+   * The head being read took too long. With a response still owed the connection just closes (an answer now
+   * would land in the middle of it); otherwise a 408 is sent when the client had begun a request.
+   */
+  void headTimedOut(boolean headBegun) {
+    if (closing) {
+      return;
+    }
+    closing = true;
+    if (owed > 0 || !headBegun) {
+      ctx.close();
+      return;
+    }
+    send(ctx, new Refusal(GatewayError.REQUEST_TIMEOUT, "the request headers did not arrive in time",
+        ErrorShape.OPENAI, RequestIds.generate()));
   }
 
   private void refuse(ChannelHandlerContext ctx, HttpRequest request, Throwable cause) {

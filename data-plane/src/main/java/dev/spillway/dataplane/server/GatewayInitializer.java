@@ -6,32 +6,41 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The client-side pipeline: the HTTP codec with strict framing and line and header limits, the guard that answers
- * refused framing and closes, idle detection, bounded body aggregation (which also answers
- * {@code Expect: 100-continue}), and the gateway.
+ * The client-side pipeline: the connection limit, the HTTP codec with strict framing and line and header limits, a
+ * deadline for each request head, the guard that answers refused framing and closes, idle detection, bounded body
+ * aggregation (which also answers {@code Expect: 100-continue}), and the gateway.
  */
 final class GatewayInitializer extends ChannelInitializer<Channel> {
   private final Endpoints endpoints;
-  private final int maxBodyBytes;
-  private final int maxHeaderBytes;
-  private final long idleSeconds;
+  private final ClientLimits limits;
+  private final ConnectionLimit connections;
 
   GatewayInitializer(Endpoints endpoints, int maxBodyBytes, int maxHeaderBytes, long idleSeconds) {
+    this(endpoints, new ClientLimits(maxBodyBytes, maxHeaderBytes, idleSeconds, ClientLimits.DEFAULT_HEADER_TIMEOUT,
+        ClientLimits.DEFAULT_MAX_CONNECTIONS), ConnectionLimit.NONE);
+  }
+
+  GatewayInitializer(Endpoints endpoints, ClientLimits limits, ConnectionLimit connections) {
     this.endpoints = endpoints;
-    this.maxBodyBytes = maxBodyBytes;
-    this.maxHeaderBytes = maxHeaderBytes;
-    this.idleSeconds = idleSeconds;
+    this.limits = limits;
+    this.connections = connections;
   }
 
   @Override
   protected void initChannel(Channel ch) {
+    if (!connections.admit(ch)) {
+      return;
+    }
+    FramingGuard framing = new FramingGuard(endpoints.metrics());
+    HeadDeadline deadline = new HeadDeadline(limits.headerTimeout().toNanos(), framing, endpoints.metrics());
     ch.pipeline()
-        .addLast("codec", new StrictHttpCodec(maxHeaderBytes))
-        .addLast("framing", new FramingGuard(endpoints.metrics()))
+        .addLast("codec", new StrictHttpCodec(limits.maxHeaderBytes(), deadline::headBegun))
+        .addLast("head-deadline", deadline)
+        .addLast("framing", framing)
         // Reader-idle only: an all-idle handler puts a listener on every write (each streamed chunk), and a
         // connection is closed only when no request is in flight anyway (GatewayHandler).
-        .addLast("idle", new IdleStateHandler(idleSeconds, 0, 0, TimeUnit.SECONDS))
-        .addLast("aggregator", new BoundedAggregator(maxBodyBytes, endpoints.metrics()))
+        .addLast("idle", new IdleStateHandler(limits.idleSeconds(), 0, 0, TimeUnit.SECONDS))
+        .addLast("aggregator", new BoundedAggregator(limits.maxBodyBytes(), endpoints.metrics()))
         .addLast("gateway", new GatewayHandler(endpoints));
   }
 }

@@ -36,7 +36,8 @@ import java.util.List;
  * {@link FramingGuard} answers it and closes the connection.
  *
  * <p>Otherwise it behaves like Netty's {@code HttpServerCodec} (final, so not extended): a response to a HEAD
- * request is sent without its body.
+ * request is sent without its body. It also tells {@link HeadDeadline} when the first byte of a request head
+ * arrives.
  */
 final class StrictHttpCodec extends CombinedChannelDuplexHandler<HttpRequestDecoder, HttpResponseEncoder> {
   /** Longest request line (method, target, version). */
@@ -47,12 +48,17 @@ final class StrictHttpCodec extends CombinedChannelDuplexHandler<HttpRequestDeco
   private static final int MAX_QUEUED = Long.SIZE;
   private static final byte[] CONTENT_LENGTH = "content-length:".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
+  private final Runnable onHeadStart;
   /** Requests without a final response yet, oldest in the lowest bit: 1 for HEAD. */
   private long headFlags;
   private int queued;
 
-  /** @param maxHeaderBytes the size limit of a request's header lines (431 beyond it) */
-  StrictHttpCodec(int maxHeaderBytes) {
+  /**
+   * @param maxHeaderBytes the size limit of a request's header lines (431 beyond it)
+   * @param onHeadStart    called on the event loop when the first byte of a request head has arrived
+   */
+  StrictHttpCodec(int maxHeaderBytes, Runnable onHeadStart) {
+    this.onHeadStart = onHeadStart;
     HttpDecoderConfig config = new HttpDecoderConfig()
         .setMaxInitialLineLength(MAX_INITIAL_LINE)
         .setMaxHeaderSize(maxHeaderBytes)
@@ -104,6 +110,8 @@ final class StrictHttpCodec extends CombinedChannelDuplexHandler<HttpRequestDeco
   private final class Decoder extends HttpRequestDecoder {
     /** Between requests or inside a head (not in a body). */
     private boolean readingHead = true;
+    /** A byte other than CR or LF arrived for the current head. */
+    private boolean headBegun;
     /** The request line of the current head has been consumed; the lines after it are header lines. */
     private boolean pastRequestLine;
     /** The next consumed byte starts a header line. */
@@ -120,6 +128,9 @@ final class StrictHttpCodec extends CombinedChannelDuplexHandler<HttpRequestDeco
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
       boolean inHead = readingHead && !failed;
+      if (inHead && !headBegun) {
+        noticeHeadStart(in);
+      }
       int from = in.readerIndex();
       int before = out.size();
       super.decode(ctx, in, out);
@@ -131,6 +142,18 @@ final class StrictHttpCodec extends CombinedChannelDuplexHandler<HttpRequestDeco
         scan(in, from, in.readerIndex());
       }
       trackEnds(out, before);
+    }
+
+    private void noticeHeadStart(ByteBuf in) {
+      int end = in.writerIndex();
+      for (int i = in.readerIndex(); i < end; i++) {
+        byte b = in.getByte(i);
+        if (b != '\r' && b != '\n') {
+          headBegun = true;
+          onHeadStart.run();
+          return;
+        }
+      }
     }
 
     /** True when the decoder itself refused the head it emitted (its bytes need no scan). */
@@ -191,6 +214,7 @@ final class StrictHttpCodec extends CombinedChannelDuplexHandler<HttpRequestDeco
             failed = request.decoderResult().isFailure();
           }
           readingHead = false;
+          headBegun = false;
           pastRequestLine = false;
           lineStart = false;
           folded = false;

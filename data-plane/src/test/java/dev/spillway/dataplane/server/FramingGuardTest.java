@@ -22,9 +22,11 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -46,15 +48,21 @@ class FramingGuardTest {
 
   private final PrometheusNodeMetrics metrics = new PrometheusNodeMetrics();
 
-  private EmbeddedChannel channel() {
+  private EmbeddedChannel channel(Duration headerTimeout) {
     ProxyServices services = new ProxyServices(new Adapters(Map.of(ProviderType.MOCK,
         new OpenAiAdapter(new UpstreamRequest.Timeouts(1, 1, 1, 1)))),
         (loop, req, listener) -> {
           throw new AssertionError("no upstream call expected");
         }, new MockUpstream());
     EmbeddedChannel ch = new EmbeddedChannel();
-    new GatewayInitializer(new Endpoints(new ConfigHolder(), services, metrics), 1024, 4096, 60).initChannel(ch);
+    ch.freezeTime();
+    new GatewayInitializer(new Endpoints(new ConfigHolder(), services, metrics),
+        new ClientLimits(1024, 4096, 60, headerTimeout, 10), ConnectionLimit.NONE).initChannel(ch);
     return ch;
+  }
+
+  private EmbeddedChannel channel() {
+    return channel(Duration.ofSeconds(30));
   }
 
   private String scrape() {
@@ -270,5 +278,70 @@ class FramingGuardTest {
 
     assertThat(MetricsText.value(scrape(), "spillway_requests_total", "endpoint", "/v1/embeddings", "status", "400",
         "code", "invalid_request")).isEqualTo(1);
+  }
+
+  @Test
+  void closesAConnectionWhoseHeadDripsPastTheDeadlineWith408() {
+    EmbeddedChannel ch = channel(Duration.ofSeconds(5));
+
+    send(ch, "POST /v1/chat/completions HTTP/1.1\r\n");
+    ch.advanceTimeBy(3, TimeUnit.SECONDS);
+    send(ch, "Host: x\r\n");
+    ch.advanceTimeBy(2, TimeUnit.SECONDS);
+    ch.runPendingTasks();
+    List<FullHttpResponse> responses = responses(ch);
+
+    assertThat(responses).singleElement().satisfies(r -> {
+      assertThat(r.status().code()).isEqualTo(408);
+      assertThat(body(r).path("error").path("code").asString()).isEqualTo("request_timeout");
+    });
+    assertThat(ch.isOpen()).isFalse();
+    assertThat(MetricsText.value(scrape(), "spillway_header_timeouts_total")).isEqualTo(1);
+    responses.forEach(FullHttpResponse::release);
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
+  void closesANewConnectionThatSendsNothingWithoutAnAnswer() {
+    EmbeddedChannel ch = channel(Duration.ofSeconds(5));
+
+    ch.advanceTimeBy(5, TimeUnit.SECONDS);
+    ch.runPendingTasks();
+
+    assertThat(ch.isOpen()).isFalse();
+    assertThat(responses(ch)).isEmpty();
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
+  void givesEveryHeadTheWholeDeadlineAndLeavesKeepAliveGapsToTheIdleTimeout() {
+    EmbeddedChannel ch = channel(Duration.ofSeconds(5));
+
+    ch.advanceTimeBy(4, TimeUnit.SECONDS);
+    send(ch, "GET /healthz HTTP/1.1\r\n");
+    ch.advanceTimeBy(4, TimeUnit.SECONDS);
+    send(ch, "Host: x\r\n\r\n");
+    ch.advanceTimeBy(20, TimeUnit.SECONDS);
+    ch.runPendingTasks();
+    send(ch, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    List<FullHttpResponse> responses = responses(ch, HttpMethod.GET, HttpMethod.GET);
+
+    assertThat(responses).extracting(r -> r.status().code()).containsExactly(200, 200);
+    assertThat(ch.isOpen()).isTrue();
+    responses.forEach(FullHttpResponse::release);
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
+  void doesNotLetBlankLinesBetweenRequestsStartTheClock() {
+    EmbeddedChannel ch = channel(Duration.ofSeconds(5));
+
+    send(ch, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n\r\n");
+    ch.advanceTimeBy(10, TimeUnit.SECONDS);
+    ch.runPendingTasks();
+
+    assertThat(ch.isOpen()).isTrue();
+    responses(ch, HttpMethod.GET).forEach(FullHttpResponse::release);
+    ch.finishAndReleaseAll();
   }
 }
