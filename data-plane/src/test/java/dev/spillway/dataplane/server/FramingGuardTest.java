@@ -151,6 +151,20 @@ class FramingGuardTest {
   }
 
   @Test
+  void refusesAFoldedLineThatArrivesInALaterRead() {
+    EmbeddedChannel ch = channel();
+
+    send(ch, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nX-Note: a\r\n");
+    send(ch, " Content-Length: 5\r\n\r\nhello" + SMUGGLED);
+    List<FullHttpResponse> responses = responses(ch);
+
+    assertThat(responses).singleElement().satisfies(r -> assertThat(body(r).path("error").path("message")
+        .asString()).startsWith("obsolete line folding"));
+    responses.forEach(FullHttpResponse::release);
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
   void refusesTransferEncodingInAnHttp10Request() {
     EmbeddedChannel ch = channel();
 
@@ -235,6 +249,26 @@ class FramingGuardTest {
     assertThat(responses).extracting(r -> r.status().code()).as("no snapshot yet, then healthy")
         .containsExactly(503, 503, 200);
     assertThat(ch.isOpen()).isTrue();
+    responses.forEach(FullHttpResponse::release);
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
+  void doesNotMistakeIndentedBodiesForFoldedHeaders() {
+    EmbeddedChannel ch = channel();
+    String body = "\n {\n  \"model\": \"demo\",\n\t\"messages\": []\n}";
+
+    send(ch, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.length() + "\r\n\r\n"
+        + body + "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + Integer.toHexString(body.length()) + "\r\n" + body + "\r\n0\r\n\r\n"
+        + "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.length() + "\r\n\r\n");
+    send(ch, body);
+    send(ch, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    List<FullHttpResponse> responses = responses(ch, HttpMethod.POST, HttpMethod.POST, HttpMethod.POST,
+        HttpMethod.GET);
+
+    assertThat(responses).extracting(r -> r.status().code()).as("no snapshot yet, then healthy")
+        .containsExactly(503, 503, 503, 200);
     responses.forEach(FullHttpResponse::release);
     ch.finishAndReleaseAll();
   }
