@@ -1,5 +1,6 @@
 package dev.spillway.dataplane;
 
+import dev.spillway.dataplane.server.ClientLimits;
 import dev.spillway.dataplane.upstream.UpstreamTls;
 import java.net.InetAddress;
 import java.net.URI;
@@ -30,6 +31,10 @@ import java.util.Objects;
  * @param heartbeatInterval how often the node reports itself between polls ({@code SPILLWAY_NODE_HEARTBEAT_SECONDS})
  * @param upstreamCaFile   PEM bundle of CA certificates trusted for provider TLS in addition to the JDK's
  *                         ({@code SPILLWAY_UPSTREAM_CA_FILE}), or null; checked here, so a bad file fails start-up
+ * @param headerTimeout    time a request head may take from its first byte, and a new connection until its first
+ *                         byte ({@code SPILLWAY_DP_HEADER_TIMEOUT_SECONDS})
+ * @param maxConnections   open client connections; more are answered 503 and closed
+ *                         ({@code SPILLWAY_DP_MAX_CONNECTIONS})
  */
 public record NodeSettings(
     int port,
@@ -48,7 +53,9 @@ public record NodeSettings(
     Duration idleTimeout,
     Duration totalTimeout,
     Duration heartbeatInterval,
-    Path upstreamCaFile) {
+    Path upstreamCaFile,
+    Duration headerTimeout,
+    int maxConnections) {
 
   public NodeSettings {
     Objects.requireNonNull(controlPlane, "controlPlane");
@@ -65,6 +72,13 @@ public record NodeSettings(
     if (eventLoops < 1) {
       throw new IllegalArgumentException("eventLoops: " + eventLoops + " (expected: >= 1)");
     }
+    if (headerTimeout == null || headerTimeout.isNegative() || headerTimeout.isZero()) {
+      throw new IllegalArgumentException("SPILLWAY_DP_HEADER_TIMEOUT_SECONDS: " + headerTimeout
+          + " (expected: > 0)");
+    }
+    if (maxConnections < 1) {
+      throw new IllegalArgumentException("SPILLWAY_DP_MAX_CONNECTIONS: " + maxConnections + " (expected: >= 1)");
+    }
     if (upstreamCaFile != null) {
       try {
         UpstreamTls.readCertificates(upstreamCaFile);
@@ -78,7 +92,8 @@ public record NodeSettings(
   public String toString() {
     return "NodeSettings[port=" + port + ", bindHost=" + bindHost + ", controlPlane=" + controlPlane
         + ", nodeToken=<secret>, stateDir=" + stateDir + ", nodeId=" + nodeId + ", eventLoops=" + eventLoops
-        + ", upstreamCaFile=" + upstreamCaFile + "]";
+        + ", upstreamCaFile=" + upstreamCaFile + ", headerTimeout=" + headerTimeout + ", maxConnections="
+        + maxConnections + "]";
   }
 
   /** Settings from the environment, with {@code --port N} and {@code --state-dir D} taking precedence. */
@@ -115,7 +130,11 @@ public record NodeSettings(
         Duration.ofMillis(Long.parseLong(env.getOrDefault("SPILLWAY_UPSTREAM_IDLE_MS", "120000"))),
         Duration.ofMillis(Long.parseLong(env.getOrDefault("SPILLWAY_UPSTREAM_TOTAL_MS", "600000"))),
         Duration.ofSeconds(Long.parseLong(env.getOrDefault("SPILLWAY_NODE_HEARTBEAT_SECONDS", "10"))),
-        optionalPath(env.get("SPILLWAY_UPSTREAM_CA_FILE")));
+        optionalPath(env.get("SPILLWAY_UPSTREAM_CA_FILE")),
+        Duration.ofSeconds(Long.parseLong(env.getOrDefault("SPILLWAY_DP_HEADER_TIMEOUT_SECONDS",
+            Long.toString(ClientLimits.DEFAULT_HEADER_TIMEOUT.toSeconds())))),
+        Integer.parseInt(env.getOrDefault("SPILLWAY_DP_MAX_CONNECTIONS",
+            Integer.toString(ClientLimits.DEFAULT_MAX_CONNECTIONS))));
   }
 
   /** Unset and empty both mean none (compose and Helm pass empty values for unset options). */

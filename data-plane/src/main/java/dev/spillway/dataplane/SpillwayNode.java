@@ -10,6 +10,7 @@ import dev.spillway.dataplane.metrics.PrometheusNodeMetrics;
 import dev.spillway.dataplane.mock.MockUpstream;
 import dev.spillway.dataplane.exchange.ProviderAdapters;
 import dev.spillway.dataplane.exchange.ProxyServices;
+import dev.spillway.dataplane.server.ClientLimits;
 import dev.spillway.dataplane.server.GatewayServer;
 import dev.spillway.dataplane.upstream.UpstreamClient;
 import dev.spillway.dataplane.upstream.UpstreamRequest;
@@ -73,8 +74,10 @@ public final class SpillwayNode implements AutoCloseable {
     UpstreamRequest.Timeouts timeouts = new UpstreamRequest.Timeouts(settings.connectTimeout().toMillis(),
         settings.firstByteTimeout().toMillis(), settings.idleTimeout().toMillis(), settings.totalTimeout().toMillis());
     ProxyServices services = new ProxyServices(ProviderAdapters.all(timeouts), upstream, new MockUpstream());
+    ClientLimits limits = new ClientLimits(settings.maxBodyBytes(), settings.maxHeaderBytes(), settings.idleSeconds(),
+        settings.headerTimeout(), settings.maxConnections());
     this.server = GatewayServer.bind(group, serverChannel, settings.bindHost(), settings.port(), config, services,
-        settings.maxBodyBytes(), settings.maxHeaderBytes(), settings.idleSeconds(), new PrometheusNodeMetrics());
+        limits, new PrometheusNodeMetrics());
 
     String address = settings.bindHost() + ":" + server.port();
     SnapshotPoller.Identity identity = new SnapshotPoller.Identity(settings.nodeId(), address, SOFTWARE_VERSION,

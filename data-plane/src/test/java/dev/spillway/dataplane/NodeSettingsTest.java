@@ -7,6 +7,7 @@ import dev.spillway.testsupport.Snapshots;
 import dev.spillway.testsupport.TestCertificates;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -75,6 +76,33 @@ class NodeSettingsTest {
     assertThatThrownBy(() -> settings(Map.of("SPILLWAY_UPSTREAM_CA_FILE", dir.toString())))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("SPILLWAY_UPSTREAM_CA_FILE: cannot read the CA file " + dir);
+  }
+
+  @Test
+  void boundsHeaderTimeAndConnectionsByDefault() {
+    NodeSettings settings = settings(Map.of());
+
+    assertThat(settings.headerTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(settings.maxConnections()).isEqualTo(10_000);
+  }
+
+  @Test
+  void readsTheHeaderTimeoutAndConnectionLimitFromTheEnvironment() {
+    NodeSettings settings = settings(Map.of("SPILLWAY_DP_HEADER_TIMEOUT_SECONDS", "5",
+        "SPILLWAY_DP_MAX_CONNECTIONS", "250"));
+
+    assertThat(settings.headerTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(settings.maxConnections()).isEqualTo(250);
+  }
+
+  @Test
+  void refusesToStartWithoutAHeaderDeadlineOrConnections() {
+    assertThatThrownBy(() -> settings(Map.of("SPILLWAY_DP_HEADER_TIMEOUT_SECONDS", "0")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("SPILLWAY_DP_HEADER_TIMEOUT_SECONDS: PT0S (expected: > 0)");
+    assertThatThrownBy(() -> settings(Map.of("SPILLWAY_DP_MAX_CONNECTIONS", "0")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("SPILLWAY_DP_MAX_CONNECTIONS: 0 (expected: >= 1)");
   }
 
   private NodeSettings settings(Map<String, String> extra) {

@@ -16,6 +16,7 @@ public enum GatewayError {
   EXPECTATION_FAILED(417, "expectation_failed", "invalid_request_error", "invalid_request_error"),
   REQUEST_TOO_LARGE(413, "request_too_large", "invalid_request_error", "request_too_large"),
   HEADERS_TOO_LARGE(431, "headers_too_large", "invalid_request_error", "invalid_request_error"),
+  REQUEST_TIMEOUT(408, "request_timeout", "invalid_request_error", "invalid_request_error"),
   RATE_LIMIT_EXCEEDED(429, "rate_limit_exceeded", "rate_limit_error", "rate_limit_error"),
   BUDGET_EXCEEDED(429, "budget_exceeded", "insufficient_quota", "rate_limit_error"),
   INTERNAL(500, "internal_error", "api_error", "api_error"),

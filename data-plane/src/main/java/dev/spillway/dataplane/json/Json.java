@@ -12,17 +12,23 @@ import tools.jackson.core.json.JsonFactory;
 import tools.jackson.core.util.JsonRecyclerPools;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.MissingNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The data plane's JSON: one shared mapper with limits that keep hostile input cheap to refuse (nesting depth,
- * number and string sizes), and helpers that turn parse failures into 400s.
+ * number and string sizes), and helpers that turn parse failures into 400s. A parse failure is reported in plain
+ * words with its line and column ({@link JsonErrors}), never with Jackson's own message.
  */
 public final class Json {
   /** Deep enough for real JSON schemas in tools and response_format, shallow enough to bound recursion. */
   public static final int MAX_NESTING_DEPTH = 128;
+  /** Characters of one number; longer ones are refused before any (quadratic) conversion. */
+  public static final int MAX_NUMBER_LENGTH = 100;
+  /** Characters of one string value (images and documents arrive as base64 strings). */
+  public static final int MAX_STRING_LENGTH = 64 * 1024 * 1024;
 
   private static final JsonMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
           // Parsing and writing run on a few long-lived event-loop threads: a per-thread buffer pool avoids the
@@ -30,8 +36,8 @@ public final class Json {
           .recyclerPool(JsonRecyclerPools.threadLocalPool())
           .streamReadConstraints(StreamReadConstraints.builder()
               .maxNestingDepth(MAX_NESTING_DEPTH)
-              .maxNumberLength(100)
-              .maxStringLength(64 * 1024 * 1024)
+              .maxNumberLength(MAX_NUMBER_LENGTH)
+              .maxStringLength(MAX_STRING_LENGTH)
               .build())
           .build())
       .build();
@@ -56,17 +62,35 @@ public final class Json {
       throw GatewayError.INVALID_REQUEST.exception("request body is empty; send a JSON object");
     }
     JsonNode node;
-    try (ByteBufInputStream in = new ByteBufInputStream(body.duplicate())) {
-      node = MAPPER.readTree(in);
-    } catch (JacksonException e) {
-      throw GatewayError.INVALID_REQUEST.exception("request body is not valid JSON: " + e.getOriginalMessage());
-    } catch (java.io.IOException e) {
-      throw GatewayError.INVALID_REQUEST.exception("request body could not be read");
+    try {
+      node = readSingleValue(MAPPER.createParser((java.io.InputStream) new ByteBufInputStream(body.duplicate())));
+    } catch (InvalidJsonException e) {
+      throw GatewayError.INVALID_REQUEST.exception("request body is " + e.getMessage());
     }
     if (node == null || !node.isObject()) {
       throw GatewayError.INVALID_REQUEST.exception("request body must be a JSON object");
     }
     return (ObjectNode) node;
+  }
+
+  /**
+   * Reads one JSON value (null when there is none) and checks that nothing follows it; closes {@code parser}. A
+   * failure becomes an {@link InvalidJsonException} located where the parser stopped, also for limits whose
+   * exception carries no location (nesting depth, number length).
+   */
+  private static JsonNode readSingleValue(JsonParser parser) {
+    try (parser) {
+      try {
+        JsonNode node = MAPPER.readTree(parser);
+        if (node != null && parser.nextToken() != null) {
+          throw new InvalidJsonException("unexpected content after the JSON value", parser.currentTokenLocation());
+        }
+        return node;
+      } catch (JacksonException e) {
+        // Located before closing: a closed parser reports the end of its input.
+        throw new InvalidJsonException(e, parser);
+      }
+    }
   }
 
   /**
@@ -106,18 +130,30 @@ public final class Json {
     };
   }
 
+  /**
+   * Parses one JSON value (a provider's answer, an event, a string holding JSON).
+   *
+   * @throws InvalidJsonException when {@code bytes} are not one JSON value; its message says why in plain words
+   */
   public static JsonNode parse(byte[] bytes) {
-    return MAPPER.readTree(bytes);
+    JsonNode node = readSingleValue(MAPPER.createParser(bytes));
+    return node == null ? MissingNode.getInstance() : node;
   }
 
   /**
    * Parses a JSON object but keeps only the named top-level fields (null keeps all): the others are read and
    * checked but never become nodes, which makes reading, say, the usage of a large answer cheap. Does not release
-   * {@code body}; a body that is not a JSON object is refused like {@link #parse}.
+   * {@code body}; a body that is not a JSON object is refused like {@link #parse}, with an
+   * {@link IllegalArgumentException} ({@link InvalidJsonException} when it is not JSON at all).
    */
   public static ObjectNode parseFields(ByteBuf body, Set<String> fields) {
-    try (ByteBufInputStream in = new ByteBufInputStream(body.duplicate());
-        JsonParser parser = MAPPER.createParser((java.io.InputStream) in)) {
+    try (JsonParser parser = MAPPER.createParser((java.io.InputStream) new ByteBufInputStream(body.duplicate()))) {
+      return fields(parser, fields);
+    }
+  }
+
+  private static ObjectNode fields(JsonParser parser, Set<String> fields) {
+    try {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         throw new IllegalArgumentException("not a JSON object");
       }
@@ -135,8 +171,8 @@ public final class Json {
         throw new IllegalArgumentException("not a single JSON object");
       }
       return kept;
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    } catch (JacksonException e) {
+      throw new InvalidJsonException(e, parser);
     }
   }
 

@@ -31,8 +31,10 @@ import java.util.concurrent.atomic.LongAdder;
  * the latency histograms {@code spillway_request_duration_seconds}, {@code spillway_upstream_duration_seconds},
  * {@code spillway_gateway_overhead_seconds} (total minus upstream) and {@code spillway_time_to_first_token_seconds}
  * (all by {@code endpoint}), {@code spillway_tokens_total{provider,direction}},
- * {@code spillway_upstream_attempts_total{provider,attempt}} ({@code first}, {@code retry}, {@code fallback}) and
- * the gauges {@code spillway_active_requests} and {@code spillway_active_streams}.
+ * {@code spillway_upstream_attempts_total{provider,attempt}} ({@code first}, {@code retry}, {@code fallback}),
+ * the gauges {@code spillway_active_requests}, {@code spillway_active_streams} and {@code spillway_open_connections},
+ * and the counters {@code spillway_connections_refused_total} (over the connection limit) and
+ * {@code spillway_header_timeouts_total} (connections closed because a request head was too slow).
  */
 public final class PrometheusNodeMetrics implements NodeMetrics {
   private static final String CLIENT_CLOSED = "client_closed";
@@ -58,6 +60,9 @@ public final class PrometheusNodeMetrics implements NodeMetrics {
   private final ConcurrentHashMap<String, ProviderSeries> providers = new ConcurrentHashMap<>();
   private final LongAdder activeRequests = new LongAdder();
   private final LongAdder activeStreams = new LongAdder();
+  private final LongAdder openConnections = new LongAdder();
+  private final CounterDataPoint connectionsRefused;
+  private final CounterDataPoint headerTimeouts;
 
   public PrometheusNodeMetrics() {
     requests = Counter.builder().name("spillway_requests_total")
@@ -86,6 +91,14 @@ public final class PrometheusNodeMetrics implements NodeMetrics {
     GaugeWithCallback.builder().name("spillway_active_streams")
         .help("Streamed answers in progress (head written, not yet ended)")
         .callback(cb -> cb.call(activeStreams.sum())).register(registry);
+    GaugeWithCallback.builder().name("spillway_open_connections").help("Client connections open")
+        .callback(cb -> cb.call(openConnections.sum())).register(registry);
+    connectionsRefused = Counter.builder().name("spillway_connections_refused_total")
+        .help("Client connections refused with 503 because the node was at its connection limit")
+        .withoutExemplars().register(registry);
+    headerTimeouts = Counter.builder().name("spillway_header_timeouts_total")
+        .help("Client connections closed because a request head did not arrive within the header timeout")
+        .withoutExemplars().register(registry);
 
     Endpoint[] all = Endpoint.values();
     endpoints = new EndpointSeries[all.length];
@@ -109,6 +122,26 @@ public final class PrometheusNodeMetrics implements NodeMetrics {
   @Override
   public void rejected(Endpoint endpoint, GatewayError error) {
     endpoints[endpoint.ordinal()].outcome(error).count();
+  }
+
+  @Override
+  public void connectionOpened() {
+    openConnections.increment();
+  }
+
+  @Override
+  public void connectionClosed() {
+    openConnections.decrement();
+  }
+
+  @Override
+  public void connectionRefused() {
+    connectionsRefused.inc();
+  }
+
+  @Override
+  public void headerTimedOut() {
+    headerTimeouts.inc();
   }
 
   @Override

@@ -32,7 +32,18 @@ public final class GatewayServer implements AutoCloseable {
   public static GatewayServer bind(EventLoopGroup group, Class<? extends ServerChannel> channelType, String host,
       int port, ConfigHolder config, ProxyServices services, int maxBodyBytes, int maxHeaderBytes, long idleSeconds,
       NodeMetrics metrics) {
+    return bind(group, channelType, host, port, config, services, new ClientLimits(maxBodyBytes, maxHeaderBytes,
+        idleSeconds, ClientLimits.DEFAULT_HEADER_TIMEOUT, ClientLimits.DEFAULT_MAX_CONNECTIONS), metrics);
+  }
+
+  /**
+   * Listens on {@code host:port} with {@code limits} on every client connection; {@code metrics} observes every
+   * connection and request and serves {@code GET /metrics}.
+   */
+  public static GatewayServer bind(EventLoopGroup group, Class<? extends ServerChannel> channelType, String host,
+      int port, ConfigHolder config, ProxyServices services, ClientLimits limits, NodeMetrics metrics) {
     Endpoints endpoints = new Endpoints(config, services, metrics);
+    ConnectionLimit connections = new ConnectionLimit(limits.maxConnections(), metrics);
     Channel channel = new ServerBootstrap()
         .group(group)
         .channel(channelType)
@@ -41,7 +52,7 @@ public final class GatewayServer implements AutoCloseable {
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childOption(ChannelOption.SO_KEEPALIVE, true)
         .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, CLIENT_WATER_MARK)
-        .childHandler(new GatewayInitializer(endpoints, maxBodyBytes, maxHeaderBytes, idleSeconds))
+        .childHandler(new GatewayInitializer(endpoints, limits, connections))
         .bind(host, port)
         .syncUninterruptibly()
         .channel();

@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -421,11 +422,10 @@ public final class UpstreamClient implements Upstream, AutoCloseable {
         if (!future.isSuccess()) {
           Throwable cause = future.cause();
           if (cause instanceof ConnectTimeoutException) {
-            failed(UpstreamFailure.Kind.CONNECT_TIMEOUT, "connecting to " + origin.host() + ":" + origin.port()
-                + " timed out after " + connectMs() + " ms");
+            failed(UpstreamFailure.Kind.CONNECT_TIMEOUT, "cannot connect to " + origin.host() + ":" + origin.port()
+                + ": connection timed out after " + connectMs() + " ms");
           } else {
-            failed(UpstreamFailure.Kind.CONNECT, "cannot connect to " + origin.host() + ":" + origin.port() + ": "
-                + describe(cause));
+            failed(UpstreamFailure.Kind.CONNECT, NetworkErrors.connectFailure(cause, origin.host(), origin.port()));
           }
           return;
         }
@@ -726,6 +726,13 @@ public final class UpstreamClient implements Upstream, AutoCloseable {
         return;
       }
       lastActivityNanos = System.nanoTime();
+      if (msg instanceof HttpObject http && http.decoderResult().isFailure()) {
+        // The codec could not read the response (an over-long header, a malformed chunk): nothing after it is usable.
+        Throwable cause = http.decoderResult().cause();
+        ReferenceCountUtil.release(msg);
+        fail(UpstreamFailure.Kind.IO, NetworkErrors.connectionFailure(cause));
+        return;
+      }
       if (msg instanceof HttpResponse head) {
         if (head.status().code() < 200) {
           // 100 Continue, 103 Early Hints: the answer follows. Over HTTP/1.1 an empty last content ends this one.
@@ -779,7 +786,7 @@ public final class UpstreamClient implements Upstream, AutoCloseable {
         retry();
         return;
       }
-      String what = cause == null ? "the provider closed the connection" : describe(cause);
+      String what = NetworkErrors.connectionFailure(cause);
       fail(UpstreamFailure.Kind.CLOSED, headReceived ? what + " in the middle of the response" : what
           + " before responding");
     }
@@ -931,11 +938,4 @@ public final class UpstreamClient implements Upstream, AutoCloseable {
     }
   }
 
-  private static String describe(Throwable cause) {
-    if (cause == null) {
-      return "unknown error";
-    }
-    String message = cause.getMessage();
-    return message == null ? cause.getClass().getSimpleName() : message;
-  }
 }

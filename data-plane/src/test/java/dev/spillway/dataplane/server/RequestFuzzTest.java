@@ -49,6 +49,9 @@ class RequestFuzzTest {
       + "\"content\":\"hi\"}],\"temperature\":0.5,\"stream_options\":{\"include_usage\":true}}";
   private static final int MAX_BODY = 16 * 1024;
   private static final JsonMapper JSON = JsonMapper.builder().build();
+  /** What a parser or network library says about itself, which a client must never read in an error message. */
+  private static final String[] LIBRARY_INTERNALS = {"StreamReadConstraints", "JsonReadFeature", "StreamReadFeature",
+      "DeserializationFeature", "Source: REDACTED", "io.netty", "finishConnect", "Exception"};
 
   private static final ConfigHolder CONFIG = new ConfigHolder();
 
@@ -143,6 +146,8 @@ class RequestFuzzTest {
         JsonNode error = JSON.readTree(text).path("error");
         assertThat(error.path("message").isString()).as(text).isTrue();
         assertThat(error.path("code").isString()).as(text).isTrue();
+        assertThat(error.path("message").asString()).as("no library internals in %s", text)
+            .doesNotContainIgnoringCase("jackson").doesNotContain(LIBRARY_INTERNALS);
       } else if (answer.headers().get("content-type").startsWith("text/event-stream")) {
         assertThat(text).endsWith("data: [DONE]\n\n");
       } else {
