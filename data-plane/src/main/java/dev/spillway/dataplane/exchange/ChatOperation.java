@@ -14,6 +14,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponse;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -64,11 +65,12 @@ final class ChatOperation implements Operation {
   }
 
   @Override
-  public StreamRelay relay(ProviderAdapter adapter, RouteTable.Target target, HttpResponse head) {
+  public StreamRelay relay(ProviderAdapter adapter, RouteTable.Target target, HttpResponse head,
+      UnaryOperator<String> scrub) {
     if (!call.stream() || !isStream(head)) {
       return null;
     }
-    return nativePath ? new NativeStreamRelay(adapter, call, format.newStreamEncoder(call))
+    return nativePath ? new NativeStreamRelay(adapter, call, format.newStreamEncoder(call), scrub)
         : new TranslatingStreamRelay(adapter.newStreamDecoder(target.model()), format.newStreamEncoder(call));
   }
 

@@ -9,6 +9,7 @@ import dev.spillway.dataplane.protocol.ProviderAdapter;
 import dev.spillway.dataplane.protocol.ProviderStreamError;
 import dev.spillway.dataplane.protocol.framing.SseDecoder;
 import dev.spillway.dataplane.routing.RouteTable;
+import dev.spillway.dataplane.upstream.CredentialScrubber;
 import dev.spillway.dataplane.upstream.Upstream;
 import dev.spillway.dataplane.upstream.UpstreamCall;
 import dev.spillway.dataplane.upstream.UpstreamFailure;
@@ -36,6 +37,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * One admitted request from its plan to the last byte to the client: stages 5 to 7 of {@link ExchangePipeline} —
@@ -88,6 +90,11 @@ public final class Exchange implements UpstreamListener {
   private boolean eventsWritten;
   /** The last failed attempt failed for a passing reason (unreachable, 408/429/5xx, unreadable answer). */
   private boolean lastFailurePassing;
+  /**
+   * Removes the credentials the current attempt sent (and credential-shaped text) from whatever the provider says
+   * that reaches the client: a provider, or a proxy before it, may echo the {@code Authorization} header it got.
+   */
+  private UnaryOperator<String> scrub = CredentialScrubber.SHAPES_ONLY;
 
   Exchange(ProxyServices services, RequestContext rc, ExchangeRequest request, Operation operation,
       Admission.Reservation reservation, Settlement settlement) {
@@ -143,13 +150,14 @@ public final class Exchange implements UpstreamListener {
       return;
     } catch (RuntimeException e) {
       failAttempt(GatewayError.UPSTREAM_ERROR, target.provider().name() + ": cannot build the request: "
-          + e.getMessage(), false, false, true, false);
+          + CredentialScrubber.SHAPES_ONLY.apply(String.valueOf(e.getMessage())), false, false, true, false);
       return;
     }
     if (upstreamRequest == null) {
       answerLocally();
       return;
     }
+    scrub = CredentialScrubber.of(upstreamRequest);
     rc.observer().upstreamStarted(target.provider().name(), kind);
     upstream = transport(target).call(client.eventLoop(), upstreamRequest, this);
   }
@@ -166,7 +174,7 @@ public final class Exchange implements UpstreamListener {
     }
     head = response;
     rc.observer().upstreamResponded(response.status().code());
-    relay = isSuccess() ? operation.relay(adapter, target(), response) : null;
+    relay = isSuccess() ? operation.relay(adapter, target(), response, scrub) : null;
     if (relay != null) {
       HttpResponse clientHead = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
       clientHead.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
@@ -253,7 +261,7 @@ public final class Exchange implements UpstreamListener {
   /** A complete non-2xx answer from the provider: decide between retry, fallback and answering the client. */
   private void upstreamErrorStatus() {
     int status = head.status().code();
-    String providerMessage = ProviderErrors.message(aggregate);
+    String providerMessage = scrub.apply(ProviderErrors.message(aggregate));
     String retryAfter = head.headers().get(HttpHeaderNames.RETRY_AFTER);
     releaseAggregate();
     boolean credentialError = adapter.isCredentialError(status, providerMessage);
@@ -299,7 +307,8 @@ public final class Exchange implements UpstreamListener {
         content.release();
       }
       failAttempt(GatewayError.UPSTREAM_ERROR, target().provider().name()
-          + " sent an answer Spillway cannot read: " + e.getMessage(), false, false, true, true);
+          + " sent an answer Spillway cannot read: " + scrub.apply(String.valueOf(e.getMessage())), false, false, true,
+          true);
       return;
     }
     finished = true;
@@ -363,12 +372,13 @@ public final class Exchange implements UpstreamListener {
       relay.feed(content, out);
     } catch (SseDecoder.SseException | ProviderStreamError e) {
       writeEvents(out);
-      endStreamWithError(GatewayError.UPSTREAM_ERROR, target().provider().name() + ": " + e.getMessage(), true);
+      endStreamWithError(GatewayError.UPSTREAM_ERROR, target().provider().name() + ": "
+          + scrub.apply(String.valueOf(e.getMessage())), true);
       return;
     } catch (RuntimeException e) {
       writeEvents(out);
       endStreamWithError(GatewayError.UPSTREAM_ERROR, target().provider().name()
-          + ": the stream could not be translated: " + e, true);
+          + ": the stream could not be translated: " + scrub.apply(String.valueOf(e.getMessage())), true);
       return;
     } finally {
       content.release();
@@ -406,7 +416,8 @@ public final class Exchange implements UpstreamListener {
       relay.finish(out);
     } catch (RuntimeException e) {
       writeEvents(out);
-      endStreamWithError(GatewayError.UPSTREAM_ERROR, target().provider().name() + ": " + e.getMessage(), true);
+      endStreamWithError(GatewayError.UPSTREAM_ERROR, target().provider().name() + ": "
+          + scrub.apply(String.valueOf(e.getMessage())), true);
       return;
     }
     finished = true;

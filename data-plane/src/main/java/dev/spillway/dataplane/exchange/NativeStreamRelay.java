@@ -9,23 +9,27 @@ import dev.spillway.dataplane.protocol.framing.SseDecoder;
 import dev.spillway.dataplane.protocol.framing.SseEvent;
 import dev.spillway.dataplane.usage.Usage;
 import io.netty.buffer.ByteBuf;
+import java.util.function.UnaryOperator;
 
 /**
  * The provider speaks the client's API: events are re-emitted as they are, except that a usage chunk Spillway
- * asked for on the client's behalf (for accounting) is dropped when the client did not ask for it.
+ * asked for on the client's behalf (for accounting) is dropped when the client did not ask for it, and that an error
+ * event is scrubbed of the credentials Spillway sent (a provider or a proxy before it may echo them).
  */
 final class NativeStreamRelay implements StreamRelay {
   private final SseDecoder sse = new SseDecoder();
   private final ProviderAdapter adapter;
   private final ChatCall call;
   private final ClientStreamEncoder errors;
+  private final UnaryOperator<String> scrub;
   private Usage usage = Usage.NONE;
   private boolean terminal;
 
-  NativeStreamRelay(ProviderAdapter adapter, ChatCall call, ClientStreamEncoder errors) {
+  NativeStreamRelay(ProviderAdapter adapter, ChatCall call, ClientStreamEncoder errors, UnaryOperator<String> scrub) {
     this.adapter = adapter;
     this.call = call;
     this.errors = errors;
+    this.scrub = scrub;
   }
 
   @Override
@@ -48,7 +52,22 @@ final class NativeStreamRelay implements StreamRelay {
         return;
       }
     }
+    if (isError(event)) {
+      event = new SseEvent(event.event(), scrub.apply(event.data()));
+    }
     out.append(event.encode());
+  }
+
+  /**
+   * An error the provider reports in the stream: Anthropic's and the Responses API's {@code error} events, OpenAI
+   * chat's {@code data: {"error": …}}, the Responses API's {@code response.failed}.
+   */
+  private static boolean isError(SseEvent event) {
+    String type = event.event();
+    if (type != null && !type.isEmpty()) {
+      return type.equals("error") || type.equals("response.failed");
+    }
+    return event.data().contains("\"error\"");
   }
 
   /** OpenAI chat and completions end with {@code [DONE]}; Anthropic with {@code message_stop}; Responses with a

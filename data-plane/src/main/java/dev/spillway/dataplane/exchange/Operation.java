@@ -6,6 +6,7 @@ import dev.spillway.dataplane.upstream.UpstreamRequest;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.handler.codec.http.HttpResponse;
 import java.util.concurrent.CompletionStage;
+import java.util.function.UnaryOperator;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -41,9 +42,11 @@ interface Operation {
 
   /**
    * For a 2xx response head: the relay that streams the answer to the client as it arrives, or null when the answer
-   * is read whole and handed to {@link #answer}.
+   * is read whole and handed to {@link #answer}. {@code scrub} removes the attempt's credentials from provider text
+   * the relay passes on as it is (a provider's in-band error event).
    */
-  default StreamRelay relay(ProviderAdapter adapter, RouteTable.Target target, HttpResponse head) {
+  default StreamRelay relay(ProviderAdapter adapter, RouteTable.Target target, HttpResponse head,
+      UnaryOperator<String> scrub) {
     return null;
   }
 
