@@ -83,6 +83,14 @@ class JdbcProviderRepository implements ProviderRepository {
         WHERE t.provider_id = ? ORDER BY r.model""").param(providerId).query(String.class).list();
   }
 
+  @Override
+  public List<String> modelsRoutedTo(UUID providerId) {
+    return jdbc.sql("""
+        SELECT t.model FROM route_targets t JOIN routes r ON r.id = t.route_id
+        WHERE r.org_id = ? AND t.provider_id = ?""").params(Organization.DEFAULT_ID, providerId)
+        .query(String.class).list();
+  }
+
   private Map<UUID, List<ProviderKey>> keysOf(List<UUID> providerIds) {
     Map<UUID, List<ProviderKey>> keys = new HashMap<>();
     if (providerIds.isEmpty()) {

@@ -17,4 +17,7 @@ public interface ProviderRepository {
 
   /** Models of the routes that use this provider as a target or fallback. */
   List<String> routesUsing(UUID providerId);
+
+  /** The upstream models that routes send to this provider, as targets or fallbacks (unsorted, may repeat). */
+  List<String> modelsRoutedTo(UUID providerId);
 }
