@@ -1,7 +1,8 @@
-package dev.spillway.controlplane.security;
+package dev.spillway.controlplane.security.web;
 
 import dev.spillway.controlplane.SpillwayProperties;
 import dev.spillway.controlplane.apitoken.ApiTokenService;
+import dev.spillway.controlplane.security.Actor;
 import java.util.Optional;
 import org.springframework.stereotype.Component;
 

@@ -1,5 +1,6 @@
-package dev.spillway.controlplane.security;
+package dev.spillway.controlplane.security.web;
 
+import dev.spillway.controlplane.security.Actor;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;

@@ -1,7 +1,9 @@
-package dev.spillway.controlplane.security;
+package dev.spillway.controlplane.security.web;
 
 import dev.spillway.controlplane.SpillwayProperties;
 import dev.spillway.controlplane.dashboard.DashboardAuthHandlers;
+import dev.spillway.controlplane.security.Actor;
+import dev.spillway.controlplane.security.Authz;
 import dev.spillway.controlplane.sso.SessionActorRefreshFilter;
 import dev.spillway.controlplane.sso.SsoClientRegistrations;
 import dev.spillway.controlplane.sso.SsoUserService;
