@@ -47,7 +47,7 @@ import org.springframework.security.web.savedrequest.HttpSessionRequestCache;
  * chains the security context is gone by the time a long-poll's result is dispatched.
  */
 @Configuration
-public class SecurityConfig {
+class SecurityConfig {
   private static final String[] ANY_ROLE = {"ORG_ADMIN", "VIEWER", "TEAM_ADMIN", "TEAM_VIEWER"};
   private static final String[] CATALOGUE = {"ORG_ADMIN", "VIEWER", "TEAM_ADMIN"};
   private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS", "TRACE");
