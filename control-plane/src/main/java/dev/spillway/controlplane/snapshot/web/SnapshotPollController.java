@@ -82,7 +82,8 @@ class SnapshotPollController {
   }
 
   private void recordNode(HttpServletRequest request) {
-    String nodeId = request.getHeader("Spillway-Node-Id");
+    // Decoded like every other header: the heartbeat sends the id as plain JSON, and both must name the same row.
+    String nodeId = header(request, "Spillway-Node-Id");
     if (nodeId == null || nodeId.isBlank() || nodeId.length() > 200) {
       return;
     }
@@ -97,12 +98,21 @@ class SnapshotPollController {
     }
   }
 
+  /**
+   * A header value as the node meant it: nodes form-encode their identity headers (ids such as {@code vm:28000},
+   * error messages) so that any text fits in a header. A value that is not valid form encoding is taken as sent.
+   */
   private static String header(HttpServletRequest request, String name) {
     String value = request.getHeader(name);
     if (value == null || value.isEmpty()) {
       return null;
     }
-    String decoded = URLDecoder.decode(value, StandardCharsets.UTF_8);
+    String decoded;
+    try {
+      decoded = URLDecoder.decode(value, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      decoded = value;
+    }
     return decoded.length() > 2000 ? decoded.substring(0, 2000) : decoded;
   }
 
