@@ -16,7 +16,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * One node, one row: a node's snapshot poll (its identity in form-encoded headers, as the data plane sends them)
- * and its heartbeat (plain JSON) name the same node, and that node can be read and deleted by its id.
+ * and its heartbeat (plain JSON) name the same node, and that node can be read and deleted by its id. Ids that
+ * cannot be a path segment are not listed at all.
  */
 class NodeIdentityIT extends ControlPlaneIntegrationTest {
   private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -42,6 +43,19 @@ class NodeIdentityIT extends ControlPlaneIntegrationTest {
 
     assertThat(listedIds()).doesNotContain(id);
     assertApiError(admin().get(nodePath(id)), 404, null);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"/eu-west/1", "-100%", "-semi;colon", "-back\\slash", "-line\nbreak"})
+  void anIdThatCannotBeAPathSegmentIsRefusedByTheHeartbeatAndNotListedFromAPoll(String suffix) {
+    String id = unique("vm") + suffix;
+
+    assertApiError(node().send("POST", "/internal/v1/nodes/heartbeat", "application/json",
+        JSON.writeValueAsString(Map.of("node_id", id))), 400, "node_id");
+    // The node still gets its config; it is only not listed.
+    assertStatus(pollSnapshot(0, "Spillway-Node-Id", formEncoded(id)), 200);
+
+    assertThat(listedIds()).doesNotContain(id, formEncoded(id));
   }
 
   /** What the data plane's poller sends: {@code application/x-www-form-urlencoded} values. */

@@ -1,6 +1,7 @@
 package dev.spillway.controlplane.snapshot.web;
 
 import dev.spillway.controlplane.SpillwayProperties;
+import dev.spillway.controlplane.node.NodeIds;
 import dev.spillway.controlplane.node.NodeRegistry;
 import dev.spillway.controlplane.node.NodeReport;
 import dev.spillway.controlplane.snapshot.PublishedSnapshot;
@@ -84,7 +85,12 @@ class SnapshotPollController {
   private void recordNode(HttpServletRequest request) {
     // Decoded like every other header: the heartbeat sends the id as plain JSON, and both must name the same row.
     String nodeId = header(request, "Spillway-Node-Id");
-    if (nodeId == null || nodeId.isBlank() || nodeId.length() > 200) {
+    if (nodeId == null || nodeId.isBlank()) {
+      return;
+    }
+    var problem = NodeIds.problem(nodeId);
+    if (problem.isPresent()) {
+      log.warn("not listing node {}: its id {}", printable(nodeId), problem.get());
       return;
     }
     try {
@@ -114,6 +120,13 @@ class SnapshotPollController {
       decoded = value;
     }
     return decoded.length() > 2000 ? decoded.substring(0, 2000) : decoded;
+  }
+
+  /** For the log: at most 200 characters, control characters (forged log lines) replaced. */
+  private static String printable(String value) {
+    String cut = value.length() > 200 ? value.substring(0, 200) + "…" : value;
+    return cut.chars().map(c -> Character.isISOControl(c) ? '?' : c)
+        .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
   }
 
   private static Long longHeader(HttpServletRequest request, String name) {
