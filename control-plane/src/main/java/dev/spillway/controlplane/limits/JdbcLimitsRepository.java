@@ -5,7 +5,9 @@ import dev.spillway.config.BudgetPeriod;
 import dev.spillway.config.RateLimitConfig;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -66,6 +68,61 @@ class JdbcLimitsRepository implements LimitsRepository {
   }
 
   @Override
+  public void deleteAll(Scope scope, Collection<UUID> ids) {
+    if (ids.isEmpty()) {
+      return;
+    }
+    UUID[] array = ids.toArray(UUID[]::new);
+    jdbc.sql("DELETE FROM budgets WHERE scope_type = ? AND scope_id = ANY(?)").params(scope.dbName(), array).update();
+    jdbc.sql("DELETE FROM rate_limits WHERE scope_type = ? AND scope_id = ANY(?)").params(scope.dbName(), array)
+        .update();
+  }
+
+  @Override
+  public void putBudgets(Scope scope, Map<UUID, BudgetConfig> budgets) {
+    if (budgets.isEmpty()) {
+      return;
+    }
+    jdbc.sql("DELETE FROM budgets WHERE scope_type = ? AND scope_id = ANY(?)")
+        .params(scope.dbName(), budgets.keySet().toArray(UUID[]::new)).update();
+    List<Map.Entry<UUID, BudgetConfig>> set = budgets.entrySet().stream().filter(e -> e.getValue() != null).toList();
+    if (set.isEmpty()) {
+      return;
+    }
+    // Arrays in, one INSERT out; numbers travel as text so that no precision is lost on the way.
+    jdbc.sql("""
+        INSERT INTO budgets (scope_type, scope_id, limit_usd, period)
+        SELECT ?, id, limit_usd::numeric, period FROM unnest(?::uuid[], ?::text[], ?::text[]) AS x(id, limit_usd, period)""")
+        .params(scope.dbName(), set.stream().map(Map.Entry::getKey).toArray(UUID[]::new),
+            set.stream().map(e -> e.getValue().limitUsd().toPlainString()).toArray(String[]::new),
+            set.stream().map(e -> e.getValue().period().wireName()).toArray(String[]::new))
+        .update();
+  }
+
+  @Override
+  public void putRateLimits(Scope scope, Map<UUID, RateLimitConfig> rateLimits) {
+    if (rateLimits.isEmpty()) {
+      return;
+    }
+    jdbc.sql("DELETE FROM rate_limits WHERE scope_type = ? AND scope_id = ANY(?)")
+        .params(scope.dbName(), rateLimits.keySet().toArray(UUID[]::new)).update();
+    List<Map.Entry<UUID, RateLimitConfig>> set = rateLimits.entrySet().stream()
+        .filter(e -> e.getValue() != null && !unlimited(e.getValue())).toList();
+    if (set.isEmpty()) {
+      return;
+    }
+    jdbc.sql("""
+        INSERT INTO rate_limits (scope_type, scope_id, rpm, tpm, max_concurrent)
+        SELECT ?, id, rpm, tpm, max_concurrent
+        FROM unnest(?::uuid[], ?::int[], ?::int[], ?::int[]) AS x(id, rpm, tpm, max_concurrent)""")
+        .params(scope.dbName(), set.stream().map(Map.Entry::getKey).toArray(UUID[]::new),
+            set.stream().map(e -> e.getValue().rpm()).toArray(Integer[]::new),
+            set.stream().map(e -> e.getValue().tpm()).toArray(Integer[]::new),
+            set.stream().map(e -> e.getValue().maxConcurrent()).toArray(Integer[]::new))
+        .update();
+  }
+
+  @Override
   public Map<UUID, BudgetConfig> allBudgets(Scope scope) {
     Map<UUID, BudgetConfig> result = new HashMap<>();
     jdbc.sql("SELECT scope_id, limit_usd, period FROM budgets WHERE scope_type = ?").param(scope.dbName())
@@ -111,6 +168,10 @@ class JdbcLimitsRepository implements LimitsRepository {
           result.put(rs.getObject("scope_id", UUID.class), rateLimit(rs));
         });
     return result;
+  }
+
+  private static boolean unlimited(RateLimitConfig r) {
+    return r.rpm() == null && r.tpm() == null && r.maxConcurrent() == null;
   }
 
   private static BudgetConfig budget(ResultSet rs) throws SQLException {

@@ -20,6 +20,21 @@ public interface LimitsRepository {
 
   void deleteAll(Scope scope, UUID id);
 
+  /** Removes the budgets and rate limits of all these scopes. */
+  void deleteAll(Scope scope, java.util.Collection<UUID> ids);
+
+  /**
+   * {@link #putBudget} for many scopes at once (a null value removes): a few set-based statements, so that a
+   * restore of 100,000 keys does not cost 100,000 round trips.
+   */
+  void putBudgets(Scope scope, Map<UUID, BudgetConfig> budgets);
+
+  /**
+   * {@link #putRateLimit} for many scopes at once, set-based like {@link #putBudgets}; a null value, or one that
+   * sets no limit at all, removes.
+   */
+  void putRateLimits(Scope scope, Map<UUID, RateLimitConfig> rateLimits);
+
   Map<UUID, BudgetConfig> allBudgets(Scope scope);
 
   Map<UUID, RateLimitConfig> allRateLimits(Scope scope);

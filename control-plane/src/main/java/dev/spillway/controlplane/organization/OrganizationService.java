@@ -14,7 +14,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -25,13 +24,14 @@ public class OrganizationService {
 
   public record OrgRequest(String name, BudgetBody budget, RateLimitBody rateLimit) {}
 
-  private final JdbcClient jdbc;
+  private final OrganizationRepository organizations;
   private final LimitsRepository limits;
   private final ConfigVersions versions;
   private final AuditLog audit;
 
-  public OrganizationService(JdbcClient jdbc, LimitsRepository limits, ConfigVersions versions, AuditLog audit) {
-    this.jdbc = jdbc;
+  public OrganizationService(OrganizationRepository organizations, LimitsRepository limits, ConfigVersions versions,
+      AuditLog audit) {
+    this.organizations = organizations;
     this.limits = limits;
     this.versions = versions;
     this.audit = audit;
@@ -39,9 +39,7 @@ public class OrganizationService {
 
   @Transactional(readOnly = true)
   public Org get() {
-    record Row(String name, Instant updatedAt) {}
-    Row row = jdbc.sql("SELECT name, updated_at FROM organizations WHERE id = ?").param(Organization.DEFAULT_ID)
-        .query((rs, i) -> new Row(rs.getString(1), rs.getTimestamp(2).toInstant())).single();
+    OrganizationRepository.StoredOrganization row = organizations.get(Organization.DEFAULT_ID);
     return new Org(Organization.DEFAULT_ID, row.name(), limits.findBudget(Scope.ORG, Organization.DEFAULT_ID)
         .orElse(null), limits.findRateLimit(Scope.ORG, Organization.DEFAULT_ID).orElse(null), row.updatedAt());
   }
@@ -56,7 +54,7 @@ public class OrganizationService {
     if (auditView(before).equals(auditView(after))) {
       return before;
     }
-    jdbc.sql("UPDATE organizations SET name = ?, updated_at = now() WHERE id = ?").params(name, before.id()).update();
+    organizations.rename(before.id(), name);
     limits.putBudget(Scope.ORG, before.id(), budget);
     limits.putRateLimit(Scope.ORG, before.id(), rateLimit);
     long version = versions.bump();

@@ -98,6 +98,12 @@ class JdbcPriceRepository implements PriceRepository {
     jdbc.sql("DELETE FROM price_overrides WHERE provider_id = ?").param(providerId).update();
   }
 
+  @Override
+  public void deleteAllOverrides() {
+    jdbc.sql("DELETE FROM price_overrides o USING providers p WHERE p.id = o.provider_id AND p.org_id = ?")
+        .param(Organization.DEFAULT_ID).update();
+  }
+
   private EffectivePrice map(ResultSet rs, int row) throws SQLException {
     return new EffectivePrice(rs.getObject("provider_id", UUID.class), rs.getString("provider"),
         rs.getString("provider_type"), rs.getString("model"), rs.getBigDecimal("input_per_mtok_usd"),

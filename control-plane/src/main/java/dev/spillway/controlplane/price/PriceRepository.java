@@ -21,4 +21,7 @@ public interface PriceRepository {
   void deleteOverride(UUID providerId, String model);
 
   void deleteOverridesOf(UUID providerId);
+
+  /** Deletes the price overrides of every provider of the organisation. */
+  void deleteAllOverrides();
 }

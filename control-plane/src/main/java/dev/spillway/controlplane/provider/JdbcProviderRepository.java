@@ -77,10 +77,29 @@ class JdbcProviderRepository implements ProviderRepository {
   }
 
   @Override
+  public void replaceAll(List<Provider> all) {
+    UUID[] ids = all.stream().map(Provider::id).toArray(UUID[]::new);
+    jdbc.sql("DELETE FROM providers WHERE org_id = ? AND NOT (id = ANY(?))").params(Organization.DEFAULT_ID, ids)
+        .update();
+    // Park the names first: a provider may take the name another one of them has now.
+    jdbc.sql("UPDATE providers SET name = 'restore-' || replace(id::text, '-', '') WHERE id = ANY(?)").param(ids)
+        .update();
+    all.forEach(this::save);
+  }
+
+  @Override
   public List<String> routesUsing(UUID providerId) {
     return jdbc.sql("""
         SELECT DISTINCT r.model FROM route_targets t JOIN routes r ON r.id = t.route_id
         WHERE t.provider_id = ? ORDER BY r.model""").param(providerId).query(String.class).list();
+  }
+
+  @Override
+  public List<String> modelsRoutedTo(UUID providerId) {
+    return jdbc.sql("""
+        SELECT t.model FROM route_targets t JOIN routes r ON r.id = t.route_id
+        WHERE r.org_id = ? AND t.provider_id = ?""").params(Organization.DEFAULT_ID, providerId)
+        .query(String.class).list();
   }
 
   private Map<UUID, List<ProviderKey>> keysOf(List<UUID> providerIds) {

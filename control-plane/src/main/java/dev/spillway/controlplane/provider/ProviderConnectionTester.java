@@ -1,8 +1,6 @@
 package dev.spillway.controlplane.provider;
 
 import dev.spillway.config.ProviderType;
-import dev.spillway.controlplane.routing.Route;
-import dev.spillway.controlplane.routing.RouteService;
 import dev.spillway.controlplane.security.Authz;
 import dev.spillway.controlplane.security.SecretCipher;
 import java.io.IOException;
@@ -16,7 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -49,14 +46,14 @@ public class ProviderConnectionTester {
   }
 
   private final ProviderService providers;
-  private final RouteService routes;
+  private final ProviderRepository repository;
   private final SecretCipher cipher;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT)
       .followRedirects(HttpClient.Redirect.NEVER).build();
 
-  public ProviderConnectionTester(ProviderService providers, RouteService routes, SecretCipher cipher) {
+  public ProviderConnectionTester(ProviderService providers, ProviderRepository repository, SecretCipher cipher) {
     this.providers = providers;
-    this.routes = routes;
+    this.repository = repository;
     this.cipher = cipher;
   }
 
@@ -100,10 +97,8 @@ public class ProviderConnectionTester {
 
   /** A model id a route sends to this provider, so that a model-scoped IAM policy is tested too; else a stand-in. */
   private String bedrockModel(Provider p) {
-    return routes.list().stream()
-        .flatMap(r -> Stream.concat(r.targets().stream(), r.fallbacks().stream()))
-        .filter(t -> p.id().equals(t.providerId()) || p.name().equals(t.providerName()))
-        .map(Route.Target::model).filter(m -> m != null && !m.isBlank()).sorted().findFirst()
+    return repository.modelsRoutedTo(p.id()).stream()
+        .filter(m -> m != null && !m.isBlank()).sorted().findFirst()
         .orElse(BedrockProbe.PLACEHOLDER_MODEL);
   }
 

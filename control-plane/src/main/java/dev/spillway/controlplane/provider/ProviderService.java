@@ -3,8 +3,6 @@ package dev.spillway.controlplane.provider;
 import dev.spillway.controlplane.audit.AuditLog;
 import dev.spillway.controlplane.common.ApiException;
 import dev.spillway.controlplane.configversion.ConfigVersions;
-import dev.spillway.controlplane.provider.web.ProviderRequest;
-import dev.spillway.controlplane.provider.web.ProviderResponse;
 import dev.spillway.controlplane.security.SecretCipher;
 import java.time.Instant;
 import java.util.List;

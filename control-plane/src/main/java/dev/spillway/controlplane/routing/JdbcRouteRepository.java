@@ -75,6 +75,22 @@ class JdbcRouteRepository implements RouteRepository {
   }
 
   @Override
+  public void deleteAllTargets() {
+    jdbc.sql("DELETE FROM route_targets t USING routes r WHERE r.id = t.route_id AND r.org_id = ?")
+        .param(Organization.DEFAULT_ID).update();
+  }
+
+  @Override
+  public void replaceAll(List<Route> all) {
+    UUID[] ids = all.stream().map(Route::id).toArray(UUID[]::new);
+    jdbc.sql("DELETE FROM routes WHERE org_id = ? AND NOT (id = ANY(?))").params(Organization.DEFAULT_ID, ids)
+        .update();
+    // Park the models first: a route may take the model another one of them has now.
+    jdbc.sql("UPDATE routes SET model = 'restore-' || id::text WHERE id = ANY(?)").param(ids).update();
+    all.forEach(this::save);
+  }
+
+  @Override
   public List<String> keysAllowing(String model, int limit) {
     return jdbc.sql("""
         SELECT t.name || '/' || k.name FROM virtual_keys k JOIN teams t ON t.id = k.team_id

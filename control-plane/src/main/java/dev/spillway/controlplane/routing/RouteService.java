@@ -5,8 +5,6 @@ import dev.spillway.controlplane.common.ApiException;
 import dev.spillway.controlplane.configversion.ConfigVersions;
 import dev.spillway.controlplane.provider.Provider;
 import dev.spillway.controlplane.provider.ProviderRepository;
-import dev.spillway.controlplane.routing.web.RouteRequest;
-import dev.spillway.controlplane.routing.web.RouteResponse;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

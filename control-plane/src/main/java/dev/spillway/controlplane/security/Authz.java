@@ -5,8 +5,9 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * Team-level checks that URL rules cannot make: the URL rules in {@link SecurityConfig} admit team admins to the
- * endpoints they may use at all, and these checks pin them to their own teams.
+ * Team-level checks that URL rules cannot make: the URL rules of the filter chains
+ * ({@code security.web.SecurityConfig}) admit team admins to the endpoints they may use at all, and these checks pin
+ * them to their own teams.
  */
 public final class Authz {
   private Authz() {}

@@ -7,6 +7,7 @@ import dev.spillway.controlplane.limits.Scope;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -81,6 +82,42 @@ class JdbcTeamRepository implements TeamRepository {
   public List<String> activeKeyNames(UUID teamId, int limit) {
     return jdbc.sql("SELECT name FROM virtual_keys WHERE team_id = ? AND status = 'active' ORDER BY name LIMIT ?")
         .params(teamId, limit).query(String.class).list();
+  }
+
+  @Override
+  public List<UUID> findIdsExcept(Collection<UUID> ids) {
+    return jdbc.sql("SELECT id FROM teams WHERE org_id = ? AND NOT (id = ANY(?))")
+        .params(Organization.DEFAULT_ID, ids.toArray(UUID[]::new)).query(UUID.class).list();
+  }
+
+  @Override
+  public void deleteAll(Collection<UUID> ids) {
+    if (ids.isEmpty()) {
+      return;
+    }
+    limits.deleteAll(Scope.TEAM, ids);
+    jdbc.sql("DELETE FROM teams WHERE id = ANY(?)").param(ids.toArray(UUID[]::new)).update();
+  }
+
+  @Override
+  public void upsertAll(List<Team> teams) {
+    // Park the names first: a team may take the name another one of them has now.
+    jdbc.sql("UPDATE teams SET name = 'restore-' || id::text WHERE id = ANY(?)")
+        .param(teams.stream().map(Team::id).toArray(UUID[]::new)).update();
+    for (Team team : teams) {
+      jdbc.sql("""
+          INSERT INTO teams (id, org_id, name, description, cache, metadata, created_at, updated_at)
+          VALUES (?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?)
+          ON CONFLICT (id) DO UPDATE SET name = excluded.name, cache = excluded.cache,
+              updated_at = excluded.updated_at""")
+          .params(team.id(), Organization.DEFAULT_ID, team.name(), team.description(),
+              team.cache() == null ? null : json.writeValueAsString(team.cache()),
+              json.writeValueAsString(team.metadata()), Timestamp.from(team.createdAt()),
+              Timestamp.from(team.updatedAt()))
+          .update();
+      limits.putBudget(Scope.TEAM, team.id(), team.budget());
+      limits.putRateLimit(Scope.TEAM, team.id(), team.rateLimit());
+    }
   }
 
   private Team map(ResultSet rs, int row) throws SQLException {

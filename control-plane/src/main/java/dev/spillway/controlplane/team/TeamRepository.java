@@ -1,5 +1,6 @@
 package dev.spillway.controlplane.team;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -17,4 +18,20 @@ public interface TeamRepository {
   void delete(UUID id);
 
   List<String> activeKeyNames(UUID teamId, int limit);
+
+  /** The organisation's teams whose ids are not among {@code ids}. */
+  List<UUID> findIdsExcept(Collection<UUID> ids);
+
+  /**
+   * Deletes these teams with their limits; memberships and team-scoped API tokens go with them. Their keys, revoked
+   * ones included, must be gone first.
+   */
+  void deleteAll(Collection<UUID> ids);
+
+  /**
+   * Inserts or updates these teams as a restore does: name, cache, budget and rate limit (what nodes see). A team
+   * that exists keeps its description, metadata and creation time; a new one gets the given ones. A name may move
+   * from one of them to another.
+   */
+  void upsertAll(List<Team> teams);
 }

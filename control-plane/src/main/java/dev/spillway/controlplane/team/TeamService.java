@@ -3,8 +3,6 @@ package dev.spillway.controlplane.team;
 import dev.spillway.controlplane.audit.AuditLog;
 import dev.spillway.controlplane.common.ApiException;
 import dev.spillway.controlplane.configversion.ConfigVersions;
-import dev.spillway.controlplane.team.web.TeamRequest;
-import dev.spillway.controlplane.team.web.TeamResponse;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

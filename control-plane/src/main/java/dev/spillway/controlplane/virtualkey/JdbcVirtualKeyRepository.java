@@ -13,10 +13,13 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 import tools.jackson.core.type.TypeReference;
@@ -29,11 +32,13 @@ class JdbcVirtualKeyRepository implements VirtualKeyRepository {
   private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
 
   private final JdbcClient jdbc;
+  private final JdbcTemplate template;
   private final LimitsRepository limits;
   private final JsonMapper json;
 
-  JdbcVirtualKeyRepository(JdbcClient jdbc, LimitsRepository limits, JsonMapper json) {
+  JdbcVirtualKeyRepository(JdbcClient jdbc, JdbcTemplate template, LimitsRepository limits, JsonMapper json) {
     this.jdbc = jdbc;
+    this.template = template;
     this.limits = limits;
     this.json = json;
   }
@@ -170,6 +175,70 @@ class JdbcVirtualKeyRepository implements VirtualKeyRepository {
   public void revoke(UUID id, Instant at) {
     jdbc.sql("UPDATE virtual_keys SET status = 'revoked', revoked_at = ?, updated_at = ? WHERE id = ?")
         .params(timestamp(at), timestamp(at), id).update();
+  }
+
+  @Override
+  public int deleteAllOfTeams(Collection<UUID> teamIds) {
+    if (teamIds.isEmpty()) {
+      return 0;
+    }
+    record Row(UUID id, boolean active) {}
+    List<Row> rows = jdbc.sql("SELECT id, status = 'active' FROM virtual_keys WHERE team_id = ANY(?)")
+        .param(teamIds.toArray(UUID[]::new)).query((rs, i) -> new Row(rs.getObject(1, UUID.class), rs.getBoolean(2)))
+        .list();
+    limits.deleteAll(Scope.KEY, rows.stream().map(Row::id).toList());
+    jdbc.sql("DELETE FROM virtual_keys WHERE team_id = ANY(?)").param(teamIds.toArray(UUID[]::new)).update();
+    return (int) rows.stream().filter(Row::active).count();
+  }
+
+  @Override
+  public int replaceActive(List<VirtualKey> keys, Instant at, String createdBy) {
+    Timestamp ts = Timestamp.from(at);
+    // Keys go through a temporary table so that 100,000 of them cost a few set-based statements, not a few hundred
+    // thousand single-row ones.
+    jdbc.sql("""
+        CREATE TEMP TABLE restore_keys (
+            id uuid PRIMARY KEY, team_id uuid, name text, key_hash text, key_prefix text, models text[],
+            cache jsonb, expires_at timestamptz) ON COMMIT DROP""").update();
+    template.batchUpdate("""
+        INSERT INTO restore_keys (id, team_id, name, key_hash, key_prefix, models, cache, expires_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?)""", keys, 1000, (ps, k) -> {
+          ps.setObject(1, k.id());
+          ps.setObject(2, k.teamId());
+          ps.setString(3, k.name());
+          ps.setString(4, k.keyHash());
+          ps.setString(5, k.keyPrefix());
+          ps.setArray(6, ps.getConnection().createArrayOf("text", k.models().toArray()));
+          ps.setString(7, k.cache() == null ? null : json.writeValueAsString(k.cache()));
+          ps.setTimestamp(8, timestamp(k.expiresAt()));
+        });
+    int revoked = jdbc.sql("""
+        UPDATE virtual_keys k SET status = 'revoked', revoked_at = ?, updated_at = ?
+        WHERE k.org_id = ? AND k.status = 'active' AND NOT EXISTS (SELECT 1 FROM restore_keys r WHERE r.id = k.id)""")
+        .params(ts, ts, Organization.DEFAULT_ID).update();
+    jdbc.sql("UPDATE virtual_keys k SET name = 'restore-' || k.id::text FROM restore_keys r WHERE r.id = k.id")
+        .update();
+    jdbc.sql("""
+        INSERT INTO virtual_keys (id, org_id, team_id, name, key_hash, key_prefix, models, cache, status, expires_at,
+                                  created_at, updated_at, created_by)
+        SELECT r.id, ?, r.team_id, r.name, r.key_hash, r.key_prefix, r.models, r.cache, 'active', r.expires_at, ?, ?,
+               ?
+        FROM restore_keys r
+        ON CONFLICT (id) DO UPDATE SET team_id = excluded.team_id, name = excluded.name,
+            key_hash = excluded.key_hash, key_prefix = excluded.key_prefix, models = excluded.models,
+            cache = excluded.cache, status = 'active', expires_at = excluded.expires_at, revoked_at = NULL,
+            updated_at = excluded.updated_at""")
+        .params(Organization.DEFAULT_ID, ts, ts, createdBy).update();
+    jdbc.sql("DROP TABLE restore_keys").update();
+    Map<UUID, BudgetConfig> budgets = new HashMap<>();
+    Map<UUID, RateLimitConfig> rateLimits = new HashMap<>();
+    for (VirtualKey k : keys) {
+      budgets.put(k.id(), k.budget());
+      rateLimits.put(k.id(), k.rateLimit());
+    }
+    limits.putBudgets(Scope.KEY, budgets);
+    limits.putRateLimits(Scope.KEY, rateLimits);
+    return revoked;
   }
 
   private static Timestamp timestamp(Instant instant) {

@@ -1,6 +1,7 @@
 package dev.spillway.controlplane.virtualkey;
 
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -32,4 +33,16 @@ public interface VirtualKeyRepository {
   void save(VirtualKey key);
 
   void revoke(UUID id, Instant at);
+
+  /** Deletes every key of these teams, revoked ones included, with its limits; returns how many were active. */
+  int deleteAllOfTeams(Collection<UUID> teamIds);
+
+  /**
+   * Makes exactly these keys the organisation's active ones, as a restore does: every other active key is revoked,
+   * and each of these is inserted or updated (team, name, hash, prefix, models, cache, expiry, budget, rate limit)
+   * and is active again if it was revoked. A key that exists keeps its metadata, rotation link and creation time; a
+   * new one is recorded as created by {@code createdBy}. Every change is stamped {@code at}. A name may move from one
+   * of them to another. Set-based, so 100,000 keys cost a few statements. Returns how many keys it revoked.
+   */
+  int replaceActive(List<VirtualKey> keys, Instant at, String createdBy);
 }

@@ -7,8 +7,6 @@ import dev.spillway.controlplane.configversion.ConfigVersions;
 import dev.spillway.controlplane.security.Authz;
 import dev.spillway.controlplane.security.RandomTokens;
 import dev.spillway.controlplane.team.TeamRepository;
-import dev.spillway.controlplane.virtualkey.web.VirtualKeyRequest;
-import dev.spillway.controlplane.virtualkey.web.VirtualKeyResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -10,6 +10,7 @@ import dev.spillway.config.SnapshotCodec;
 import dev.spillway.config.SnapshotConfig;
 import dev.spillway.controlplane.ApiResponse;
 import dev.spillway.controlplane.ControlPlaneIntegrationTest;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -118,6 +119,63 @@ class SnapshotRestoreIT extends ControlPlaneIntegrationTest {
     assertApiError(admin().get("/api/v1/teams/" + successor), 404, null);
     assertThat(assertStatus(admin().get("/api/v1/providers/" + originalProvider), 200).get("name").stringValue())
         .isEqualTo(providerName);
+  }
+
+  @Test
+  void restoresTheLimitsOfKeysAndTeamsAndThePriceOverridesOfThen() {
+    String team = createTeam(unique("restore-limits")).get("id").stringValue();
+    assertStatus(admin().patch("/api/v1/teams/" + team, """
+        {"description": "then", "rate_limit": {"rpm": 60}}"""), 200);
+    String limited = createKey(team, "limited").get("id").stringValue();
+    assertStatus(admin().patch("/api/v1/virtual-keys/" + limited, """
+        {"budget": {"limit_usd": 3.25, "period": "monthly"}, "rate_limit": {"rpm": 30, "max_concurrent": 2}}"""),
+        200);
+    String unlimited = createKey(team, "unlimited").get("id").stringValue();
+    String provider = unique("restore-price");
+    createProvider(provider, "sk-test-0123456789abcdef");
+    assertStatus(admin().put("/api/v1/prices/" + provider + "/gpt-4o", """
+        {"input_per_mtok_usd": 1.5, "output_per_mtok_usd": 6}"""), 200);
+    long good = awaitSnapshotCaughtUp();
+
+    assertStatus(admin().patch("/api/v1/teams/" + team, """
+        {"description": "now", "rate_limit": null}"""), 200);
+    assertStatus(admin().patch("/api/v1/virtual-keys/" + limited, """
+        {"budget": null, "rate_limit": {"tpm": 1000}}"""), 200);
+    assertStatus(admin().patch("/api/v1/virtual-keys/" + unlimited, """
+        {"budget": {"limit_usd": 7, "period": "daily"}}"""), 200);
+    assertStatus(admin().delete("/api/v1/prices/" + provider + "/gpt-4o"), 204);
+    String laterTeam = createTeam(unique("restore-limits-later")).get("id").stringValue();
+    String laterKey = createKey(laterTeam, "later").get("id").stringValue();
+    assertStatus(admin().patch("/api/v1/virtual-keys/" + laterKey, """
+        {"budget": {"limit_usd": 1, "period": "total"}, "rate_limit": {"rpm": 1}}"""), 200);
+    awaitSnapshotCaughtUp();
+
+    assertStatus(admin().post("/api/v1/snapshots/" + good + "/restore", ""), 200);
+
+    JsonNode teamNow = assertStatus(admin().get("/api/v1/teams/" + team), 200);
+    assertThat(teamNow.get("rate_limit").get("rpm").asInt()).isEqualTo(60);
+    assertThat(teamNow.get("description").stringValue()).isEqualTo("now");
+    JsonNode limitedNow = assertStatus(admin().get("/api/v1/virtual-keys/" + limited), 200);
+    assertThat(limitedNow.get("budget").get("limit_usd").decimalValue()).isEqualByComparingTo("3.25");
+    assertThat(limitedNow.get("budget").get("period").stringValue()).isEqualTo("monthly");
+    assertThat(limitedNow.get("rate_limit").get("rpm").asInt()).isEqualTo(30);
+    assertThat(limitedNow.get("rate_limit").get("max_concurrent").asInt()).isEqualTo(2);
+    assertThat(limitedNow.get("rate_limit").hasNonNull("tpm")).isFalse();
+    assertThat(assertStatus(admin().get("/api/v1/virtual-keys/" + unlimited), 200).hasNonNull("budget")).isFalse();
+    JsonNode prices = assertStatus(admin().get("/api/v1/prices?provider=" + provider), 200).get("data");
+    JsonNode gpt4o = null;
+    for (JsonNode p : prices) {
+      if (p.get("model").stringValue().equals("gpt-4o")) {
+        gpt4o = p;
+      }
+    }
+    assertThat(gpt4o).isNotNull();
+    assertThat(gpt4o.get("source").stringValue()).isEqualTo("override");
+    assertThat(gpt4o.get("input_per_mtok_usd").decimalValue()).isEqualByComparingTo("1.5");
+    assertThat(jdbc.sql("SELECT count(*) FROM budgets WHERE scope_id = ?").param(UUID.fromString(laterKey)).query(Long.class)
+        .single()).isZero();
+    assertThat(jdbc.sql("SELECT count(*) FROM rate_limits WHERE scope_id = ?").param(UUID.fromString(laterKey))
+        .query(Long.class).single()).isZero();
   }
 
   @Test

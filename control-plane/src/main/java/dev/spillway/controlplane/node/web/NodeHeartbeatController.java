@@ -1,6 +1,7 @@
 package dev.spillway.controlplane.node.web;
 
 import dev.spillway.controlplane.common.ApiException;
+import dev.spillway.controlplane.node.NodeIds;
 import dev.spillway.controlplane.node.NodeRegistry;
 import dev.spillway.controlplane.node.NodeReport;
 import dev.spillway.controlplane.snapshot.PublishedSnapshot;
@@ -32,12 +33,9 @@ class NodeHeartbeatController {
 
   @PostMapping("/internal/v1/nodes/heartbeat")
   Map<String, Object> heartbeat(@RequestBody Heartbeat beat) {
-    if (beat.nodeId() == null || beat.nodeId().isBlank()) {
-      throw ApiException.invalid("node_id", "is required");
-    }
-    if (beat.nodeId().length() > 200) {
-      throw ApiException.invalid("node_id", "is longer than 200 characters");
-    }
+    NodeIds.problem(beat.nodeId()).ifPresent(problem -> {
+      throw ApiException.invalid("node_id", problem);
+    });
     if (beat.appliedVersion() != null && beat.appliedVersion() < 0) {
       throw ApiException.invalid("applied_version", "must be >= 0");
     }

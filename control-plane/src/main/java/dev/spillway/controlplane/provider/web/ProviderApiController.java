@@ -2,6 +2,8 @@ package dev.spillway.controlplane.provider.web;
 
 import dev.spillway.controlplane.common.Ids;
 import dev.spillway.controlplane.common.Patches;
+import dev.spillway.controlplane.provider.ProviderRequest;
+import dev.spillway.controlplane.provider.ProviderResponse;
 import dev.spillway.controlplane.provider.ProviderService;
 import java.net.URI;
 import java.util.List;

@@ -4,6 +4,7 @@ import dev.spillway.controlplane.common.ApiException;
 import dev.spillway.controlplane.dashboard.Forms;
 import dev.spillway.controlplane.provider.Provider;
 import dev.spillway.controlplane.provider.ProviderKey;
+import dev.spillway.controlplane.provider.ProviderRequest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -2,6 +2,8 @@ package dev.spillway.controlplane.routing.web;
 
 import dev.spillway.controlplane.common.Ids;
 import dev.spillway.controlplane.common.Patches;
+import dev.spillway.controlplane.routing.RouteRequest;
+import dev.spillway.controlplane.routing.RouteResponse;
 import dev.spillway.controlplane.routing.RouteService;
 import java.net.URI;
 import java.util.List;

@@ -2,6 +2,7 @@ package dev.spillway.controlplane.routing.web;
 
 import dev.spillway.controlplane.dashboard.Forms;
 import dev.spillway.controlplane.routing.Route;
+import dev.spillway.controlplane.routing.RouteRequest;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,6 +1,7 @@
 package dev.spillway.controlplane.snapshot.web;
 
 import dev.spillway.controlplane.SpillwayProperties;
+import dev.spillway.controlplane.node.NodeIds;
 import dev.spillway.controlplane.node.NodeRegistry;
 import dev.spillway.controlplane.node.NodeReport;
 import dev.spillway.controlplane.snapshot.PublishedSnapshot;
@@ -82,8 +83,14 @@ class SnapshotPollController {
   }
 
   private void recordNode(HttpServletRequest request) {
-    String nodeId = request.getHeader("Spillway-Node-Id");
-    if (nodeId == null || nodeId.isBlank() || nodeId.length() > 200) {
+    // Decoded like every other header: the heartbeat sends the id as plain JSON, and both must name the same row.
+    String nodeId = header(request, "Spillway-Node-Id");
+    if (nodeId == null || nodeId.isBlank()) {
+      return;
+    }
+    var problem = NodeIds.problem(nodeId);
+    if (problem.isPresent()) {
+      log.warn("not listing node {}: its id {}", printable(nodeId), problem.get());
       return;
     }
     try {
@@ -97,13 +104,29 @@ class SnapshotPollController {
     }
   }
 
+  /**
+   * A header value as the node meant it: nodes form-encode their identity headers (ids such as {@code vm:28000},
+   * error messages) so that any text fits in a header. A value that is not valid form encoding is taken as sent.
+   */
   private static String header(HttpServletRequest request, String name) {
     String value = request.getHeader(name);
     if (value == null || value.isEmpty()) {
       return null;
     }
-    String decoded = URLDecoder.decode(value, StandardCharsets.UTF_8);
+    String decoded;
+    try {
+      decoded = URLDecoder.decode(value, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      decoded = value;
+    }
     return decoded.length() > 2000 ? decoded.substring(0, 2000) : decoded;
+  }
+
+  /** For the log: at most 200 characters, control characters (forged log lines) replaced. */
+  private static String printable(String value) {
+    String cut = value.length() > 200 ? value.substring(0, 200) + "…" : value;
+    return cut.chars().map(c -> Character.isISOControl(c) ? '?' : c)
+        .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
   }
 
   private static Long longHeader(HttpServletRequest request, String name) {

@@ -3,6 +3,8 @@ package dev.spillway.controlplane.team.web;
 import dev.spillway.controlplane.common.Ids;
 import dev.spillway.controlplane.common.Patches;
 import dev.spillway.controlplane.security.Authz;
+import dev.spillway.controlplane.team.TeamRequest;
+import dev.spillway.controlplane.team.TeamResponse;
 import dev.spillway.controlplane.team.TeamService;
 import java.net.URI;
 import java.util.List;

@@ -12,6 +12,7 @@ import dev.spillway.controlplane.dashboard.TablePage;
 import dev.spillway.controlplane.dashboard.TableQuery;
 import dev.spillway.controlplane.security.Authz;
 import dev.spillway.controlplane.team.Team;
+import dev.spillway.controlplane.team.TeamRequest;
 import dev.spillway.controlplane.team.TeamService;
 import dev.spillway.controlplane.usage.UsageService;
 import dev.spillway.controlplane.user.TeamMembership;

@@ -4,6 +4,7 @@ import dev.spillway.controlplane.common.ApiException;
 import dev.spillway.controlplane.dashboard.Forms;
 import dev.spillway.controlplane.dashboard.LimitsForm;
 import dev.spillway.controlplane.virtualkey.VirtualKey;
+import dev.spillway.controlplane.virtualkey.VirtualKeyRequest;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;

@@ -4,6 +4,8 @@ import dev.spillway.controlplane.common.ApiException;
 import dev.spillway.controlplane.common.Ids;
 import dev.spillway.controlplane.common.Patches;
 import dev.spillway.controlplane.virtualkey.VirtualKey;
+import dev.spillway.controlplane.virtualkey.VirtualKeyRequest;
+import dev.spillway.controlplane.virtualkey.VirtualKeyResponse;
 import dev.spillway.controlplane.virtualkey.VirtualKeyService;
 import java.net.URI;
 import java.time.Duration;

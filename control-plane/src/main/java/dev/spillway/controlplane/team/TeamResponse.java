@@ -1,9 +1,8 @@
-package dev.spillway.controlplane.team.web;
+package dev.spillway.controlplane.team;
 
 import dev.spillway.controlplane.common.BudgetBody;
 import dev.spillway.controlplane.common.CacheBody;
 import dev.spillway.controlplane.common.RateLimitBody;
-import dev.spillway.controlplane.team.Team;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -26,7 +25,7 @@ public record TeamResponse(
         team.updatedAt());
   }
 
-  TeamRequest toRequest() {
+  public TeamRequest toRequest() {
     return new TeamRequest(name, description, budget, rateLimit, cache, metadata);
   }
 

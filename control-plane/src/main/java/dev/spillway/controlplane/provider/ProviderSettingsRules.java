@@ -1,4 +1,4 @@
-package dev.spillway.controlplane.provider.web;
+package dev.spillway.controlplane.provider;
 
 import dev.spillway.config.ProviderType;
 import dev.spillway.controlplane.common.ApiException;

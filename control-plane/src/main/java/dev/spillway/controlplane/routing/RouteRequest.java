@@ -1,10 +1,9 @@
-package dev.spillway.controlplane.routing.web;
+package dev.spillway.controlplane.routing;
 
 import dev.spillway.config.RetryConfig;
 import dev.spillway.controlplane.common.ApiException;
 import dev.spillway.controlplane.common.Fields;
 import dev.spillway.controlplane.provider.Provider;
-import dev.spillway.controlplane.routing.Route;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

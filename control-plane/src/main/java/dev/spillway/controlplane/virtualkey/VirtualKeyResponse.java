@@ -1,10 +1,9 @@
-package dev.spillway.controlplane.virtualkey.web;
+package dev.spillway.controlplane.virtualkey;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.spillway.controlplane.common.BudgetBody;
 import dev.spillway.controlplane.common.CacheBody;
 import dev.spillway.controlplane.common.RateLimitBody;
-import dev.spillway.controlplane.virtualkey.VirtualKey;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,7 +39,7 @@ public record VirtualKeyResponse(
         k.status().wireName(), k.metadata(), k.rotatedFrom(), k.createdAt(), k.updatedAt(), k.revokedAt());
   }
 
-  VirtualKeyRequest toRequest() {
+  public VirtualKeyRequest toRequest() {
     return new VirtualKeyRequest(name, teamId.toString(), models, budget, rateLimit, cache, expiresAt, metadata);
   }
 

@@ -1,6 +1,5 @@
-package dev.spillway.controlplane.provider.web;
+package dev.spillway.controlplane.provider;
 
-import dev.spillway.controlplane.provider.Provider;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,7 +28,7 @@ public record ProviderResponse(
   }
 
   /** The request form of the current state; key values are absent, meaning "keep". */
-  ProviderRequest toRequest() {
+  public ProviderRequest toRequest() {
     return new ProviderRequest(name, type, baseUrl,
         keys.stream().map(k -> new ProviderRequest.KeyBody(k.name(), null, k.weight())).toList(), settings, timeouts);
   }

@@ -1,4 +1,4 @@
-package dev.spillway.controlplane.common;
+package dev.spillway.controlplane.snapshot.web;
 
 import dev.spillway.controlplane.snapshot.SnapshotPublisher;
 import java.util.Map;

@@ -1,6 +1,5 @@
-package dev.spillway.controlplane.routing.web;
+package dev.spillway.controlplane.routing;
 
-import dev.spillway.controlplane.routing.Route;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,7 +27,7 @@ public record RouteResponse(
         r.updatedAt());
   }
 
-  RouteRequest toRequest() {
+  public RouteRequest toRequest() {
     return new RouteRequest(model,
         targets.stream().map(t -> new RouteRequest.TargetBody(t.provider(), t.model(), t.weight())).toList(),
         fallbacks.stream().map(t -> new RouteRequest.TargetBody(t.provider(), t.model(), null)).toList(), retry);

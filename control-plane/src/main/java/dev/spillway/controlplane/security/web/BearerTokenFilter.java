@@ -1,5 +1,6 @@
-package dev.spillway.controlplane.security;
+package dev.spillway.controlplane.security.web;
 
+import dev.spillway.controlplane.security.Actor;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -20,10 +21,10 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * unauthenticated (the entry point answers 401), even when a dashboard session came with it; the token itself is
  * never logged.
  */
-public final class BearerTokenFilter extends OncePerRequestFilter {
+final class BearerTokenFilter extends OncePerRequestFilter {
   private final Function<String, Optional<Actor>> resolver;
 
-  public BearerTokenFilter(Function<String, Optional<Actor>> resolver) {
+  BearerTokenFilter(Function<String, Optional<Actor>> resolver) {
     this.resolver = resolver;
   }
 
@@ -49,7 +50,7 @@ public final class BearerTokenFilter extends OncePerRequestFilter {
   }
 
   /** Constant-time comparison so the token cannot be guessed byte by byte from response times. */
-  public static boolean matches(String expected, String given) {
+  static boolean matches(String expected, String given) {
     if (expected == null || expected.isEmpty() || given == null) {
       return false;
     }

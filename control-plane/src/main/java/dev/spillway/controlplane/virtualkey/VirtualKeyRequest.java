@@ -1,4 +1,4 @@
-package dev.spillway.controlplane.virtualkey.web;
+package dev.spillway.controlplane.virtualkey;
 
 import dev.spillway.config.BudgetConfig;
 import dev.spillway.config.CacheConfig;

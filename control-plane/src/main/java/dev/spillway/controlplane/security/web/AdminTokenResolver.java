@@ -1,7 +1,8 @@
-package dev.spillway.controlplane.security;
+package dev.spillway.controlplane.security.web;
 
 import dev.spillway.controlplane.SpillwayProperties;
 import dev.spillway.controlplane.apitoken.ApiTokenService;
+import dev.spillway.controlplane.security.Actor;
 import java.util.Optional;
 import org.springframework.stereotype.Component;
 
@@ -10,16 +11,16 @@ import org.springframework.stereotype.Component;
  * token from the database.
  */
 @Component
-public class AdminTokenResolver {
+class AdminTokenResolver {
   private final SpillwayProperties props;
   private final ApiTokenService apiTokens;
 
-  public AdminTokenResolver(SpillwayProperties props, ApiTokenService apiTokens) {
+  AdminTokenResolver(SpillwayProperties props, ApiTokenService apiTokens) {
     this.props = props;
     this.apiTokens = apiTokens;
   }
 
-  public Optional<Actor> resolve(String token) {
+  Optional<Actor> resolve(String token) {
     if (BearerTokenFilter.matches(props.adminToken(), token)) {
       return Optional.of(Actor.BOOTSTRAP);
     }

@@ -1,4 +1,4 @@
-package dev.spillway.controlplane.team.web;
+package dev.spillway.controlplane.team;
 
 import dev.spillway.config.BudgetConfig;
 import dev.spillway.config.CacheConfig;

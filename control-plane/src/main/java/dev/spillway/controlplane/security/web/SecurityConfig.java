@@ -1,7 +1,9 @@
-package dev.spillway.controlplane.security;
+package dev.spillway.controlplane.security.web;
 
 import dev.spillway.controlplane.SpillwayProperties;
 import dev.spillway.controlplane.dashboard.DashboardAuthHandlers;
+import dev.spillway.controlplane.security.Actor;
+import dev.spillway.controlplane.security.Authz;
 import dev.spillway.controlplane.sso.SessionActorRefreshFilter;
 import dev.spillway.controlplane.sso.SsoClientRegistrations;
 import dev.spillway.controlplane.sso.SsoUserService;
@@ -45,7 +47,7 @@ import org.springframework.security.web.savedrequest.HttpSessionRequestCache;
  * chains the security context is gone by the time a long-poll's result is dispatched.
  */
 @Configuration
-public class SecurityConfig {
+class SecurityConfig {
   private static final String[] ANY_ROLE = {"ORG_ADMIN", "VIEWER", "TEAM_ADMIN", "TEAM_VIEWER"};
   private static final String[] CATALOGUE = {"ORG_ADMIN", "VIEWER", "TEAM_ADMIN"};
   private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS", "TRACE");

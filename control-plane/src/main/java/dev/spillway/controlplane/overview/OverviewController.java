@@ -1,5 +1,7 @@
-package dev.spillway.controlplane.dashboard;
+package dev.spillway.controlplane.overview;
 
+import dev.spillway.controlplane.dashboard.CurrentUser;
+import dev.spillway.controlplane.dashboard.DashboardController;
 import dev.spillway.controlplane.node.Fleet;
 import dev.spillway.controlplane.security.CurrentActor;
 import dev.spillway.controlplane.security.TeamRole;

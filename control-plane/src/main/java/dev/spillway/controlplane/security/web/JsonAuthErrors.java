@@ -1,4 +1,4 @@
-package dev.spillway.controlplane.security;
+package dev.spillway.controlplane.security.web;
 
 import dev.spillway.controlplane.common.ApiError;
 import jakarta.servlet.http.HttpServletResponse;
