@@ -40,21 +40,21 @@ RUN groupadd --system --gid "${SPILLWAY_UID}" spillway \
  && install -d -o "${SPILLWAY_UID}" -g "${SPILLWAY_UID}" -m 0750 /var/lib/spillway /var/lib/spillway/node
 
 COPY --chmod=0755 deploy/docker/healthcheck.sh /usr/local/bin/spillway-healthcheck
-# Owned by root: the process can read but not rewrite its own code.
+# Owned by root: the process can read but not rewrite its own code. node.jvm.options: the node's JVM options (GC,
+# young generation, exit on OutOfMemoryError), the same file ./spillway starts nodes with.
 COPY --from=build /spillway-node.jar /opt/spillway/spillway-node.jar
+COPY data-plane/node.jvm.options /opt/spillway/node.jvm.options
 
 # Heap at 50% of the memory limit, not the usual 75%: the node keeps request and response bodies (up to
 # SPILLWAY_DP_MAX_BODY_BYTES each) in Netty's direct, off-heap buffers, which the JVM caps at the heap size by
 # default; half the limit for the heap leaves that room without the kernel OOM-killing the container.
-# ExitOnOutOfMemoryError: restart rather than serve traffic from a JVM in an unknown state.
-# Override the whole set with JAVA_OPTS at run time.
-ENV JAVA_OPTS="-XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError -Dfile.encoding=UTF-8" \
+# Override the whole set with JAVA_OPTS at run time (it comes after node.jvm.options, so its flags win).
+ENV JAVA_OPTS="-XX:MaxRAMPercentage=50 -Dfile.encoding=UTF-8" \
     SPILLWAY_DP_PORT=8000 \
     SPILLWAY_NODE_STATE_DIR=/var/lib/spillway/node
 
-# The last good snapshot (static stability: a node that cannot reach the control plane at boot serves from it)
-# and the usage spool (usage recorded while PostgreSQL was unreachable, replayed later). Nodes are otherwise
-# stateless; a fresh volume only means the node needs the control plane once before it becomes ready.
+# The last good snapshot (static stability: a node that cannot reach the control plane at boot serves from it).
+# Nodes are otherwise stateless; a fresh volume only means the node needs the control plane once before it becomes ready.
 # Declared after the directory got its owner, so a new volume starts out writable by the node user.
 VOLUME ["/var/lib/spillway/node"]
 
@@ -69,4 +69,4 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
 
 # sh -c only to expand JAVA_OPTS; exec hands PID 1 to the JVM so SIGTERM reaches the node's shutdown hook
 # directly. Arguments after the image name (--port N, --state-dir DIR) are passed on to NodeMain.
-ENTRYPOINT ["/bin/sh", "-c", "exec java $JAVA_OPTS -jar /opt/spillway/spillway-node.jar \"$@\"", "spillway-node"]
+ENTRYPOINT ["/bin/sh", "-c", "exec java @/opt/spillway/node.jvm.options $JAVA_OPTS -jar /opt/spillway/spillway-node.jar \"$@\"", "spillway-node"]

@@ -35,6 +35,8 @@ import java.util.Objects;
  *                         byte ({@code SPILLWAY_DP_HEADER_TIMEOUT_SECONDS})
  * @param maxConnections   open client connections; more are answered 503 and closed
  *                         ({@code SPILLWAY_DP_MAX_CONNECTIONS})
+ * @param warmup           how long the node runs its request path on loopback before it listens
+ *                         ({@code SPILLWAY_DP_WARMUP_SECONDS}, default {@value #DEFAULT_WARMUP_SECONDS}; 0: none)
  */
 public record NodeSettings(
     int port,
@@ -55,7 +57,10 @@ public record NodeSettings(
     Duration heartbeatInterval,
     Path upstreamCaFile,
     Duration headerTimeout,
-    int maxConnections) {
+    int maxConnections,
+    Duration warmup) {
+  /** Long enough, on one core, for the JIT to compile the request path (docs/benchmarks.md, the tail by minute). */
+  public static final int DEFAULT_WARMUP_SECONDS = 10;
 
   public NodeSettings {
     Objects.requireNonNull(controlPlane, "controlPlane");
@@ -79,6 +84,10 @@ public record NodeSettings(
     if (maxConnections < 1) {
       throw new IllegalArgumentException("SPILLWAY_DP_MAX_CONNECTIONS: " + maxConnections + " (expected: >= 1)");
     }
+    if (warmup == null || warmup.isNegative() || warmup.compareTo(Duration.ofMinutes(5)) > 0) {
+      throw new IllegalArgumentException("SPILLWAY_DP_WARMUP_SECONDS: " + (warmup == null ? null : warmup.toSeconds())
+          + " (expected: 0-300)");
+    }
     if (upstreamCaFile != null) {
       try {
         UpstreamTls.readCertificates(upstreamCaFile);
@@ -93,7 +102,7 @@ public record NodeSettings(
     return "NodeSettings[port=" + port + ", bindHost=" + bindHost + ", controlPlane=" + controlPlane
         + ", nodeToken=<secret>, stateDir=" + stateDir + ", nodeId=" + nodeId + ", eventLoops=" + eventLoops
         + ", upstreamCaFile=" + upstreamCaFile + ", headerTimeout=" + headerTimeout + ", maxConnections="
-        + maxConnections + "]";
+        + maxConnections + ", warmup=" + warmup + "]";
   }
 
   /** Settings from the environment, with {@code --port N} and {@code --state-dir D} taking precedence. */
@@ -134,7 +143,9 @@ public record NodeSettings(
         Duration.ofSeconds(Long.parseLong(env.getOrDefault("SPILLWAY_DP_HEADER_TIMEOUT_SECONDS",
             Long.toString(ClientLimits.DEFAULT_HEADER_TIMEOUT.toSeconds())))),
         Integer.parseInt(env.getOrDefault("SPILLWAY_DP_MAX_CONNECTIONS",
-            Integer.toString(ClientLimits.DEFAULT_MAX_CONNECTIONS))));
+            Integer.toString(ClientLimits.DEFAULT_MAX_CONNECTIONS))),
+        Duration.ofSeconds(Long.parseLong(env.getOrDefault("SPILLWAY_DP_WARMUP_SECONDS",
+            Integer.toString(DEFAULT_WARMUP_SECONDS)))));
   }
 
   /** Unset and empty both mean none (compose and Helm pass empty values for unset options). */

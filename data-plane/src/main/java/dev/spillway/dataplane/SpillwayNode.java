@@ -14,6 +14,7 @@ import dev.spillway.dataplane.server.ClientLimits;
 import dev.spillway.dataplane.server.GatewayServer;
 import dev.spillway.dataplane.upstream.UpstreamClient;
 import dev.spillway.dataplane.upstream.UpstreamRequest;
+import dev.spillway.dataplane.warmup.Warmup;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -76,6 +77,11 @@ public final class SpillwayNode implements AutoCloseable {
     ProxyServices services = new ProxyServices(ProviderAdapters.all(timeouts), upstream, new MockUpstream());
     ClientLimits limits = new ClientLimits(settings.maxBodyBytes(), settings.maxHeaderBytes(), settings.idleSeconds(),
         settings.headerTimeout(), settings.maxConnections());
+    if (!settings.warmup().isZero()) {
+      Warmup.Result warm = Warmup.run(group, serverChannel, socketChannel, services, limits, settings.warmup());
+      log.info("warmed up in {} ms: {} requests through the request path on loopback",
+          warm.took().toMillis(), warm.requests());
+    }
     this.server = GatewayServer.bind(group, serverChannel, settings.bindHost(), settings.port(), config, services,
         limits, new PrometheusNodeMetrics());
 

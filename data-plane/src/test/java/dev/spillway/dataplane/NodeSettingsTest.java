@@ -110,4 +110,12 @@ class NodeSettingsTest {
     env.put("SPILLWAY_NODE_TOKEN", Snapshots.NODE_TOKEN);
     return NodeSettings.from(env, new String[] {"--port", "0", "--state-dir", dir.resolve("state").toString()});
   }
+
+  @Test
+  void warmsUpByDefaultAndNotWhenTurnedOff() {
+    assertThat(settings(Map.of()).warmup()).isEqualTo(Duration.ofSeconds(NodeSettings.DEFAULT_WARMUP_SECONDS));
+    assertThat(settings(Map.of("SPILLWAY_DP_WARMUP_SECONDS", "0")).warmup()).isZero();
+    assertThatThrownBy(() -> settings(Map.of("SPILLWAY_DP_WARMUP_SECONDS", "-1")))
+        .hasMessageContaining("SPILLWAY_DP_WARMUP_SECONDS");
+  }
 }

@@ -24,6 +24,8 @@ final class TestNodes {
     env.put("SPILLWAY_CP_URL", controlPlane.toString());
     env.put("SPILLWAY_NODE_TOKEN", Snapshots.NODE_TOKEN);
     env.put("SPILLWAY_DP_THREADS", "2");
+    // Test nodes start cold: the warm-up (docs/benchmarks.md) is for nodes that take real traffic.
+    env.put("SPILLWAY_DP_WARMUP_SECONDS", "0");
     env.put("SPILLWAY_DP_HOST", "127.0.0.1");
     env.put("SPILLWAY_NODE_ID", "test-node-" + stateDir.getFileName());
     env.putAll(extraEnv);

@@ -92,6 +92,8 @@ final class Stack implements AutoCloseable {
     env.put("SPILLWAY_CP_URL", controlPlane.toString());
     env.put("SPILLWAY_NODE_TOKEN", nodeToken);
     env.put("SPILLWAY_DP_THREADS", "2");
+    // Test nodes start cold: the warm-up (docs/benchmarks.md) is for nodes that take real traffic.
+    env.put("SPILLWAY_DP_WARMUP_SECONDS", "0");
     env.put("SPILLWAY_DP_HOST", "127.0.0.1");
     env.put("SPILLWAY_NODE_ID", "e2e-" + stateDir.getFileName());
     env.put("SPILLWAY_NODE_HEARTBEAT_SECONDS", "1");

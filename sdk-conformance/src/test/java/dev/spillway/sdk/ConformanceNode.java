@@ -45,6 +45,7 @@ final class ConformanceNode implements AutoCloseable {
         "SPILLWAY_CP_URL", controlPlane.uri().toString(),
         "SPILLWAY_NODE_TOKEN", Snapshots.NODE_TOKEN,
         "SPILLWAY_DP_THREADS", "2",
+        "SPILLWAY_DP_WARMUP_SECONDS", "0",
         "SPILLWAY_DP_HOST", "127.0.0.1",
         "SPILLWAY_NODE_ID", "sdk-" + state.getFileName());
     SpillwayNode node = SpillwayNode.start(NodeSettings.from(env,

@@ -37,7 +37,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import java.util.function.UnaryOperator;
 
 /**
  * One admitted request from its plan to the last byte to the client: stages 5 to 7 of {@link ExchangePipeline} —
@@ -90,11 +89,9 @@ public final class Exchange implements UpstreamListener {
   private boolean eventsWritten;
   /** The last failed attempt failed for a passing reason (unreachable, 408/429/5xx, unreadable answer). */
   private boolean lastFailurePassing;
-  /**
-   * Removes the credentials the current attempt sent (and credential-shaped text) from whatever the provider says
-   * that reaches the client: a provider, or a proxy before it, may echo the {@code Authorization} header it got.
-   */
-  private UnaryOperator<String> scrub = CredentialScrubber.SHAPES_ONLY;
+  /** The current attempt's request, as sent: what {@link #scrub} removes. */
+  private UpstreamRequest sent;
+  private CredentialScrubber scrubber;
 
   Exchange(ProxyServices services, RequestContext rc, ExchangeRequest request, Operation operation,
       Admission.Reservation reservation, Settlement settlement) {
@@ -157,7 +154,8 @@ public final class Exchange implements UpstreamListener {
       answerLocally();
       return;
     }
-    scrub = CredentialScrubber.of(upstreamRequest);
+    sent = upstreamRequest;
+    scrubber = null;
     rc.observer().upstreamStarted(target.provider().name(), kind);
     upstream = transport(target).call(client.eventLoop(), upstreamRequest, this);
   }
@@ -174,7 +172,7 @@ public final class Exchange implements UpstreamListener {
     }
     head = response;
     rc.observer().upstreamResponded(response.status().code());
-    relay = isSuccess() ? operation.relay(adapter, target(), response, scrub) : null;
+    relay = isSuccess() ? operation.relay(adapter, target(), response, this::scrub) : null;
     if (relay != null) {
       HttpResponse clientHead = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
       clientHead.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
@@ -261,7 +259,7 @@ public final class Exchange implements UpstreamListener {
   /** A complete non-2xx answer from the provider: decide between retry, fallback and answering the client. */
   private void upstreamErrorStatus() {
     int status = head.status().code();
-    String providerMessage = scrub.apply(ProviderErrors.message(aggregate));
+    String providerMessage = scrub(ProviderErrors.message(aggregate));
     String retryAfter = head.headers().get(HttpHeaderNames.RETRY_AFTER);
     releaseAggregate();
     boolean credentialError = adapter.isCredentialError(status, providerMessage);
@@ -307,7 +305,7 @@ public final class Exchange implements UpstreamListener {
         content.release();
       }
       failAttempt(GatewayError.UPSTREAM_ERROR, target().provider().name()
-          + " sent an answer Spillway cannot read: " + scrub.apply(String.valueOf(e.getMessage())), false, false, true,
+          + " sent an answer Spillway cannot read: " + scrub(String.valueOf(e.getMessage())), false, false, true,
           true);
       return;
     }
@@ -373,12 +371,12 @@ public final class Exchange implements UpstreamListener {
     } catch (SseDecoder.SseException | ProviderStreamError e) {
       writeEvents(out);
       endStreamWithError(GatewayError.UPSTREAM_ERROR, target().provider().name() + ": "
-          + scrub.apply(String.valueOf(e.getMessage())), true);
+          + scrub(String.valueOf(e.getMessage())), true);
       return;
     } catch (RuntimeException e) {
       writeEvents(out);
       endStreamWithError(GatewayError.UPSTREAM_ERROR, target().provider().name()
-          + ": the stream could not be translated: " + scrub.apply(String.valueOf(e.getMessage())), true);
+          + ": the stream could not be translated: " + scrub(String.valueOf(e.getMessage())), true);
       return;
     } finally {
       content.release();
@@ -417,7 +415,7 @@ public final class Exchange implements UpstreamListener {
     } catch (RuntimeException e) {
       writeEvents(out);
       endStreamWithError(GatewayError.UPSTREAM_ERROR, target().provider().name() + ": "
-          + scrub.apply(String.valueOf(e.getMessage())), true);
+          + scrub(String.valueOf(e.getMessage())), true);
       return;
     }
     finished = true;
@@ -498,6 +496,18 @@ public final class Exchange implements UpstreamListener {
     headers.set(PROVIDER_HEADER, target().provider().name());
     headers.set(MODEL_HEADER, target().model());
     headers.set(ATTEMPTS_HEADER, Integer.toString(attempts.count()));
+  }
+
+  /**
+   * Removes the credentials the current attempt sent (and credential-shaped text) from whatever the provider says
+   * that reaches the client: a provider, or a proxy before it, may echo the {@code Authorization} header it got.
+   * The scrubber is built on first use: most answers need none.
+   */
+  private String scrub(String text) {
+    if (scrubber == null) {
+      scrubber = sent == null ? CredentialScrubber.SHAPES_ONLY : CredentialScrubber.of(sent);
+    }
+    return scrubber.apply(text);
   }
 
   private void releaseAggregate() {
