@@ -85,7 +85,11 @@ public final class Exchange implements UpstreamListener {
   /** The answer has been written (or is being written), or the client is gone: nothing more is done. */
   private boolean finished;
   private boolean settled;
-  private boolean unflushed;
+  /**
+   * Events relayed but not yet written: a provider's read batch often holds many events (a fast model's whole
+   * answer), and one chunk per batch spares the encoder, the outbound buffer and the allocator a write per event.
+   */
+  private final StringBuilder pendingEvents = new StringBuilder();
   private boolean eventsWritten;
   /** The last failed attempt failed for a passing reason (unreachable, 408/429/5xx, unreadable answer). */
   private boolean lastFailurePassing;
@@ -216,9 +220,8 @@ public final class Exchange implements UpstreamListener {
 
   @Override
   public void onReadComplete() {
-    if (unflushed) {
-      unflushed = false;
-      client.flush();
+    if (!finished && relay != null) {
+      writeEvents(true);
     }
   }
 
@@ -365,61 +368,57 @@ public final class Exchange implements UpstreamListener {
   }
 
   private void relayContent(ByteBuf content) {
-    StringBuilder out = new StringBuilder(content.readableBytes() + 64);
     try {
-      relay.feed(content, out);
+      relay.feed(content, pendingEvents);
     } catch (SseDecoder.SseException | ProviderStreamError e) {
-      writeEvents(out);
       endStreamWithError(GatewayError.UPSTREAM_ERROR, target().provider().name() + ": "
           + scrub(String.valueOf(e.getMessage())), true);
       return;
     } catch (RuntimeException e) {
-      writeEvents(out);
       endStreamWithError(GatewayError.UPSTREAM_ERROR, target().provider().name()
           + ": the stream could not be translated: " + scrub(String.valueOf(e.getMessage())), true);
       return;
     } finally {
       content.release();
     }
-    writeEvents(out);
+    writeEvents(false);
   }
 
-  private void writeEvents(StringBuilder out) {
-    if (out.length() == 0) {
+  /**
+   * Writes the pending events as one chunk. Within a read batch they wait for its end ({@link #onReadComplete}):
+   * nothing waits longer than the batch it came in, and a batch costs one write and one flush, not one per event.
+   * The first events go out at once: the time to the first token is what clients feel.
+   */
+  private void writeEvents(boolean endOfBatch) {
+    if (pendingEvents.length() == 0) {
+      return;
+    }
+    if (!endOfBatch && eventsWritten && !finished && upstream != null && upstream.signalsReadComplete()) {
       return;
     }
     // String.getBytes is vectorised (encoding the builder char by char was a fifth of a stream's CPU), and a void
     // promise spares the chunk encoder's per-write promise bookkeeping: a failed write closes the connection.
-    byte[] bytes = out.toString().getBytes(StandardCharsets.UTF_8);
+    byte[] bytes = pendingEvents.toString().getBytes(StandardCharsets.UTF_8);
+    pendingEvents.setLength(0);
     ByteBuf chunk = client.alloc().directBuffer(bytes.length).writeBytes(bytes);
-    if (eventsWritten && upstream != null && upstream.signalsReadComplete() && !finished) {
-      // Flushed in onReadComplete, once per upstream read batch: nothing waits longer than the batch it came in
-      // (a flush per piece cost a system call per piece), and the end of a stream flushes anyway. The first
-      // events go out at once: the time to the first token is what clients feel.
-      client.write(new DefaultHttpContent(chunk), client.voidPromise());
-      unflushed = true;
-    } else {
-      client.writeAndFlush(new DefaultHttpContent(chunk), client.voidPromise());
-      eventsWritten = true;
-    }
+    client.writeAndFlush(new DefaultHttpContent(chunk), client.voidPromise());
+    eventsWritten = true;
     rc.observer().firstToken();
-    if (!client.isWritable()) {
+    if (!client.isWritable() && upstream != null) {
       upstream.setReading(false);
     }
   }
 
   private void finishStream() {
-    StringBuilder out = new StringBuilder();
     try {
-      relay.finish(out);
+      relay.finish(pendingEvents);
     } catch (RuntimeException e) {
-      writeEvents(out);
       endStreamWithError(GatewayError.UPSTREAM_ERROR, target().provider().name() + ": "
           + scrub(String.valueOf(e.getMessage())), true);
       return;
     }
     finished = true;
-    writeEvents(out);
+    writeEvents(true);
     settle(relay.usage(), null, false, target());
     Responses.endStream(rc);
   }
@@ -429,9 +428,8 @@ public final class Exchange implements UpstreamListener {
     if (cancelUpstream) {
       upstream.cancel();
     }
-    StringBuilder out = new StringBuilder();
-    relay.error(error, message, out);
-    writeEvents(out);
+    relay.error(error, message, pendingEvents);
+    writeEvents(true);
     rc.recordError(error);
     settle(relay.usage(), error, false, target());
     Responses.endStream(rc);
@@ -464,6 +462,7 @@ public final class Exchange implements UpstreamListener {
     if (retryTimer != null) {
       retryTimer.cancel(false);
     }
+    pendingEvents.setLength(0);
     releaseAggregate();
   }
 
