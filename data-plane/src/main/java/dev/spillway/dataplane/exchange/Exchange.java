@@ -33,7 +33,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -89,7 +88,7 @@ public final class Exchange implements UpstreamListener {
    * Events relayed but not yet written: a provider's read batch often holds many events (a fast model's whole
    * answer), and one chunk per batch spares the encoder, the outbound buffer and the allocator a write per event.
    */
-  private final StringBuilder pendingEvents = new StringBuilder();
+  private ByteBuf pendingEvents;
   private boolean eventsWritten;
   /** The last failed attempt failed for a passing reason (unreachable, 408/429/5xx, unreadable answer). */
   private boolean lastFailurePassing;
@@ -369,7 +368,7 @@ public final class Exchange implements UpstreamListener {
 
   private void relayContent(ByteBuf content) {
     try {
-      relay.feed(content, pendingEvents);
+      relay.feed(content, pendingEvents(content.readableBytes()));
     } catch (SseDecoder.SseException | ProviderStreamError e) {
       endStreamWithError(GatewayError.UPSTREAM_ERROR, target().provider().name() + ": "
           + scrub(String.valueOf(e.getMessage())), true);
@@ -390,17 +389,15 @@ public final class Exchange implements UpstreamListener {
    * The first events go out at once: the time to the first token is what clients feel.
    */
   private void writeEvents(boolean endOfBatch) {
-    if (pendingEvents.length() == 0) {
+    if (pendingEvents == null || !pendingEvents.isReadable()) {
       return;
     }
     if (!endOfBatch && eventsWritten && !finished && upstream != null && upstream.signalsReadComplete()) {
       return;
     }
-    // String.getBytes is vectorised (encoding the builder char by char was a fifth of a stream's CPU), and a void
-    // promise spares the chunk encoder's per-write promise bookkeeping: a failed write closes the connection.
-    byte[] bytes = pendingEvents.toString().getBytes(StandardCharsets.UTF_8);
-    pendingEvents.setLength(0);
-    ByteBuf chunk = client.alloc().directBuffer(bytes.length).writeBytes(bytes);
+    // A void promise spares the chunk encoder's per-write promise bookkeeping: a failed write closes the connection.
+    ByteBuf chunk = pendingEvents;
+    pendingEvents = null;
     client.writeAndFlush(new DefaultHttpContent(chunk), client.voidPromise());
     eventsWritten = true;
     rc.observer().firstToken();
@@ -409,9 +406,24 @@ public final class Exchange implements UpstreamListener {
     }
   }
 
+  /** The buffer the relay writes the client's events to: owned here until written, released if never written. */
+  private ByteBuf pendingEvents(int sizeHint) {
+    if (pendingEvents == null) {
+      pendingEvents = client.alloc().directBuffer(Math.max(sizeHint + 64, 256));
+    }
+    return pendingEvents;
+  }
+
+  private void discardPendingEvents() {
+    if (pendingEvents != null) {
+      pendingEvents.release();
+      pendingEvents = null;
+    }
+  }
+
   private void finishStream() {
     try {
-      relay.finish(pendingEvents);
+      relay.finish(pendingEvents(0));
     } catch (RuntimeException e) {
       endStreamWithError(GatewayError.UPSTREAM_ERROR, target().provider().name() + ": "
           + scrub(String.valueOf(e.getMessage())), true);
@@ -419,6 +431,7 @@ public final class Exchange implements UpstreamListener {
     }
     finished = true;
     writeEvents(true);
+    discardPendingEvents();
     settle(relay.usage(), null, false, target());
     Responses.endStream(rc);
   }
@@ -428,8 +441,9 @@ public final class Exchange implements UpstreamListener {
     if (cancelUpstream) {
       upstream.cancel();
     }
-    relay.error(error, message, pendingEvents);
+    relay.error(error, message, pendingEvents(0));
     writeEvents(true);
+    discardPendingEvents();
     rc.recordError(error);
     settle(relay.usage(), error, false, target());
     Responses.endStream(rc);
@@ -462,7 +476,7 @@ public final class Exchange implements UpstreamListener {
     if (retryTimer != null) {
       retryTimer.cancel(false);
     }
-    pendingEvents.setLength(0);
+    discardPendingEvents();
     releaseAggregate();
   }
 

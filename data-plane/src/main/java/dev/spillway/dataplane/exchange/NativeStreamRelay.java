@@ -9,6 +9,7 @@ import dev.spillway.dataplane.protocol.framing.SseDecoder;
 import dev.spillway.dataplane.protocol.framing.SseEvent;
 import dev.spillway.dataplane.usage.Usage;
 import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
 import java.util.function.UnaryOperator;
 
 /**
@@ -17,6 +18,10 @@ import java.util.function.UnaryOperator;
  * event is scrubbed of the credentials Spillway sent (a provider or a proxy before it may echo them).
  */
 final class NativeStreamRelay implements StreamRelay {
+  private static final byte[] EMPTY_CHOICES = ascii("\"choices\":[]");
+  private static final byte[] ERROR_KEY = ascii("\"error\"");
+  private static final byte[] DONE = ascii("[DONE]");
+
   private final SseDecoder sse = new SseDecoder();
   private final ProviderAdapter adapter;
   private final ChatCall call;
@@ -33,29 +38,30 @@ final class NativeStreamRelay implements StreamRelay {
   }
 
   @Override
-  public void feed(ByteBuf input, StringBuilder out) {
+  public void feed(ByteBuf input, ByteBuf out) {
     sse.decode(input, event -> relay(event, out));
   }
 
   @Override
-  public void finish(StringBuilder out) {
+  public void finish(ByteBuf out) {
     sse.finish(event -> relay(event, out));
   }
 
-  private void relay(SseEvent event, StringBuilder out) {
+  /** Looks at the event's bytes only; most events (content deltas) are copied out without being decoded. */
+  private void relay(SseEvent event, ByteBuf out) {
     terminal |= isTerminal(event);
     Usage reported = adapter.nativeStreamUsage(event);
     if (reported != null) {
       usage = merge(usage, reported);
       if ((call.api() == InboundApi.OPENAI_CHAT || call.api() == InboundApi.OPENAI_COMPLETIONS)
-          && !call.includeUsage() && event.data().contains("\"choices\":[]")) {
+          && !call.includeUsage() && event.dataContains(EMPTY_CHOICES)) {
         return;
       }
     }
     if (isError(event)) {
       event = new SseEvent(event.event(), scrub.apply(event.data()));
     }
-    out.append(event.encode());
+    event.writeTo(out);
   }
 
   /**
@@ -67,7 +73,7 @@ final class NativeStreamRelay implements StreamRelay {
     if (type != null && !type.isEmpty()) {
       return type.equals("error") || type.equals("response.failed");
     }
-    return event.data().contains("\"error\"");
+    return event.dataContains(ERROR_KEY);
   }
 
   /** OpenAI chat and completions end with {@code [DONE]}; Anthropic with {@code message_stop}; Responses with a
@@ -78,7 +84,7 @@ final class NativeStreamRelay implements StreamRelay {
       return type.equals("message_stop") || type.equals("response.completed") || type.equals("response.incomplete")
           || type.equals("response.failed");
     }
-    return event.data().equals("[DONE]");
+    return event.dataEquals(DONE);
   }
 
   @Override
@@ -93,8 +99,14 @@ final class NativeStreamRelay implements StreamRelay {
   }
 
   @Override
-  public void error(GatewayError error, String message, StringBuilder out) {
-    errors.onError(error, message, out);
+  public void error(GatewayError error, String message, ByteBuf out) {
+    StringBuilder text = new StringBuilder();
+    errors.onError(error, message, text);
+    out.writeBytes(text.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static byte[] ascii(String text) {
+    return text.getBytes(StandardCharsets.US_ASCII);
   }
 
   @Override

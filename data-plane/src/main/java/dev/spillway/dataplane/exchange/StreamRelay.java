@@ -6,14 +6,15 @@ import io.netty.buffer.ByteBuf;
 
 /**
  * Turns a provider's stream into the client's, event by event: only complete events are written, so a client never
- * sees half an event, and nothing is held back once complete. Reads but does not release its input.
+ * sees half an event, and nothing is held back once complete. Reads but does not release its input; writes the
+ * client's bytes to {@code out}, which it does not own either.
  */
 interface StreamRelay {
-  void feed(ByteBuf input, StringBuilder out);
+  void feed(ByteBuf input, ByteBuf out);
 
-  void finish(StringBuilder out);
+  void finish(ByteBuf out);
 
-  void error(GatewayError error, String message, StringBuilder out);
+  void error(GatewayError error, String message, ByteBuf out);
 
   /**
    * Whether the provider has sent its stream's terminal event ({@code [DONE]}, {@code message_stop}, …): whatever

@@ -5,6 +5,7 @@ import dev.spillway.dataplane.protocol.ChatStreamDecoder;
 import dev.spillway.dataplane.protocol.ClientStreamEncoder;
 import dev.spillway.dataplane.usage.Usage;
 import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -12,6 +13,8 @@ import tools.jackson.databind.node.ObjectNode;
 final class TranslatingStreamRelay implements StreamRelay {
   private final ChatStreamDecoder decoder;
   private final ClientStreamEncoder encoder;
+  /** The encoders write text; it goes to the client's buffer once per feed. */
+  private final StringBuilder text = new StringBuilder();
   private Usage usage = Usage.NONE;
 
   TranslatingStreamRelay(ChatStreamDecoder decoder, ClientStreamEncoder encoder) {
@@ -20,27 +23,45 @@ final class TranslatingStreamRelay implements StreamRelay {
   }
 
   @Override
-  public void feed(ByteBuf input, StringBuilder out) {
-    decoder.decode(input, chunk -> emit(chunk, out));
+  public void feed(ByteBuf input, ByteBuf out) {
+    try {
+      decoder.decode(input, this::emit);
+    } finally {
+      drainTo(out);
+    }
   }
 
   @Override
-  public void finish(StringBuilder out) {
-    decoder.finish(chunk -> emit(chunk, out));
-    encoder.onEnd(out);
+  public void finish(ByteBuf out) {
+    try {
+      decoder.finish(this::emit);
+      encoder.onEnd(text);
+    } finally {
+      drainTo(out);
+    }
   }
 
-  private void emit(ObjectNode chunk, StringBuilder out) {
+  private void emit(ObjectNode chunk) {
     JsonNode reported = chunk.get("usage");
     if (reported != null && reported.isObject()) {
       usage = Usage.fromOpenAi(reported);
     }
-    encoder.onChunk(chunk, out);
+    encoder.onChunk(chunk, text);
   }
 
   @Override
-  public void error(GatewayError error, String message, StringBuilder out) {
-    encoder.onError(error, message, out);
+  public void error(GatewayError error, String message, ByteBuf out) {
+    encoder.onError(error, message, text);
+    drainTo(out);
+  }
+
+  /** Whatever was translated before a failure still reaches the client, ahead of the error event. */
+  private void drainTo(ByteBuf out) {
+    if (text.length() > 0) {
+      // String.getBytes is vectorised; encoding the builder char by char was a fifth of a stream's CPU.
+      out.writeBytes(text.toString().getBytes(StandardCharsets.UTF_8));
+      text.setLength(0);
+    }
   }
 
   @Override

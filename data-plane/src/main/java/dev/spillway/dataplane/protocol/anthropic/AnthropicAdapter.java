@@ -33,6 +33,9 @@ import tools.jackson.databind.node.ObjectNode;
  * {@value AnthropicRequestTranslator#DEFAULT_MAX_TOKENS}, for requests that name none).
  */
 public final class AnthropicAdapter implements ProviderAdapter {
+  private static final byte[] MESSAGE_START = "\"message_start\"".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] MESSAGE_DELTA = "\"message_delta\"".getBytes(StandardCharsets.US_ASCII);
+
   private final UpstreamRequest.Timeouts defaults;
 
   public AnthropicAdapter(UpstreamRequest.Timeouts defaults) {
@@ -135,13 +138,12 @@ public final class AnthropicAdapter implements ProviderAdapter {
   /** Input tokens arrive in {@code message_start}, the (cumulative) output count in {@code message_delta}. */
   @Override
   public Usage nativeStreamUsage(SseEvent event) {
-    String data = event.data();
-    boolean start = "message_start".equals(event.event()) || data.contains("\"message_start\"");
-    if (!start && !"message_delta".equals(event.event()) && !data.contains("\"message_delta\"")) {
+    boolean start = "message_start".equals(event.event()) || event.dataContains(MESSAGE_START);
+    if (!start && !"message_delta".equals(event.event()) && !event.dataContains(MESSAGE_DELTA)) {
       return null;
     }
     try {
-      JsonNode json = Json.parse(data.getBytes(StandardCharsets.UTF_8));
+      JsonNode json = Json.parse(event.dataBytes());
       String type = json.path("type").asString("");
       JsonNode usage = switch (type) {
         case "message_start" -> json.path("message").get("usage");

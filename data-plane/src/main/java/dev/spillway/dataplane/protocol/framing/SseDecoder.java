@@ -15,11 +15,16 @@ public final class SseDecoder {
   /** Larger events are refused; a model's chunk is a few hundred bytes, a tool call's arguments a few kilobytes. */
   public static final int DEFAULT_MAX_EVENT_BYTES = 4 * 1024 * 1024;
 
+  private static final byte[] DATA = {'d', 'a', 't', 'a'};
+  private static final byte[] EVENT = {'e', 'v', 'e', 'n', 't'};
+
   private final int maxEventBytes;
   /** The current, incomplete line: {@code line[0, lineLength)}. */
   private byte[] line = new byte[256];
   private int lineLength;
-  private final StringBuilder data = new StringBuilder();
+  /** The current event's data lines, joined with LF: {@code data[0, dataLength)}. */
+  private byte[] data = new byte[256];
+  private int dataLength;
   private String event;
   private boolean hasData;
   private boolean lastWasCr;
@@ -86,37 +91,55 @@ public final class SseDecoder {
     dispatch(out);
   }
 
+  /** A line is a field: its name up to the first colon, its value after it and one optional space. */
   private void endOfLine(Consumer<SseEvent> out) {
     if (lineLength == 0) {
       dispatch(out);
       return;
     }
-    String text = new String(line, 0, lineLength, StandardCharsets.UTF_8);
+    int length = lineLength;
     lineLength = 0;
-    int colon = text.indexOf(':');
-    String field = colon < 0 ? text : text.substring(0, colon);
-    String value = colon < 0 ? "" : text.substring(colon + 1);
-    if (value.startsWith(" ")) {
-      value = value.substring(1);
+    int colon = indexOf(line, length, (byte) ':');
+    int nameEnd = colon < 0 ? length : colon;
+    int valueStart = colon < 0 ? length : colon + 1;
+    if (valueStart < length && line[valueStart] == ' ') {
+      valueStart++;
     }
-    switch (field) {
-      case "data" -> {
-        if (hasData) {
-          data.append('\n');
-        }
-        data.append(value);
-        hasData = true;
+    if (isField(DATA, nameEnd)) {
+      int needed = dataLength + (hasData ? 1 : 0) + length - valueStart;
+      if (needed > data.length) {
+        data = Arrays.copyOf(data, Math.max(needed, data.length * 2));
       }
-      case "event" -> event = value;
-      default -> { } // comments (empty field), id, retry and unknown fields
+      if (hasData) {
+        data[dataLength++] = '\n';
+      }
+      System.arraycopy(line, valueStart, data, dataLength, length - valueStart);
+      dataLength += length - valueStart;
+      hasData = true;
+    } else if (isField(EVENT, nameEnd)) {
+      event = new String(line, valueStart, length - valueStart, StandardCharsets.UTF_8);
     }
+    // comments (empty field), id, retry and unknown fields are ignored
+  }
+
+  private boolean isField(byte[] name, int nameLength) {
+    return nameLength == name.length && Arrays.equals(line, 0, nameLength, name, 0, nameLength);
+  }
+
+  private static int indexOf(byte[] bytes, int length, byte b) {
+    for (int i = 0; i < length; i++) {
+      if (bytes[i] == b) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private void dispatch(Consumer<SseEvent> out) {
     if (hasData) {
-      out.accept(new SseEvent(event, data.toString()));
+      out.accept(SseEvent.ofUtf8(event, Arrays.copyOf(data, dataLength)));
     }
-    data.setLength(0);
+    dataLength = 0;
     event = null;
     hasData = false;
     eventBytes = 0;

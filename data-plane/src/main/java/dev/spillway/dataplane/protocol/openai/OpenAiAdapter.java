@@ -43,6 +43,7 @@ public final class OpenAiAdapter implements ProviderAdapter {
   private static final String DEFAULT_AZURE_API_VERSION = "2024-10-21";
 
   private static final java.util.Set<String> USAGE_FIELDS = java.util.Set.of("usage");
+  private static final byte[] USAGE_KEY = "\"usage\"".getBytes(StandardCharsets.US_ASCII);
 
   private final UpstreamRequest.Timeouts defaults;
   private final java.util.concurrent.ConcurrentHashMap<String, URI> uris =
@@ -223,11 +224,11 @@ public final class OpenAiAdapter implements ProviderAdapter {
 
   @Override
   public Usage nativeStreamUsage(SseEvent event) {
-    if (!event.data().contains("\"usage\"")) {
+    if (!event.dataContains(USAGE_KEY)) {
       return null;
     }
     try {
-      JsonNode parsed = Json.parse(event.data().getBytes(StandardCharsets.UTF_8));
+      JsonNode parsed = Json.parse(event.dataBytes());
       JsonNode usage = parsed.get("usage");
       if (usage == null && parsed.path("response").isObject()) {
         // Responses API: response.completed (and .incomplete/.failed) carry the whole response with its usage.
