@@ -37,6 +37,9 @@ import java.util.Objects;
  *                         ({@code SPILLWAY_DP_MAX_CONNECTIONS})
  * @param warmup           how long the node runs its request path on loopback before it listens
  *                         ({@code SPILLWAY_DP_WARMUP_SECONDS}, default {@value #DEFAULT_WARMUP_SECONDS}; 0: none)
+ * @param usageSpoolMaxBytes the usage spool's bound on disk ({@code SPILLWAY_DP_USAGE_SPOOL_MAX_MB}, default 1024);
+ *                         past it usage events are dropped, counted and logged
+ * @param usageShipInterval how often usage is sent to the control plane ({@code SPILLWAY_DP_USAGE_SHIP_MS}, 250)
  */
 public record NodeSettings(
     int port,
@@ -58,7 +61,9 @@ public record NodeSettings(
     Path upstreamCaFile,
     Duration headerTimeout,
     int maxConnections,
-    Duration warmup) {
+    Duration warmup,
+    long usageSpoolMaxBytes,
+    Duration usageShipInterval) {
   /** Long enough, on one core, for the JIT to compile the request path (docs/benchmarks.md, the tail by minute). */
   public static final int DEFAULT_WARMUP_SECONDS = 10;
 
@@ -88,6 +93,14 @@ public record NodeSettings(
       throw new IllegalArgumentException("SPILLWAY_DP_WARMUP_SECONDS: " + (warmup == null ? null : warmup.toSeconds())
           + " (expected: 0-300)");
     }
+    if (usageSpoolMaxBytes < 1024 * 1024) {
+      throw new IllegalArgumentException("SPILLWAY_DP_USAGE_SPOOL_MAX_MB: " + usageSpoolMaxBytes / (1024 * 1024)
+          + " (expected: >= 1)");
+    }
+    if (usageShipInterval == null || usageShipInterval.toMillis() < 10 || usageShipInterval.toSeconds() > 60) {
+      throw new IllegalArgumentException("SPILLWAY_DP_USAGE_SHIP_MS: "
+          + (usageShipInterval == null ? null : usageShipInterval.toMillis()) + " (expected: 10-60000)");
+    }
     if (upstreamCaFile != null) {
       try {
         UpstreamTls.readCertificates(upstreamCaFile);
@@ -102,7 +115,8 @@ public record NodeSettings(
     return "NodeSettings[port=" + port + ", bindHost=" + bindHost + ", controlPlane=" + controlPlane
         + ", nodeToken=<secret>, stateDir=" + stateDir + ", nodeId=" + nodeId + ", eventLoops=" + eventLoops
         + ", upstreamCaFile=" + upstreamCaFile + ", headerTimeout=" + headerTimeout + ", maxConnections="
-        + maxConnections + ", warmup=" + warmup + "]";
+        + maxConnections + ", warmup=" + warmup + ", usageSpoolMaxBytes=" + usageSpoolMaxBytes
+        + ", usageShipInterval=" + usageShipInterval + "]";
   }
 
   /** Settings from the environment, with {@code --port N} and {@code --state-dir D} taking precedence. */
@@ -145,7 +159,9 @@ public record NodeSettings(
         Integer.parseInt(env.getOrDefault("SPILLWAY_DP_MAX_CONNECTIONS",
             Integer.toString(ClientLimits.DEFAULT_MAX_CONNECTIONS))),
         Duration.ofSeconds(Long.parseLong(env.getOrDefault("SPILLWAY_DP_WARMUP_SECONDS",
-            Integer.toString(DEFAULT_WARMUP_SECONDS)))));
+            Integer.toString(DEFAULT_WARMUP_SECONDS)))),
+        Long.parseLong(env.getOrDefault("SPILLWAY_DP_USAGE_SPOOL_MAX_MB", "1024")) * 1024 * 1024,
+        Duration.ofMillis(Long.parseLong(env.getOrDefault("SPILLWAY_DP_USAGE_SHIP_MS", "250"))));
   }
 
   /** Unset and empty both mean none (compose and Helm pass empty values for unset options). */

@@ -6,6 +6,10 @@ import dev.spillway.dataplane.config.NodeConfigCompiler;
 import dev.spillway.dataplane.config.SnapshotApplier;
 import dev.spillway.dataplane.config.SnapshotPoller;
 import dev.spillway.dataplane.config.SnapshotStore;
+import dev.spillway.dataplane.exchange.Admission;
+import dev.spillway.dataplane.governance.UsageSettlement;
+import dev.spillway.dataplane.usage.UsageJournal;
+import dev.spillway.dataplane.usage.UsageShipper;
 import dev.spillway.dataplane.metrics.PrometheusNodeMetrics;
 import dev.spillway.dataplane.mock.MockUpstream;
 import dev.spillway.dataplane.exchange.ProviderAdapters;
@@ -53,6 +57,9 @@ public final class SpillwayNode implements AutoCloseable {
   private final GatewayServer server;
   private final SnapshotPoller poller;
   private final NodeHeartbeat heartbeat;
+  private final UsageJournal usageJournal;
+  private final UsageSettlement usage;
+  private final UsageShipper usageShipper;
 
   private SpillwayNode(NodeSettings settings) {
     this.settings = settings;
@@ -82,8 +89,13 @@ public final class SpillwayNode implements AutoCloseable {
       log.info("warmed up in {} ms: {} requests through the request path on loopback",
           warm.took().toMillis(), warm.requests());
     }
+    this.usageJournal = new UsageJournal(settings.stateDir(), settings.usageSpoolMaxBytes(), 10_000);
+    this.usage = new UsageSettlement(usageJournal, settings.nodeId());
+    this.usageShipper = new UsageShipper(usageJournal, settings.controlPlane(), settings.nodeToken(),
+        settings.usageShipInterval());
+    usageShipper.start();
     this.server = GatewayServer.bind(group, serverChannel, settings.bindHost(), settings.port(), config, services,
-        limits, new PrometheusNodeMetrics());
+        limits, new PrometheusNodeMetrics(), Admission.ADMIT_ALL, usage);
 
     String address = settings.bindHost() + ":" + server.port();
     SnapshotPoller.Identity identity = new SnapshotPoller.Identity(settings.nodeId(), address, SOFTWARE_VERSION,
@@ -121,6 +133,15 @@ public final class SpillwayNode implements AutoCloseable {
     return upstream.idleConnections();
   }
 
+  /** The usage spool, for tests. */
+  public UsageJournal usageJournal() {
+    return usageJournal;
+  }
+
+  /**
+   * Stops taking requests, lets in-flight ones end, then seals the usage spool and sends it one last time; what the
+   * control plane cannot take now stays on disk for the next start.
+   */
   @Override
   public void close() {
     heartbeat.close();
@@ -128,5 +149,8 @@ public final class SpillwayNode implements AutoCloseable {
     server.close();
     upstream.close();
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    usage.close();
+    usageJournal.close();
+    usageShipper.close();
   }
 }

@@ -46,10 +46,15 @@ final class TestNodes {
    * reads the answer line by line until a line containing {@code marker}, then closes the connection. Returns that
    * line, or null when the answer ended first.
    */
-  static String readUntilThenHangUp(SpillwayNode node, String key, String body, String marker) throws IOException {
+  static String readUntilThenHangUp(SpillwayNode node, String key, String body, String marker, String... headers)
+      throws IOException {
+    StringBuilder extra = new StringBuilder();
+    for (int i = 0; i < headers.length; i += 2) {
+      extra.append("\r\n").append(headers[i]).append(": ").append(headers[i + 1]);
+    }
     try (Socket socket = new Socket("127.0.0.1", node.port())) {
       OutputStream out = socket.getOutputStream();
-      out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key
+      out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key + extra
           + "\r\nContent-Type: application/json\r\nContent-Length: " + body.getBytes(StandardCharsets.UTF_8).length
           + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
       out.flush();

@@ -6,6 +6,7 @@ import dev.spillway.config.EncodedSnapshot;
 import dev.spillway.config.SnapshotCodec;
 import dev.spillway.config.SnapshotConfig;
 import java.io.IOException;
+import tools.jackson.databind.JsonNode;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -18,10 +19,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The control plane's node protocol and nothing else: {@code GET /internal/v1/snapshots?known_version=N} long-polled
- * against an in-memory snapshot. For data-plane tests that need to control exactly what a node receives; the
+ * against an in-memory snapshot, and {@code POST /internal/v1/usage} into memory (stored once per event, as the real
+ * one stores them). For data-plane tests that need to control exactly what a node receives; the
  * end-to-end tests use the real control plane.
  */
 public final class FakeControlPlane implements AutoCloseable {
+  private static final tools.jackson.databind.ObjectMapper MAPPER = new tools.jackson.databind.ObjectMapper();
   private final HttpServer server;
   private final ExecutorService executor = Executors.newCachedThreadPool();
   private final SnapshotCodec codec = new SnapshotCodec();
@@ -30,12 +33,19 @@ public final class FakeControlPlane implements AutoCloseable {
   private EncodedSnapshot current;
   private byte[] corruptPayload;
   private final long holdMillis;
+  /** Usage events stored, by occurred_at and request id (a replay is stored once, as the real one does). */
+  private final Map<String, JsonNode> usage = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicInteger usageBatches = new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicInteger usageLinesReceived =
+      new java.util.concurrent.atomic.AtomicInteger();
+  private volatile int usageStatus = 200;
 
   private FakeControlPlane(long holdMillis) throws IOException {
     this.holdMillis = holdMillis;
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
     server.setExecutor(executor);
     server.createContext("/internal/v1/snapshots", this::poll);
+    server.createContext("/internal/v1/usage", this::usage);
     server.start();
   }
 
@@ -75,6 +85,65 @@ public final class FakeControlPlane implements AutoCloseable {
   /** Headers of every poll received, lower-cased names. */
   public List<Map<String, String>> polls() {
     return List.copyOf(polls);
+  }
+
+  /** Every distinct usage event stored so far. */
+  public List<JsonNode> usageEvents() {
+    return List.copyOf(usage.values());
+  }
+
+  /** Usage batches answered 200, and event lines received in them (replays included). */
+  public int usageBatches() {
+    return usageBatches.get();
+  }
+
+  public int usageLinesReceived() {
+    return usageLinesReceived.get();
+  }
+
+  /** Answers usage batches with {@code status} from now on (503: "the database is down"); 200 stores them. */
+  public void answerUsageWith(int status) {
+    usageStatus = status;
+  }
+
+  private void usage(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      if (!("Bearer " + Snapshots.NODE_TOKEN).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+        exchange.sendResponseHeaders(401, -1);
+        return;
+      }
+      byte[] body = exchange.getRequestBody().readAllBytes();
+      if ("gzip".equals(exchange.getRequestHeaders().getFirst("Content-Encoding"))) {
+        body = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(body)).readAllBytes();
+      }
+      int status = usageStatus;
+      if (status != 200) {
+        exchange.sendResponseHeaders(status, -1);
+        return;
+      }
+      int accepted = 0;
+      int lines = 0;
+      for (String line : new String(body, java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+        if (line.isBlank()) {
+          continue;
+        }
+        lines++;
+        JsonNode event = MAPPER.readTree(line);
+        String id = event.path("occurred_at").asString() + " " + event.path("request_id").asString();
+        if (usage.putIfAbsent(id, event) == null) {
+          accepted++;
+        }
+      }
+      usageLinesReceived.addAndGet(lines);
+      usageBatches.incrementAndGet();
+      byte[] answer = ("{\"accepted\":" + accepted + ",\"duplicates\":" + (lines - accepted) + "}")
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("Content-Type", "application/json");
+      exchange.sendResponseHeaders(200, answer.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(answer);
+      }
+    }
   }
 
   private void poll(HttpExchange exchange) throws IOException {

@@ -88,6 +88,13 @@ public final class Snapshots {
     return new RouteTargetConfig(spec.substring(0, slash), spec.substring(slash + 1), weight);
   }
 
+  /** A price in USD per million tokens; {@code cachedInput} may be null. */
+  public Snapshots price(String provider, String model, String input, String output, String cachedInput) {
+    prices.add(new PriceConfig(provider, model, new java.math.BigDecimal(input), new java.math.BigDecimal(output),
+        cachedInput == null ? null : new java.math.BigDecimal(cachedInput)));
+    return this;
+  }
+
   public SnapshotConfig build() {
     return new SnapshotConfig(SnapshotConfig.KIND_FULL, version, Instant.parse("2026-11-25T00:00:00Z"),
         new OrganizationConfig("org", "default", null, null), teams, keys, providers, routes, prices);

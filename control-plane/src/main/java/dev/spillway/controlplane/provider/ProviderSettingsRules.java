@@ -14,9 +14,11 @@ final class ProviderSettingsRules {
       ProviderType.ANTHROPIC, Set.of("anthropic_version", "anthropic_beta"),
       ProviderType.BEDROCK, Set.of("region", "access_key_id", "session_token"),
       ProviderType.GEMINI, Set.of("api_version"),
-      ProviderType.OPENAI_COMPATIBLE, Set.of("auth_header", "auth_scheme"),
+      ProviderType.OPENAI_COMPATIBLE, Set.of("auth_header", "auth_scheme", "stream_usage"),
       ProviderType.MOCK, Set.of("latency_ms", "stream_chunks", "chunk_delay_ms", "reply"));
   private static final Set<String> INTEGER_SETTINGS = Set.of("latency_ms", "stream_chunks", "chunk_delay_ms");
+  /** Switches: {@code stream_usage} ({@code false} for servers that reject {@code stream_options}). */
+  private static final Set<String> BOOLEAN_SETTINGS = Set.of("stream_usage");
 
   private ProviderSettingsRules() {}
 
@@ -45,6 +47,9 @@ final class ProviderSettingsRules {
         } catch (NumberFormatException ex) {
           throw ApiException.invalid(field, "must be a whole number");
         }
+      }
+      if (BOOLEAN_SETTINGS.contains(e.getKey()) && !value.strip().matches("true|false")) {
+        throw ApiException.invalid(field, "must be true or false");
       }
       result.put(e.getKey(), value.strip());
     }

@@ -10,6 +10,7 @@ import dev.spillway.config.TeamConfig;
 import dev.spillway.dataplane.auth.VirtualKeyTable;
 import dev.spillway.dataplane.provider.ProviderRuntime;
 import dev.spillway.dataplane.routing.RouteTable;
+import dev.spillway.dataplane.usage.PriceTable;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
@@ -35,7 +36,7 @@ public final class NodeConfigCompiler {
     }
     try {
       return new NodeConfig(snapshot.version(), sha256, snapshot, VirtualKeyTable.compile(snapshot.virtualKeys(), teams),
-          RouteTable.compile(snapshot.routes(), providers));
+          RouteTable.compile(snapshot.routes(), providers), PriceTable.of(snapshot.prices()));
     } catch (IllegalArgumentException e) {
       throw new InvalidSnapshotException(e.getMessage(), e);
     }

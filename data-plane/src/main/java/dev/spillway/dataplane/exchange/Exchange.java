@@ -90,6 +90,8 @@ public final class Exchange implements UpstreamListener {
    */
   private ByteBuf pendingEvents;
   private boolean eventsWritten;
+  /** When the first streamed bytes went to the client ({@link System#nanoTime()}), or 0. */
+  private long firstByteNanos;
   /** The last failed attempt failed for a passing reason (unreachable, 408/429/5xx, unreadable answer). */
   private boolean lastFailurePassing;
   /** The current attempt's request, as sent: what {@link #scrub} removes. */
@@ -399,7 +401,10 @@ public final class Exchange implements UpstreamListener {
     ByteBuf chunk = pendingEvents;
     pendingEvents = null;
     client.writeAndFlush(new DefaultHttpContent(chunk), client.voidPromise());
-    eventsWritten = true;
+    if (!eventsWritten) {
+      eventsWritten = true;
+      firstByteNanos = System.nanoTime();
+    }
     rc.observer().firstToken();
     if (!client.isWritable() && upstream != null) {
       upstream.setReading(false);
@@ -471,7 +476,8 @@ public final class Exchange implements UpstreamListener {
         upstream.cancel();
         rc.observer().upstreamEnded();
       }
-      settle(relay != null ? relay.usage() : Usage.NONE, null, true, null);
+      // Part of a stream reached the client: the provider generated it and charges for it.
+      settle(relay != null ? relay.usage() : Usage.NONE, null, true, relay != null ? target() : null);
     }
     if (retryTimer != null) {
       retryTimer.cancel(false);
@@ -502,7 +508,8 @@ public final class Exchange implements UpstreamListener {
     }
     settled = true;
     rc.observer().usage(usage);
-    settlement.settle(new Outcome(request, reservation, servedBy, attempts.count(), usage, error, clientClosed));
+    settlement.settle(new Outcome(request, reservation, servedBy, attempts.count(), usage, error, clientClosed,
+        rc.startNanos(), firstByteNanos, relay != null ? relay.transcript() : null, null));
   }
 
   private void servedBy(HttpHeaders headers) {

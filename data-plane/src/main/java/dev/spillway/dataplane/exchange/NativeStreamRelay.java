@@ -5,6 +5,7 @@ import dev.spillway.dataplane.protocol.InboundApi;
 import dev.spillway.dataplane.error.GatewayError;
 import dev.spillway.dataplane.protocol.ProviderAdapter;
 import dev.spillway.dataplane.protocol.ClientStreamEncoder;
+import dev.spillway.dataplane.protocol.StreamTranscript;
 import dev.spillway.dataplane.protocol.framing.SseDecoder;
 import dev.spillway.dataplane.protocol.framing.SseEvent;
 import dev.spillway.dataplane.usage.Usage;
@@ -27,6 +28,7 @@ final class NativeStreamRelay implements StreamRelay {
   private final ChatCall call;
   private final ClientStreamEncoder errors;
   private final UnaryOperator<String> scrub;
+  private final StreamTranscript transcript = new StreamTranscript();
   private Usage usage = Usage.NONE;
   private boolean terminal;
 
@@ -62,6 +64,7 @@ final class NativeStreamRelay implements StreamRelay {
       event = new SseEvent(event.event(), scrub.apply(event.data()));
     }
     event.writeTo(out);
+    transcript.addEvent(event.dataBytes());
   }
 
   /**
@@ -112,5 +115,10 @@ final class NativeStreamRelay implements StreamRelay {
   @Override
   public Usage usage() {
     return usage;
+  }
+
+  @Override
+  public StreamTranscript transcript() {
+    return transcript;
   }
 }

@@ -1,19 +1,35 @@
 package dev.spillway.dataplane.exchange;
 
 import dev.spillway.dataplane.error.GatewayError;
+import dev.spillway.dataplane.protocol.StreamTranscript;
 import dev.spillway.dataplane.routing.RouteTable;
 import dev.spillway.dataplane.usage.Usage;
 
 /**
  * How one exchange ended, for the settle stage.
  *
- * @param request      the request as admitted
- * @param reservation  what admission reserved for it (to be released now)
- * @param servedBy     the target whose answer reached the client, or null (no answer, or one the node gave itself)
- * @param attempts     upstream attempts started, retries and fallbacks included
- * @param usage        the tokens the provider reported (so far, for a stream cut short), or {@link Usage#NONE}
- * @param error        the error the request ended with, or null for a complete answer
- * @param clientClosed whether the client went away before the answer was complete
+ * @param request         the request as admitted
+ * @param reservation     what admission reserved for it (to be released now)
+ * @param servedBy        the target whose answer reached the client (in part, for a stream cut short), or null (no
+ *                        answer, or one the node gave itself)
+ * @param attempts        upstream attempts started, retries and fallbacks included
+ * @param usage           the tokens the provider reported (so far, for a stream cut short), or {@link Usage#NONE}
+ * @param error           the error the request ended with, or null for a complete answer
+ * @param clientClosed    whether the client went away before the answer was complete
+ * @param startNanos      {@link System#nanoTime()} when the request arrived
+ * @param firstByteNanos  {@link System#nanoTime()} when the first streamed bytes went to the client, or 0
+ * @param transcript      what a stream relayed, to count its output when the provider reported none; or null
+ * @param cacheStatus     {@code hit-exact}, {@code hit-semantic}, {@code miss}, {@code bypass}, or null (no cache)
  */
 public record Outcome(ExchangeRequest request, Admission.Reservation reservation, RouteTable.Target servedBy,
-    int attempts, Usage usage, GatewayError error, boolean clientClosed) {}
+    int attempts, Usage usage, GatewayError error, boolean clientClosed, long startNanos, long firstByteNanos,
+    StreamTranscript transcript, String cacheStatus) {
+
+  /** The status the client saw: the error's, 499 (nginx's convention) when it left early, else 200. */
+  public int statusCode() {
+    if (error != null) {
+      return error.status().code();
+    }
+    return clientClosed ? 499 : 200;
+  }
+}

@@ -1,6 +1,7 @@
 package dev.spillway.dataplane.exchange;
 
 import dev.spillway.dataplane.error.GatewayError;
+import dev.spillway.dataplane.protocol.StreamTranscript;
 import dev.spillway.dataplane.usage.Usage;
 import io.netty.buffer.ByteBuf;
 
@@ -26,4 +27,7 @@ interface StreamRelay {
 
   /** The usage the provider reported so far, or {@link Usage#NONE}. */
   Usage usage();
+
+  /** What was relayed so far, to count when the provider reports no usage. */
+  StreamTranscript transcript();
 }

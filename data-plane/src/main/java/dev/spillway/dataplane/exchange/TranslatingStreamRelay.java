@@ -3,6 +3,7 @@ package dev.spillway.dataplane.exchange;
 import dev.spillway.dataplane.error.GatewayError;
 import dev.spillway.dataplane.protocol.ChatStreamDecoder;
 import dev.spillway.dataplane.protocol.ClientStreamEncoder;
+import dev.spillway.dataplane.protocol.StreamTranscript;
 import dev.spillway.dataplane.usage.Usage;
 import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +16,7 @@ final class TranslatingStreamRelay implements StreamRelay {
   private final ClientStreamEncoder encoder;
   /** The encoders write text; it goes to the client's buffer once per feed. */
   private final StringBuilder text = new StringBuilder();
+  private final StreamTranscript transcript = new StreamTranscript();
   private Usage usage = Usage.NONE;
 
   TranslatingStreamRelay(ChatStreamDecoder decoder, ClientStreamEncoder encoder) {
@@ -47,6 +49,7 @@ final class TranslatingStreamRelay implements StreamRelay {
       usage = Usage.fromOpenAi(reported);
     }
     encoder.onChunk(chunk, text);
+    transcript.addChunk(chunk);
   }
 
   @Override
@@ -67,5 +70,10 @@ final class TranslatingStreamRelay implements StreamRelay {
   @Override
   public Usage usage() {
     return usage;
+  }
+
+  @Override
+  public StreamTranscript transcript() {
+    return transcript;
   }
 }

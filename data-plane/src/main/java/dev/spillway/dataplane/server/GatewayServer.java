@@ -1,5 +1,9 @@
 package dev.spillway.dataplane.server;
 
+import dev.spillway.dataplane.exchange.Admission;
+import dev.spillway.dataplane.exchange.CacheLookup;
+import dev.spillway.dataplane.exchange.ExchangePipeline;
+import dev.spillway.dataplane.exchange.Settlement;
 import dev.spillway.dataplane.config.ConfigHolder;
 import dev.spillway.dataplane.metrics.NodeMetrics;
 import dev.spillway.dataplane.exchange.ProxyServices;
@@ -42,7 +46,16 @@ public final class GatewayServer implements AutoCloseable {
    */
   public static GatewayServer bind(EventLoopGroup group, Class<? extends ServerChannel> channelType, String host,
       int port, ConfigHolder config, ProxyServices services, ClientLimits limits, NodeMetrics metrics) {
-    Endpoints endpoints = new Endpoints(config, services, metrics);
+    return bind(group, channelType, host, port, config, services, limits, metrics, Admission.ADMIT_ALL,
+        Settlement.NONE);
+  }
+
+  /** As above, with the admit and settle stages governance provides. */
+  public static GatewayServer bind(EventLoopGroup group, Class<? extends ServerChannel> channelType, String host,
+      int port, ConfigHolder config, ProxyServices services, ClientLimits limits, NodeMetrics metrics,
+      Admission admission, Settlement settlement) {
+    Endpoints endpoints = new Endpoints(config,
+        new ExchangePipeline(config, services, admission, CacheLookup.NONE, settlement), metrics);
     ConnectionLimit connections = new ConnectionLimit(limits.maxConnections(), metrics);
     Channel channel = new ServerBootstrap()
         .group(group)

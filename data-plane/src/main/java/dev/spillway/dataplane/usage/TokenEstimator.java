@@ -48,6 +48,16 @@ public final class TokenEstimator {
     return CompletableFuture.supplyAsync(() -> count(canonical, model), WORKER);
   }
 
+  /** Runs {@code work} on the estimator thread; fails with a {@code RejectedExecutionException} when it is too busy. */
+  public static <T> CompletableFuture<T> onEstimatorThread(java.util.function.Supplier<T> work) {
+    return CompletableFuture.supplyAsync(work, WORKER);
+  }
+
+  /** Tokens of plain generated text, as {@code model}'s tokenizer (or the nearest one) counts them. */
+  public static long countText(String text, String model) {
+    return text.isEmpty() ? 0 : REGISTRY.getEncoding(encodingFor(model)).countTokensOrdinary(text);
+  }
+
   /** The encoding used for {@code model}: o200k_base for OpenAI's newer models, else cl100k_base. */
   public static EncodingType encodingFor(String model) {
     String m = model == null ? "" : model.toLowerCase(java.util.Locale.ROOT);

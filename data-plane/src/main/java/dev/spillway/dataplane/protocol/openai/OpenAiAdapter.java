@@ -141,7 +141,7 @@ public final class OpenAiAdapter implements ProviderAdapter {
   private UpstreamRequest request(ProviderRuntime provider, String model, ObjectNode body, boolean stream,
       InboundApi api) {
     body.put("model", model);
-    if (stream && asksForUsage(provider.type(), api)) {
+    if (stream && asksForUsage(provider, api)) {
       // Usage is needed for accounting; the client only sees the usage chunk if it asked for it.
       ObjectNode options = body.path("stream_options").isObject() ? (ObjectNode) body.get("stream_options")
           : body.putObject("stream_options");
@@ -191,12 +191,20 @@ public final class OpenAiAdapter implements ProviderAdapter {
    * OpenAI, Azure and the mock accept {@code stream_options} on chat; arbitrary compatible servers may not. Legacy
    * completions take it on OpenAI itself; Responses streams carry usage in {@code response.completed} anyway.
    */
-  private static boolean asksForUsage(ProviderType type, InboundApi api) {
-    if (api == InboundApi.OPENAI_COMPLETIONS) {
-      return type == ProviderType.OPENAI;
+  /**
+   * Streams carry usage only when asked ({@code stream_options.include_usage}), and usage is what the request is
+   * charged for: every OpenAI-style provider is asked, on chat and completions. An OpenAI-compatible server that
+   * rejects the option gets the provider setting {@code stream_usage: false}; its streams are then counted.
+   */
+  private static boolean asksForUsage(ProviderRuntime provider, InboundApi api) {
+    if (api != InboundApi.OPENAI_CHAT && api != InboundApi.OPENAI_COMPLETIONS) {
+      return false;
     }
-    return api == InboundApi.OPENAI_CHAT
-        && (type == ProviderType.OPENAI || type == ProviderType.AZURE_OPENAI || type == ProviderType.MOCK);
+    ProviderType type = provider.type();
+    if (type == ProviderType.OPENAI_COMPATIBLE) {
+      return !"false".equals(provider.config().setting("stream_usage", "true"));
+    }
+    return type == ProviderType.OPENAI || type == ProviderType.AZURE_OPENAI || type == ProviderType.MOCK;
   }
 
   @Override

@@ -1,0 +1,134 @@
+package dev.spillway.dataplane.governance;
+
+import dev.spillway.config.VirtualKeyConfig;
+import dev.spillway.dataplane.config.NodeConfig;
+import dev.spillway.dataplane.exchange.ExchangeRequest;
+import dev.spillway.dataplane.exchange.Outcome;
+import dev.spillway.dataplane.exchange.Settlement;
+import dev.spillway.dataplane.protocol.StreamTranscript;
+import dev.spillway.dataplane.routing.RouteTable;
+import dev.spillway.dataplane.usage.PriceTable;
+import dev.spillway.dataplane.usage.TokenEstimator;
+import dev.spillway.dataplane.usage.Usage;
+import dev.spillway.dataplane.usage.UsageEvent;
+import dev.spillway.dataplane.usage.UsageJournal;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stage 7's usage part: turns each finished exchange into one {@link UsageEvent} and journals it before the
+ * response completes.
+ *
+ * <p>Tokens come from the provider. When it reported none although it answered (a client that left mid-stream, a
+ * provider that sends no stream usage), they are counted: the input from the request, the output from what the
+ * stream relayed. Counting is slow work, so it runs on a thread of its own, and the event is journalled from there;
+ * if that thread is swamped, the count is estimated from the text's length (four characters a token) rather than
+ * lost. A cache hit costs nothing; a model without a price is recorded with its tokens and flagged.
+ */
+public final class UsageSettlement implements Settlement {
+  private static final Logger log = LoggerFactory.getLogger(UsageSettlement.class);
+  private static final int CHARS_PER_TOKEN = 4;
+
+  private final UsageJournal journal;
+  private final String nodeId;
+  private final ExecutorService counter = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
+      new ArrayBlockingQueue<>(10_000), runnable -> {
+        Thread thread = new Thread(runnable, "usage-counter");
+        thread.setDaemon(true);
+        return thread;
+      });
+
+  public UsageSettlement(UsageJournal journal, String nodeId) {
+    this.journal = journal;
+    this.nodeId = nodeId;
+  }
+
+  @Override
+  public void settle(Outcome outcome) {
+    long endNanos = System.nanoTime();
+    if (needsCounting(outcome)) {
+      try {
+        counter.execute(() -> record(outcome, endNanos, counted(outcome, true), UsageEvent.SOURCE_ESTIMATED));
+        return;
+      } catch (RejectedExecutionException e) {
+        record(outcome, endNanos, counted(outcome, false), UsageEvent.SOURCE_ESTIMATED);
+        return;
+      }
+    }
+    String source = outcome.usage().isKnown() ? UsageEvent.SOURCE_PROVIDER : UsageEvent.SOURCE_NONE;
+    record(outcome, endNanos, outcome.usage(), source);
+  }
+
+  /** A provider answered (in part) and did not say what it charged for its output. */
+  private static boolean needsCounting(Outcome outcome) {
+    if (outcome.servedBy() == null || outcome.usage().outputTokens() > 0) {
+      return false;
+    }
+    StreamTranscript transcript = outcome.transcript();
+    return transcript != null && !transcript.isEmpty();
+  }
+
+  /**
+   * The provider's counts where it gave them, counted ones for the rest: input from the request, output from what
+   * was relayed. With {@code exact} false (the counting thread is swamped) only a length-based estimate.
+   */
+  private static Usage counted(Outcome outcome, boolean exact) {
+    Usage reported = outcome.usage();
+    String model = outcome.servedBy().model();
+    StreamTranscript transcript = outcome.transcript();
+    long output = exact ? TokenEstimator.countText(transcript.text(), model) + transcript.uncountedTokens()
+        : transcript.approximateTokens();
+    long input = reported.inputTokens();
+    if (input == 0) {
+      input = exact ? TokenEstimator.count(outcome.request().canonical(), model)
+          : outcome.request().canonical().toString().length() / CHARS_PER_TOKEN;
+    }
+    return new Usage(input, output, reported.cachedInputTokens());
+  }
+
+  private void record(Outcome outcome, long endNanos, Usage usage, String source) {
+    try {
+      journal.append(event(outcome, endNanos, usage, source).toJsonLine());
+    } catch (RuntimeException e) {
+      log.error("usage of request {} could not be recorded", outcome.request().requestId(), e);
+    }
+  }
+
+  private UsageEvent event(Outcome outcome, long endNanos, Usage usage, String source) {
+    ExchangeRequest request = outcome.request();
+    NodeConfig config = request.caller().config();
+    VirtualKeyConfig key = request.caller().key().key();
+    RouteTable.Target served = outcome.servedBy();
+    String provider = served == null ? null : served.provider().name();
+    String model = served == null ? null : served.model();
+    PriceTable.Cost cost = config.prices().cost(provider, model, usage);
+    long latencyNanos = Math.max(0, endNanos - outcome.startNanos());
+    Instant occurredAt = Instant.now().minusNanos(System.nanoTime() - outcome.startNanos());
+    Long ttftMs = outcome.firstByteNanos() == 0 ? null
+        : Math.max(0, (outcome.firstByteNanos() - outcome.startNanos()) / 1_000_000);
+    return new UsageEvent(request.requestId(), occurredAt, nodeId, config.snapshot().organization().id(),
+        key.teamId(), key.id(), request.plan().routeName(), provider, model,
+        request.endpoint().name().toLowerCase(Locale.ROOT), outcome.statusCode(),
+        outcome.error() == null ? (outcome.clientClosed() ? "client_closed" : null) : outcome.error().code(),
+        usage.inputTokens(), usage.outputTokens(), usage.cachedInputTokens(), 0, cost.usd(), cost.unpriced(), source,
+        outcome.cacheStatus(), outcome.attempts(), latencyNanos / 1_000_000, ttftMs, request.stream(),
+        outcome.clientClosed(), null);
+  }
+
+  /** Waits for counting in progress, for an orderly shutdown. */
+  public void close() {
+    counter.shutdown();
+    try {
+      counter.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
