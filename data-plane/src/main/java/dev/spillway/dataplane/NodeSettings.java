@@ -40,6 +40,8 @@ import java.util.Objects;
  * @param usageSpoolMaxBytes the usage spool's bound on disk ({@code SPILLWAY_DP_USAGE_SPOOL_MAX_MB}, default 1024);
  *                         past it usage events are dropped, counted and logged
  * @param usageShipInterval how often usage is sent to the control plane ({@code SPILLWAY_DP_USAGE_SHIP_MS}, 250)
+ * @param defaultOutputTokens output tokens a request without {@code max_tokens} is assumed to use until its answer
+ *                         says ({@code SPILLWAY_DP_DEFAULT_OUTPUT_TOKENS}, 1024): what budgets and token limits reserve
  */
 public record NodeSettings(
     int port,
@@ -63,7 +65,8 @@ public record NodeSettings(
     int maxConnections,
     Duration warmup,
     long usageSpoolMaxBytes,
-    Duration usageShipInterval) {
+    Duration usageShipInterval,
+    long defaultOutputTokens) {
   /** Long enough, on one core, for the JIT to compile the request path (docs/benchmarks.md, the tail by minute). */
   public static final int DEFAULT_WARMUP_SECONDS = 10;
 
@@ -100,6 +103,10 @@ public record NodeSettings(
     if (usageShipInterval == null || usageShipInterval.toMillis() < 10 || usageShipInterval.toSeconds() > 60) {
       throw new IllegalArgumentException("SPILLWAY_DP_USAGE_SHIP_MS: "
           + (usageShipInterval == null ? null : usageShipInterval.toMillis()) + " (expected: 10-60000)");
+    }
+    if (defaultOutputTokens < 1) {
+      throw new IllegalArgumentException("SPILLWAY_DP_DEFAULT_OUTPUT_TOKENS: " + defaultOutputTokens
+          + " (expected: >= 1)");
     }
     if (upstreamCaFile != null) {
       try {
@@ -161,7 +168,8 @@ public record NodeSettings(
         Duration.ofSeconds(Long.parseLong(env.getOrDefault("SPILLWAY_DP_WARMUP_SECONDS",
             Integer.toString(DEFAULT_WARMUP_SECONDS)))),
         Long.parseLong(env.getOrDefault("SPILLWAY_DP_USAGE_SPOOL_MAX_MB", "1024")) * 1024 * 1024,
-        Duration.ofMillis(Long.parseLong(env.getOrDefault("SPILLWAY_DP_USAGE_SHIP_MS", "250"))));
+        Duration.ofMillis(Long.parseLong(env.getOrDefault("SPILLWAY_DP_USAGE_SHIP_MS", "250"))),
+        Long.parseLong(env.getOrDefault("SPILLWAY_DP_DEFAULT_OUTPUT_TOKENS", "1024")));
   }
 
   /** Unset and empty both mean none (compose and Helm pass empty values for unset options). */

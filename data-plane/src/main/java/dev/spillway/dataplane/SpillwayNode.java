@@ -6,7 +6,8 @@ import dev.spillway.dataplane.config.NodeConfigCompiler;
 import dev.spillway.dataplane.config.SnapshotApplier;
 import dev.spillway.dataplane.config.SnapshotPoller;
 import dev.spillway.dataplane.config.SnapshotStore;
-import dev.spillway.dataplane.exchange.Admission;
+import dev.spillway.dataplane.governance.GovernanceAdmission;
+import dev.spillway.dataplane.governance.LeaseClient;
 import dev.spillway.dataplane.governance.UsageSettlement;
 import dev.spillway.dataplane.usage.UsageJournal;
 import dev.spillway.dataplane.usage.UsageShipper;
@@ -60,6 +61,7 @@ public final class SpillwayNode implements AutoCloseable {
   private final UsageJournal usageJournal;
   private final UsageSettlement usage;
   private final UsageShipper usageShipper;
+  private final LeaseClient leases;
 
   private SpillwayNode(NodeSettings settings) {
     this.settings = settings;
@@ -94,8 +96,10 @@ public final class SpillwayNode implements AutoCloseable {
     this.usageShipper = new UsageShipper(usageJournal, settings.controlPlane(), settings.nodeToken(),
         settings.usageShipInterval());
     usageShipper.start();
+    this.leases = new LeaseClient(settings.controlPlane(), settings.nodeToken(), settings.nodeId());
+    leases.start();
     this.server = GatewayServer.bind(group, serverChannel, settings.bindHost(), settings.port(), config, services,
-        limits, new PrometheusNodeMetrics(), Admission.ADMIT_ALL, usage);
+        limits, new PrometheusNodeMetrics(), new GovernanceAdmission(leases, settings.defaultOutputTokens()), usage);
 
     String address = settings.bindHost() + ":" + server.port();
     SnapshotPoller.Identity identity = new SnapshotPoller.Identity(settings.nodeId(), address, SOFTWARE_VERSION,
@@ -150,6 +154,7 @@ public final class SpillwayNode implements AutoCloseable {
     upstream.close();
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     usage.close();
+    leases.close();
     usageJournal.close();
     usageShipper.close();
   }

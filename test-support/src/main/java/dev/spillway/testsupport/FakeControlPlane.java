@@ -39,6 +39,10 @@ public final class FakeControlPlane implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicInteger usageLinesReceived =
       new java.util.concurrent.atomic.AtomicInteger();
   private volatile int usageStatus = 200;
+  private volatile int leaseStatus = 200;
+  private volatile long leaseTtlMillis = 10_000;
+  private final FakeLeases leaseBook = new FakeLeases();
+  private final java.util.concurrent.atomic.AtomicInteger leaseCalls = new java.util.concurrent.atomic.AtomicInteger();
 
   private FakeControlPlane(long holdMillis) throws IOException {
     this.holdMillis = holdMillis;
@@ -46,6 +50,7 @@ public final class FakeControlPlane implements AutoCloseable {
     server.setExecutor(executor);
     server.createContext("/internal/v1/snapshots", this::poll);
     server.createContext("/internal/v1/usage", this::usage);
+    server.createContext("/internal/v1/leases", this::leases);
     server.start();
   }
 
@@ -138,6 +143,50 @@ public final class FakeControlPlane implements AutoCloseable {
       usageBatches.incrementAndGet();
       byte[] answer = ("{\"accepted\":" + accepted + ",\"duplicates\":" + (lines - accepted) + "}")
           .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("Content-Type", "application/json");
+      exchange.sendResponseHeaders(200, answer.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(answer);
+      }
+    }
+  }
+
+  /** Answers lease calls with {@code status} from now on (503: "the database is down"); 200 grants. */
+  public void answerLeasesWith(int status) {
+    leaseStatus = status;
+  }
+
+  /** How long granted leases live. */
+  public void leaseTtl(java.time.Duration ttl) {
+    leaseTtlMillis = ttl.toMillis();
+  }
+
+  public int leaseCalls() {
+    return leaseCalls.get();
+  }
+
+  /** What all nodes consumed in one lease window (scope type, scope id, kind, window start or null). */
+  public java.math.BigDecimal consumed(String scopeType, String scopeId, String kind, String windowStart) {
+    return leaseBook.consumed(scopeType + "|" + scopeId + "|" + kind + "|" + windowStart);
+  }
+
+  private void leases(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      if (!("Bearer " + Snapshots.NODE_TOKEN).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+        exchange.sendResponseHeaders(401, -1);
+        return;
+      }
+      leaseCalls.incrementAndGet();
+      JsonNode request = MAPPER.readTree(exchange.getRequestBody().readAllBytes());
+      if (leaseStatus != 200) {
+        exchange.sendResponseHeaders(leaseStatus, -1);
+        return;
+      }
+      SnapshotConfig snapshot;
+      synchronized (lock) {
+        snapshot = current == null ? null : codec.decode(current.gzipped(), current.sha256());
+      }
+      byte[] answer = MAPPER.writeValueAsBytes(leaseBook.grant(request, snapshot, leaseTtlMillis));
       exchange.getResponseHeaders().set("Content-Type", "application/json");
       exchange.sendResponseHeaders(200, answer.length);
       try (OutputStream out = exchange.getResponseBody()) {

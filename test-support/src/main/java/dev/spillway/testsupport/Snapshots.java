@@ -50,6 +50,20 @@ public final class Snapshots {
     return key(teamId, secret, null, models);
   }
 
+  /** A team with its own budget and rate limit (either may be null). */
+  public Snapshots team(String id, dev.spillway.config.BudgetConfig budget, dev.spillway.config.RateLimitConfig rate) {
+    teams.add(new TeamConfig(id, "team " + id, budget, rate, null));
+    return this;
+  }
+
+  /** A key (id {@code key-<n>}, in the order added) with its own budget and rate limit (either may be null). */
+  public Snapshots key(String teamId, String secret, dev.spillway.config.BudgetConfig budget,
+      dev.spillway.config.RateLimitConfig rate) {
+    keys.add(new VirtualKeyConfig("key-" + keys.size(), "key " + keys.size(), teamId, Sha256.hex(secret),
+        secret.substring(0, Math.min(12, secret.length())), List.of(), budget, rate, null, null));
+    return this;
+  }
+
   public Snapshots key(String teamId, String secret, Instant expiresAt, String... models) {
     keys.add(new VirtualKeyConfig("key-" + keys.size(), "key " + keys.size(), teamId, Sha256.hex(secret),
         secret.substring(0, Math.min(12, secret.length())), List.of(models), null, null, null, expiresAt));

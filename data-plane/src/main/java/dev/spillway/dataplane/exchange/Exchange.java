@@ -70,7 +70,8 @@ public final class Exchange implements UpstreamListener {
   private final RequestContext rc;
   private final ExchangeRequest request;
   private final Operation operation;
-  private final Admission.Reservation reservation;
+  /** What admission reserved; null until the request is admitted. */
+  private Admission.Reservation reservation;
   private final Settlement settlement;
   private final Attempts attempts;
   private final Channel client;
@@ -99,15 +100,44 @@ public final class Exchange implements UpstreamListener {
   private CredentialScrubber scrubber;
 
   Exchange(ProxyServices services, RequestContext rc, ExchangeRequest request, Operation operation,
-      Admission.Reservation reservation, Settlement settlement) {
+      Settlement settlement) {
     this.services = services;
     this.rc = rc;
     this.request = request;
     this.operation = operation;
-    this.reservation = reservation;
     this.settlement = settlement;
     this.attempts = new Attempts(request.plan());
     this.client = rc.ctx().channel();
+  }
+
+  /**
+   * Stage 3's answer: the request may go on with {@code reservation}. Returns false when the client has left while
+   * admission waited; the reservation is then cancelled, since the request will never run.
+   */
+  boolean admitted(Admission.Reservation reservation) {
+    if (finished) {
+      reservation.cancel();
+      return false;
+    }
+    this.reservation = reservation;
+    if (!reservation.headers().isEmpty()) {
+      rc.extraHeaders(reservation.headers());
+    }
+    return true;
+  }
+
+  /** Stage 3 refused the request after waiting (a refusal found at once is answered by the caller). */
+  void refuse(RuntimeException failure) {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    settled = true; // nothing was reserved, nothing ran
+    if (failure instanceof GatewayException e) {
+      Responses.error(rc, e);
+    } else {
+      Responses.error(rc, GatewayError.INTERNAL, "internal error; request id " + rc.requestId(), null, null);
+    }
   }
 
   /** Stage 4's hit: the cached answer goes to the client, no provider is called. */
@@ -508,6 +538,10 @@ public final class Exchange implements UpstreamListener {
     }
     settled = true;
     rc.observer().usage(usage);
+    if (reservation == null) {
+      // The client left while admission waited: the reservation, when it comes, is cancelled (admitted()).
+      return;
+    }
     settlement.settle(new Outcome(request, reservation, servedBy, attempts.count(), usage, error, clientClosed,
         rc.startNanos(), firstByteNanos, relay != null ? relay.transcript() : null, null));
   }

@@ -83,11 +83,40 @@ public final class ExchangePipeline {
     Operation operation = parse(endpoint, req);
     RouteTable.Plan plan = operation.plan(resolve(caller, operation.requestedModel()));
     ExchangeRequest request = new ExchangeRequest(rc.requestId(), caller, endpoint, plan, operation.canonical(),
-        operation.stream());
-    Admission.Reservation reservation = admission.admit(request);
-    Exchange exchange = new Exchange(services, rc, request, operation, reservation, settlement);
-    lookUp(rc, request, exchange);
+        operation.stream(), req.content().writerIndex());
+    Exchange exchange = new Exchange(services, rc, request, operation, settlement);
+    CompletableFuture<Admission.Reservation> admitted = admission.admit(request).toCompletableFuture();
+    if (admitted.isDone()) {
+      // The common case: the node's leases cover the request; a refusal is thrown to the caller, which answers it.
+      Admission.Reservation reservation;
+      try {
+        reservation = admitted.join();
+      } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+        throw unwrap(e);
+      }
+      admit(rc, request, exchange, reservation);
+      return exchange;
+    }
+    admitted.whenComplete((reservation, failure) -> rc.ctx().executor().execute(() -> {
+      if (failure != null) {
+        exchange.refuse(unwrap(failure));
+      } else {
+        admit(rc, request, exchange, reservation);
+      }
+    }));
     return exchange;
+  }
+
+  private void admit(RequestContext rc, ExchangeRequest request, Exchange exchange, Admission.Reservation reservation) {
+    if (exchange.admitted(reservation)) {
+      lookUp(rc, request, exchange);
+    }
+  }
+
+  private static RuntimeException unwrap(Throwable failure) {
+    Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+        ? failure.getCause() : failure;
+    return cause instanceof RuntimeException e ? e : new IllegalStateException(cause);
   }
 
   /** Stage 2, parse: the body against the endpoint's API; a 400 names the field at fault. */

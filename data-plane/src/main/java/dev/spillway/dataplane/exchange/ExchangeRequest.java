@@ -14,9 +14,10 @@ import tools.jackson.databind.node.ObjectNode;
  * @param plan      the targets the route stage may try, in order
  * @param canonical the request in its canonical form (an OpenAI chat completions or embeddings request); read only
  * @param stream    whether the client asked for a streamed answer
+ * @param bodyBytes the size of the request's body, for estimates that must not parse it again
  */
 public record ExchangeRequest(String requestId, Caller caller, Endpoint endpoint, RouteTable.Plan plan,
-    ObjectNode canonical, boolean stream) {
+    ObjectNode canonical, boolean stream, int bodyBytes) {
   public ExchangeRequest {
     Objects.requireNonNull(requestId, "requestId");
     Objects.requireNonNull(caller, "caller");

@@ -22,6 +22,8 @@ public final class RequestContext {
   private final RequestObserver observer;
   private final ChannelFutureListener close;
   private boolean completed;
+  /** Headers every response to this request carries (the rate-limit state admission found). */
+  private java.util.Map<String, String> extraHeaders = java.util.Map.of();
   private int status = 200;
   private GatewayError error;
 
@@ -60,6 +62,15 @@ public final class RequestContext {
 
   public ErrorShape errorShape() {
     return errorShape;
+  }
+
+  /** Adds {@code headers} to every response this request gets from now on. */
+  public void extraHeaders(java.util.Map<String, String> headers) {
+    this.extraHeaders = headers;
+  }
+
+  public java.util.Map<String, String> extraHeaders() {
+    return extraHeaders;
   }
 
   public long startNanos() {

@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -36,7 +37,12 @@ public final class Responses {
   }
 
   public static void error(RequestContext rc, GatewayException e) {
-    error(rc, e.error(), e.getMessage(), e.param(), null);
+    HttpHeaders extra = null;
+    if (!e.headers().isEmpty()) {
+      extra = new DefaultHttpHeaders();
+      e.headers().forEach(extra::set);
+    }
+    error(rc, e.error(), e.getMessage(), e.param(), extra);
   }
 
   public static void error(RequestContext rc, GatewayError error, String message, String param, HttpHeaders extra) {
@@ -69,6 +75,9 @@ public final class Responses {
   public static void decorate(RequestContext rc, HttpResponse response) {
     rc.recordStatus(response.status().code());
     response.headers().set(REQUEST_ID, rc.requestId());
+    if (!rc.extraHeaders().isEmpty()) {
+      rc.extraHeaders().forEach(response.headers()::set);
+    }
     if (rc.errorShape() == ErrorShape.ANTHROPIC) {
       response.headers().set(ANTHROPIC_REQUEST_ID, rc.requestId());
     }

@@ -93,10 +93,14 @@ public final class UsageSettlement implements Settlement {
     return new Usage(input, output, reported.cachedInputTokens());
   }
 
+  /** Releases the request's reservation with what it consumed, then journals its event. */
   private void record(Outcome outcome, long endNanos, Usage usage, String source) {
     try {
-      journal.append(event(outcome, endNanos, usage, source).toJsonLine());
+      UsageEvent event = event(outcome, endNanos, usage, source);
+      outcome.reservation().settle(usage, event.costUsd());
+      journal.append(event.toJsonLine());
     } catch (RuntimeException e) {
+      outcome.reservation().cancel();
       log.error("usage of request {} could not be recorded", outcome.request().requestId(), e);
     }
   }
@@ -119,7 +123,7 @@ public final class UsageSettlement implements Settlement {
         outcome.error() == null ? (outcome.clientClosed() ? "client_closed" : null) : outcome.error().code(),
         usage.inputTokens(), usage.outputTokens(), usage.cachedInputTokens(), 0, cost.usd(), cost.unpriced(), source,
         outcome.cacheStatus(), outcome.attempts(), latencyNanos / 1_000_000, ttftMs, request.stream(),
-        outcome.clientClosed(), null);
+        outcome.clientClosed(), outcome.reservation().shadowRefusal());
   }
 
   /** Waits for counting in progress, for an orderly shutdown. */

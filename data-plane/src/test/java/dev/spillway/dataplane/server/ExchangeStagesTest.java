@@ -157,12 +157,53 @@ class ExchangeStagesTest {
   @Test
   void theReservationOfAnAdmittedRequestReachesSettlement() {
     Admission.Reservation reservation = new Admission.Reservation() {};
-    EmbeddedChannel ch = channel(request -> reservation, CacheLookup.NONE);
+    EmbeddedChannel ch = channel(request -> CompletableFuture.completedFuture(reservation), CacheLookup.NONE);
 
     post(ch, CHAT.formatted("demo", ""));
     response(ch).release();
 
     assertThat(settled).singleElement().extracting(Outcome::reservation).isSameAs(reservation);
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
+  void anAdmissionThatAnswersLaterHoldsTheRequestUntilItDoes() {
+    CompletableFuture<Admission.Reservation> later = new CompletableFuture<>();
+    Admission.Reservation reservation = new Admission.Reservation() {};
+    EmbeddedChannel ch = channel(request -> later, CacheLookup.NONE);
+
+    post(ch, CHAT.formatted("demo", ""));
+    ch.runPendingTasks();
+    assertThat((Object) ch.readOutbound()).as("no answer before admission").isNull();
+    assertThat(mockCalls).hasValue(0);
+
+    later.complete(reservation);
+    ch.runPendingTasks();
+    FullHttpResponse response = response(ch);
+
+    assertThat(response.status().code()).isEqualTo(200);
+    assertThat(settled).singleElement().extracting(Outcome::reservation).isSameAs(reservation);
+    response.release();
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
+  void aLaterRefusalIsAnsweredWithItsHeaders() {
+    CompletableFuture<Admission.Reservation> later = new CompletableFuture<>();
+    EmbeddedChannel ch = channel(request -> later, CacheLookup.NONE);
+
+    post(ch, CHAT.formatted("demo", ""));
+    later.completeExceptionally(GatewayError.RATE_LIMIT_EXCEEDED.exception("key 'k' rpm limit of 60 reached")
+        .withHeaders(java.util.Map.of("retry-after", "7")));
+    ch.runPendingTasks();
+    FullHttpResponse response = response(ch);
+
+    assertThat(response.status().code()).isEqualTo(429);
+    assertThat(response.headers().get("retry-after")).isEqualTo("7");
+    assertThat(text(response)).contains("rpm limit of 60 reached");
+    assertThat(mockCalls).hasValue(0);
+    assertThat(settled).isEmpty();
+    response.release();
     ch.finishAndReleaseAll();
   }
 

@@ -1,0 +1,246 @@
+package dev.spillway.dataplane.governance;
+
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One lease this node holds (or is asking for): how much of one limit it may consume on its own. Amounts are whole
+ * units — nano-dollars for budgets, requests, tokens, concurrency slots.
+ *
+ * <p>Event loops reserve and settle against it, the lease client refreshes it: every method is synchronized, and
+ * each holds the lock for a few arithmetic operations.
+ */
+final class Lease {
+  /** Stop spending this long before the control plane's expiry, for clock drift and the refresh in flight. */
+  static final long EXPIRY_MARGIN_NANOS = 1_000_000_000L;
+
+  final LeaseKey key;
+  /** The limit's name in refusals, e.g. {@code team 'research' monthly budget $50.00}. */
+  final String description;
+  /** The configured limit as this node's snapshot has it (the control plane's answer replaces it). */
+  private long limit;
+  private boolean enforce;
+
+  private long granted;
+  /** Budgets: settled spend. RPM: requests admitted. TPM: tokens (estimates until settled). Concurrency: in flight. */
+  private long used;
+  /** Budgets only: estimates of the requests in flight. */
+  private long reserved;
+  /** What waiting requests need on top, so the next refresh asks for it. */
+  private long demand;
+  /** The last request's estimate: the headroom a refresh asks for is a few of these. */
+  private long typical = 1;
+  private long consumedSinceRefresh;
+  private double ratePerSecond;
+  private long lastRefreshNanos = System.nanoTime();
+  private long lastTakenNanos = System.nanoTime();
+  /** By this node's clock; 0 until the first grant. */
+  private long expiresAtNanos;
+  private long remainingAtGrant = -1;
+  private long usedAtGrant;
+  private Instant resetAt;
+  /** The control plane gave less than asked at the last refresh: waiting for the next one will not help. */
+  private boolean exhausted;
+  private boolean released;
+  private CompletableFuture<Void> nextGrant = new CompletableFuture<>();
+
+  Lease(LeaseKey key, String description, long limit, boolean enforce, Instant resetAt) {
+    this.key = key;
+    this.description = description;
+    this.limit = limit;
+    this.enforce = enforce;
+    this.resetAt = resetAt;
+  }
+
+  /** The outcome of trying to take {@code amount} from this lease. */
+  enum Take { TAKEN, WAIT, REFUSED }
+
+  /**
+   * Takes {@code amount} if the lease covers it. Otherwise: {@code WAIT} when a refresh may grant more (the
+   * caller waits for {@link #nextGrant()} and tries once more), {@code REFUSED} when it will not.
+   *
+   * @param mayWait false on the second try: no more waiting
+   * @param reachable whether the control plane answered the last call
+   */
+  synchronized Take take(long amount, boolean mayWait, boolean reachable, long nowNanos) {
+    typical = Math.max(1, amount);
+    boolean live = expiresAtNanos != 0 && nowNanos < expiresAtNanos - EXPIRY_MARGIN_NANOS;
+    long holding = key.kind() == LeaseKey.Kind.BUDGET ? used + reserved : used;
+    if (live && holding + amount <= granted) {
+      consume(amount);
+      return Take.TAKEN;
+    }
+    if (mayWait && reachable && !(live && exhausted)) {
+      demand += amount;
+      return Take.WAIT;
+    }
+    return Take.REFUSED;
+  }
+
+  /** Takes {@code amount} whatever the lease says: shadow mode, fail-open, or this node's own share offline. */
+  synchronized void force(long amount) {
+    consume(amount);
+  }
+
+  /** How long nothing was taken from this lease (by {@link System#nanoTime()}). */
+  synchronized long idleFor(long nowNanos) {
+    return used > 0 || reserved > 0 || demand > 0 ? 0 : nowNanos - lastTakenNanos;
+  }
+
+  private void consume(long amount) {
+    lastTakenNanos = System.nanoTime();
+    if (key.kind() == LeaseKey.Kind.BUDGET) {
+      reserved += amount;
+    } else {
+      used += amount;
+    }
+    consumedSinceRefresh += key.kind() == LeaseKey.Kind.CONCURRENCY ? 1 : amount;
+  }
+
+  /** A request that took {@code taken} finished having consumed {@code actual} (same unit; ignored for rpm). */
+  synchronized void settle(long taken, long actual) {
+    switch (key.kind()) {
+      case BUDGET -> {
+        reserved = Math.max(0, reserved - taken);
+        used += actual;
+      }
+      case TPM -> used = Math.max(0, used + actual - taken);
+      case CONCURRENCY -> used = Math.max(0, used - taken);
+      case RPM -> { }
+    }
+  }
+
+  /** A request that took {@code taken} never ran. */
+  synchronized void cancel(long taken) {
+    switch (key.kind()) {
+      case BUDGET -> reserved = Math.max(0, reserved - taken);
+      case RPM, TPM, CONCURRENCY -> used = Math.max(0, used - taken);
+    }
+  }
+
+  /** A waiting request gave up its claim on the next grant. */
+  synchronized void withdrawDemand(long amount) {
+    demand = Math.max(0, demand - amount);
+  }
+
+  /** What to report and ask for in the next call. */
+  synchronized Report report(long nowNanos, long refreshNanos) {
+    double seconds = Math.max(0.001, (nowNanos - lastRefreshNanos) / 1e9);
+    ratePerSecond = 0.5 * ratePerSecond + 0.5 * (consumedSinceRefresh / seconds);
+    consumedSinceRefresh = 0;
+    lastRefreshNanos = nowNanos;
+    // Enough for two refresh intervals at the recent rate, and at least two requests like the last one; one spare
+    // slot for concurrency.
+    // A concurrency slot is held for others too: a spare one only while requests keep coming.
+    long headroom = key.kind() == LeaseKey.Kind.CONCURRENCY ? (ratePerSecond > 0 ? 1 : 0)
+        : Math.max(2 * typical, (long) Math.ceil(ratePerSecond * 2 * refreshNanos / 1e9));
+    long holding = key.kind() == LeaseKey.Kind.BUDGET ? used + reserved : used;
+    long want = holding + demand + headroom;
+    if (limit >= 0) {
+      want = Math.min(want, Math.max(holding, limit));
+    }
+    // The requests waiting now are those whose demand this report carries: its answer wakes them. Requests that
+    // start waiting after it wait for the next call, which carries theirs.
+    CompletableFuture<Void> waiters = nextGrant;
+    nextGrant = new CompletableFuture<>();
+    return new Report(key, used, want, released, waiters);
+  }
+
+  /** A report, and the requests waiting for its answer. */
+  record Report(LeaseKey key, long used, long want, boolean release, CompletableFuture<Void> waiters) {}
+
+  /** The control plane's answer to a report (the caller then wakes the report's waiters). */
+  synchronized void granted(long newGranted, long wanted, long newLimit, boolean newEnforce, long remaining,
+      Instant newResetAt, long expiresAt) {
+    granted = newGranted;
+    exhausted = newGranted < wanted;
+    limit = newLimit;
+    enforce = newEnforce;
+    remainingAtGrant = remaining;
+    usedAtGrant = used;
+    resetAt = newResetAt;
+    expiresAtNanos = expiresAt;
+  }
+
+  /** Wakes every waiting request (a released lease): they try once more and find what they find. */
+  synchronized void wakeAll() {
+    CompletableFuture<Void> waiters = nextGrant;
+    nextGrant = new CompletableFuture<>();
+    waiters.complete(null);
+  }
+
+  synchronized CompletableFuture<Void> nextGrant() {
+    return nextGrant;
+  }
+
+  synchronized void markReleased() {
+    released = true;
+  }
+
+  synchronized boolean isReleased() {
+    return released;
+  }
+
+  /** Nothing in flight against this lease: a lease of a past window can be given back. */
+  synchronized boolean idle() {
+    return reserved == 0 && demand == 0 && (key.kind() != LeaseKey.Kind.CONCURRENCY || used == 0);
+  }
+
+  synchronized boolean hasDemand() {
+    return demand > 0;
+  }
+
+  /** Below a third of its headroom left: refresh early rather than make a request wait. */
+  synchronized boolean low(long nowNanos) {
+    if (expiresAtNanos == 0 || nowNanos >= expiresAtNanos - 2 * EXPIRY_MARGIN_NANOS) {
+      return true;
+    }
+    long holding = key.kind() == LeaseKey.Kind.BUDGET ? used + reserved : used;
+    return !exhausted && granted - holding < Math.max(typical, (granted - usedAtGrant) / 3);
+  }
+
+  synchronized long limit() {
+    return limit;
+  }
+
+  synchronized boolean enforce() {
+    return enforce;
+  }
+
+  synchronized long granted() {
+    return granted;
+  }
+
+  synchronized long used() {
+    return used;
+  }
+
+  synchronized long reserved() {
+    return reserved;
+  }
+
+  /**
+   * What this node may use while the control plane cannot be asked: what it was granted, or the grant of the same
+   * limit's previous window (a node keeps the share it had), or, knowing nothing, the whole limit.
+   */
+  synchronized boolean coversOffline(long amount, long previousGrant) {
+    long allowance = granted > 0 ? granted : previousGrant > 0 ? previousGrant : limit;
+    long holding = key.kind() == LeaseKey.Kind.BUDGET ? used + reserved : used;
+    return limit < 0 || holding + amount <= allowance;
+  }
+
+  /** What the fleet may still take, as far as this node knows: the control plane's count plus its own headroom. */
+  synchronized long remaining() {
+    long own = Math.max(0, granted - (key.kind() == LeaseKey.Kind.BUDGET ? used + reserved : used));
+    return remainingAtGrant < 0 ? Math.max(0, limit - used) : remainingAtGrant + own;
+  }
+
+  synchronized Instant resetAt() {
+    return resetAt;
+  }
+
+  @Override
+  public synchronized String toString() {
+    return "Lease[" + key + " granted=" + granted + " used=" + used + " reserved=" + reserved + "]";
+  }
+}
