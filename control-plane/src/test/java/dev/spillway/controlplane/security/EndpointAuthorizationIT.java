@@ -171,6 +171,9 @@ class EndpointAuthorizationIT extends ControlPlaneIntegrationTest {
         401, null);
     assertApiError(anonymous().send("POST", "/internal/v1/nodes/heartbeat", "application/json",
         "{\"node_id\":\"x\"}"), 401, null);
+    assertApiError(admin().send("POST", "/internal/v1/usage", "application/x-ndjson", "{}\n"), 401, null);
+    assertApiError(bearer(f.orgViewer).send("POST", "/internal/v1/usage", "application/x-ndjson", "{}\n"), 401,
+        null);
   }
 
   @Test
