@@ -125,6 +125,7 @@ class UsageIngestIT extends ControlPlaneIntegrationTest {
     JsonNode totals = assertStatus(admin().get("/api/v1/usage?team_id=" + team), 200).get("totals");
     assertThat(totals.get("requests").asLong()).isEqualTo(5);
     assertThat(totals.get("errors").asLong()).isEqualTo(1);
+    assertThat(totals.get("unpriced_requests").asLong()).isEqualTo(1);
     assertThat(totals.get("spend_usd").decimalValue()).isEqualByComparingTo("0.100024690");
   }
 
