@@ -15,6 +15,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param configFile      a declarative {@code spillway.yaml} applied at start ({@code SPILLWAY_CONFIG_FILE})
  * @param snapshotHistory how many stored snapshot versions to keep for history and restore
  * @param nodeStaleAfter  a node not heard from for this long is listed as {@code stale}
+ * @param usageRetentionDays how long usage events are kept ({@code SPILLWAY_USAGE_RETENTION_DAYS}, at least 1)
  */
 @ConfigurationProperties("spillway")
 public record SpillwayProperties(
@@ -25,18 +26,25 @@ public record SpillwayProperties(
     String demoSeedFile,
     String configFile,
     Integer snapshotHistory,
-    Duration nodeStaleAfter) {
+    Duration nodeStaleAfter,
+    Integer usageRetentionDays) {
 
   public SpillwayProperties {
     longPollTimeout = longPollTimeout == null ? Duration.ofSeconds(30) : longPollTimeout;
     snapshotHistory = snapshotHistory == null ? 50 : Math.max(2, snapshotHistory);
     nodeStaleAfter = nodeStaleAfter == null ? Duration.ofSeconds(90) : nodeStaleAfter;
+    usageRetentionDays = usageRetentionDays == null ? 90 : usageRetentionDays;
+    if (usageRetentionDays < 1) {
+      throw new IllegalArgumentException("SPILLWAY_USAGE_RETENTION_DAYS: " + usageRetentionDays
+          + " (expected: >= 1)");
+    }
   }
 
   @Override
   public String toString() {
     return "SpillwayProperties[adminToken=<secret>, secretKey=<secret>, nodeToken=<secret>, longPollTimeout="
         + longPollTimeout + ", demoSeedFile=" + demoSeedFile + ", configFile=" + configFile + ", snapshotHistory="
-        + snapshotHistory + "]";
+        + snapshotHistory + ", nodeStaleAfter=" + nodeStaleAfter + ", usageRetentionDays=" + usageRetentionDays
+        + "]";
   }
 }

@@ -81,6 +81,8 @@ public abstract class ControlPlaneIntegrationTest {
         + GROUP_TEAM + ":team_admin");
     // Tests sweep rotated keys explicitly; a background sweep would bump versions at random moments.
     props.put("spillway.rotation-sweep-interval-ms", "3600000");
+    // A usage batch that cannot get its locks is answered 503 after this long (UsageIngestIT holds a lock on purpose).
+    props.put("spillway.usage-lock-timeout", "2s");
     return props;
   }
 

@@ -82,6 +82,38 @@ class MigrationsIT {
   }
 
   @Test
+  void recordsWhatTheUsagePipelineReportsWithDefaultsForOldRows() throws SQLException {
+    execute("INSERT INTO usage_events (request_id, occurred_at, org_id, endpoint, status_code) "
+        + "VALUES ('req-defaults', '2026-11-25T10:00:00Z', '00000000-0000-0000-0000-000000000001', 'chat', 200)");
+
+    assertThat(queryStrings("SELECT concat_ws(',', reasoning_tokens, unpriced, usage_source, client_closed, "
+        + "shadow_refusal) FROM usage_events WHERE request_id = 'req-defaults'")).containsExactly("0,f,f");
+    assertThat(queryStrings("SELECT column_name || ' ' || data_type || ' ' || is_nullable || ' ' "
+        + "|| coalesce(column_default, '') FROM information_schema.columns WHERE table_name = 'usage_hourly' "
+        + "AND column_name IN ('unpriced_requests', 'shadow_refusals', 'reasoning_tokens') ORDER BY 1"))
+        .containsExactly("reasoning_tokens bigint NO 0", "shadow_refusals bigint NO 0",
+            "unpriced_requests bigint NO 0");
+  }
+
+  @Test
+  void createsAMissingPartitionWithTheEventsThatWaitedForItInTheDefaultPartition() throws SQLException {
+    String month = queryStrings("SELECT to_char(date_trunc('month', now()) + interval '4 months', 'YYYYMM')")
+        .get(0);
+    execute("INSERT INTO usage_events (request_id, occurred_at, org_id, endpoint, status_code) "
+        + "VALUES ('req-ahead', date_trunc('month', now()) + interval '4 months 2 days', "
+        + "'00000000-0000-0000-0000-000000000001', 'chat', 200)");
+    assertThat(queryStrings("SELECT tableoid::regclass::text FROM usage_events WHERE request_id = 'req-ahead'"))
+        .containsExactly("usage_events_default");
+
+    execute("SELECT spillway_ensure_partitions(5)");
+
+    assertThat(queryStrings("SELECT tableoid::regclass::text FROM usage_events WHERE request_id = 'req-ahead'"))
+        .containsExactly("usage_events_" + month);
+    assertThat(queryStrings("SELECT indexdef FROM pg_indexes WHERE tablename = 'usage_events_" + month + "'"))
+        .anySatisfy(def -> assertThat(def).contains("UNIQUE", "(occurred_at, request_id)"));
+  }
+
+  @Test
   void findsNearestCacheEntriesThroughTheHnswIndex() throws SQLException {
     assertThat(queryStrings("SELECT indexdef FROM pg_indexes WHERE indexname = 'cache_entries_embedding_hnsw'"))
         .singleElement().asString().contains("USING hnsw", "vector_cosine_ops");

@@ -62,8 +62,12 @@ public class UsageService {
   public record Row(String group, long requests, long errors, long inputTokens, long outputTokens,
       long cachedInputTokens, BigDecimal spendUsd, long cacheHits) {}
 
+  /**
+   * Sums over the filtered rollups. {@code unpricedRequests} were served by a model without a price: their cost
+   * is in {@code spendUsd} as 0, so the spend is a lower bound while there are any.
+   */
   public record Totals(long requests, long errors, long inputTokens, long outputTokens, BigDecimal spendUsd,
-      long cacheHits, long latencyMsSum) {
+      long cacheHits, long latencyMsSum, long unpricedRequests) {
 
     public double errorRate() {
       return requests == 0 ? 0 : (double) errors / requests;
@@ -74,9 +78,16 @@ public class UsageService {
     }
   }
 
+  /** A provider model that served requests without a price; see {@link #unpriced}. */
+  public record UnpricedModel(String provider, String model, long requests, long inputTokens, long outputTokens,
+      Instant lastSeen) {}
+
   /** One hour of the overview's charts; latency percentiles are null where no request was recorded. */
   public record HourPoint(Instant hour, long requests, long errors, BigDecimal spendUsd, long cacheHits,
       Double p50LatencyMs, Double p95LatencyMs) {}
+
+  /** How far back the unpriced-models list looks. */
+  public static final Duration UNPRICED_WINDOW = Duration.ofDays(30);
 
   private final JdbcClient jdbc;
 
@@ -104,11 +115,30 @@ public class UsageService {
     Filter f = filter(q);
     return jdbc.sql("SELECT coalesce(sum(requests), 0), coalesce(sum(errors), 0), coalesce(sum(input_tokens), 0), "
             + "coalesce(sum(output_tokens), 0), coalesce(sum(cost_usd), 0), coalesce(sum(cache_hits), 0), "
-            + "coalesce(sum(latency_ms_sum), 0) FROM usage_hourly WHERE " + f.where)
+            + "coalesce(sum(latency_ms_sum), 0), coalesce(sum(unpriced_requests), 0) FROM usage_hourly WHERE "
+            + f.where)
         .params(f.params)
         .query((rs, i) -> new Totals(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getBigDecimal(5),
-            rs.getLong(6), rs.getLong(7)))
+            rs.getLong(6), rs.getLong(7), rs.getLong(8)))
         .single();
+  }
+
+  /**
+   * Models that served requests without a price since {@code since} (the caller's readable teams, or one team),
+   * most requests first. Read from the hourly rollups: {@code requests} counts the unpriced requests, the tokens
+   * are those of the hours in which any were recorded (a price set in the middle of an hour leaves that hour's
+   * priced tokens in), {@code lastSeen} is the last such hour.
+   */
+  @Transactional(readOnly = true)
+  public List<UnpricedModel> unpriced(UUID teamId, Instant since) {
+    Filter f = filter(new Query(teamId, null, null, since, null, null));
+    return jdbc.sql("SELECT provider, model, sum(unpriced_requests), sum(input_tokens), sum(output_tokens), "
+            + "max(hour) FROM usage_hourly WHERE " + f.where + " AND unpriced_requests > 0 GROUP BY provider, model "
+            + "ORDER BY 3 DESC, 1, 2 LIMIT 1000")
+        .params(f.params)
+        .query((rs, i) -> new UnpricedModel(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4),
+            rs.getLong(5), rs.getTimestamp(6).toInstant()))
+        .list();
   }
 
   /** Every hour from {@code from} to {@code to} (hours without usage are zero), for the overview's charts. */

@@ -125,6 +125,7 @@ class EndpointAuthorizationIT extends ControlPlaneIntegrationTest {
         c("POST", "/api/v1/snapshots/{version}/restore", "/api/v1/snapshots/1/restore", "orgViewer"),
         c("GET", "/api/v1/audit-events", "/api/v1/audit-events", "teamAdminA"),
         c("GET", "/api/v1/usage", "/api/v1/usage?team_id=@teamB", "teamViewerA"),
+        c("GET", "/api/v1/usage/unpriced", "/api/v1/usage/unpriced?team_id=@teamB", "teamViewerA"),
         new Case("POST", "/api/v1/config/apply", "/api/v1/config/apply", "orgViewer", "application/yaml",
             "teams: []"));
   }
@@ -171,6 +172,9 @@ class EndpointAuthorizationIT extends ControlPlaneIntegrationTest {
         401, null);
     assertApiError(anonymous().send("POST", "/internal/v1/nodes/heartbeat", "application/json",
         "{\"node_id\":\"x\"}"), 401, null);
+    assertApiError(admin().send("POST", "/internal/v1/usage", "application/x-ndjson", "{}\n"), 401, null);
+    assertApiError(bearer(f.orgViewer).send("POST", "/internal/v1/usage", "application/x-ndjson", "{}\n"), 401,
+        null);
   }
 
   @Test

@@ -5,6 +5,7 @@ import dev.spillway.controlplane.usage.UsageService;
 import dev.spillway.controlplane.virtualkey.VirtualKeyService;
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,7 +17,8 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * {@code GET /api/v1/usage}: recorded usage (hourly rollups) in a time range, grouped by team, key, model, provider
- * or day, with totals. Team members see their own teams only.
+ * or day, with totals; {@code GET /api/v1/usage/unpriced}: models used without a price. Team members see their own
+ * teams only.
  */
 @RestController
 class UsageApiController {
@@ -60,10 +62,25 @@ class UsageApiController {
     totals.put("output_tokens", t.outputTokens());
     totals.put("spend_usd", t.spendUsd());
     totals.put("cache_hits", t.cacheHits());
+    totals.put("unpriced_requests", t.unpricedRequests());
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("group_by", query.groupBy().wireName());
     body.put("data", rows);
     body.put("totals", totals);
+    return body;
+  }
+
+  /**
+   * {@code GET /api/v1/usage/unpriced}: models that served requests in the last 30 days
+   * ({@link UsageService#UNPRICED_WINDOW}) without a price, so their cost was recorded as 0. Same visibility as
+   * {@code /api/v1/usage}.
+   */
+  @GetMapping("/api/v1/usage/unpriced")
+  Map<String, Object> unpriced(@RequestParam(name = "team_id", required = false) String teamId) {
+    Instant since = Instant.now().minus(UsageService.UNPRICED_WINDOW);
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("since", since.truncatedTo(ChronoUnit.HOURS));
+    body.put("data", usage.unpriced(uuid("team_id", teamId), since));
     return body;
   }
 

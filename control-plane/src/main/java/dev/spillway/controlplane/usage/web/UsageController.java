@@ -71,6 +71,9 @@ class UsageController {
     page.addAttribute("totals", usage.totals(query));
     page.addAttribute("teams", readableTeams());
     page.addAttribute("chart", chart(rows, filters.group()));
+    // Independent of the date range: a missing price matters now, whatever period is being looked at.
+    page.addAttribute("unpriced", usage.unpriced(query.teamId(), Instant.now().minus(UsageService.UNPRICED_WINDOW)));
+    page.addAttribute("unpricedDays", UsageService.UNPRICED_WINDOW.toDays());
     return Htmx.view(request, "usage", "results");
   }
 

@@ -1,0 +1,130 @@
+package dev.spillway.controlplane.usage;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+/** A usage event as a node sends it (one NDJSON line), built field by field; unset fields take plain values. */
+final class UsageLine {
+  static final String ORG = "00000000-0000-0000-0000-000000000001";
+
+  private final String requestId;
+  private final Instant occurredAt;
+  private String teamId;
+  private String keyId;
+  private String provider = "openai";
+  private String model = "gpt-4o-mini";
+  private int status = 200;
+  private int inputTokens = 10;
+  private int outputTokens = 20;
+  private int reasoningTokens;
+  private String cost = "0.000012345";
+  private boolean unpriced;
+  private String cacheStatus;
+  private Integer latencyMs = 12;
+  private String shadowRefusal;
+  private boolean clientClosed;
+
+  private UsageLine(String requestId, Instant occurredAt) {
+    this.requestId = requestId;
+    this.occurredAt = occurredAt;
+  }
+
+  static UsageLine event(String requestId, Instant occurredAt) {
+    return new UsageLine(requestId, occurredAt);
+  }
+
+  UsageLine key(String teamId, String keyId) {
+    this.teamId = teamId;
+    this.keyId = keyId;
+    return this;
+  }
+
+  UsageLine key(UUID teamId, UUID keyId) {
+    return key(teamId.toString(), keyId.toString());
+  }
+
+  UsageLine model(String provider, String model) {
+    this.provider = provider;
+    this.model = model;
+    return this;
+  }
+
+  UsageLine status(int status) {
+    this.status = status;
+    return this;
+  }
+
+  UsageLine tokens(int input, int output) {
+    this.inputTokens = input;
+    this.outputTokens = output;
+    return this;
+  }
+
+  UsageLine reasoningTokens(int reasoning) {
+    this.reasoningTokens = reasoning;
+    return this;
+  }
+
+  UsageLine cost(String cost) {
+    this.cost = cost;
+    return this;
+  }
+
+  /** No price known: cost 0, flagged. */
+  UsageLine unpriced() {
+    this.unpriced = true;
+    this.cost = "0";
+    return this;
+  }
+
+  UsageLine cacheStatus(String cacheStatus) {
+    this.cacheStatus = cacheStatus;
+    return this;
+  }
+
+  UsageLine latencyMs(Integer latencyMs) {
+    this.latencyMs = latencyMs;
+    return this;
+  }
+
+  UsageLine shadowRefusal(String shadowRefusal) {
+    this.shadowRefusal = shadowRefusal;
+    return this;
+  }
+
+  UsageLine clientClosed() {
+    this.clientClosed = true;
+    return this;
+  }
+
+  String requestId() {
+    return requestId;
+  }
+
+  String json() {
+    return "{\"request_id\":" + str(requestId) + ",\"occurred_at\":" + str(occurredAt.toString())
+        + ",\"node_id\":\"it-node:8000\",\"org_id\":" + str(ORG) + ",\"team_id\":" + str(teamId)
+        + ",\"key_id\":" + str(keyId) + ",\"route\":\"demo\",\"provider\":" + str(provider) + ",\"model\":"
+        + str(model) + ",\"endpoint\":\"chat_completions\",\"status_code\":" + status + ",\"error_code\":"
+        + (status >= 400 ? "\"upstream_error\"" : "null") + ",\"input_tokens\":" + inputTokens
+        + ",\"output_tokens\":" + outputTokens + ",\"cached_input_tokens\":0,\"reasoning_tokens\":" + reasoningTokens
+        + ",\"cost_usd\":" + str(cost) + ",\"unpriced\":" + unpriced + ",\"usage_source\":\"provider\""
+        + ",\"cache_status\":" + str(cacheStatus) + ",\"cache_similarity\":null,\"attempts\":1,\"latency_ms\":"
+        + latencyMs + ",\"ttft_ms\":5,\"streamed\":true,\"client_closed\":" + clientClosed + ",\"shadow_refusal\":"
+        + str(shadowRefusal) + "}";
+  }
+
+  static String batch(List<UsageLine> lines) {
+    return lines.stream().map(UsageLine::json).collect(Collectors.joining("\n", "", "\n"));
+  }
+
+  static String batch(UsageLine... lines) {
+    return batch(List.of(lines));
+  }
+
+  private static String str(String value) {
+    return value == null ? "null" : "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+}
