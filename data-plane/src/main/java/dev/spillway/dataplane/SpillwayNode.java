@@ -98,8 +98,17 @@ public final class SpillwayNode implements AutoCloseable {
     usageShipper.start();
     this.leases = new LeaseClient(settings.controlPlane(), settings.nodeToken(), settings.nodeId());
     leases.start();
+    PrometheusNodeMetrics metrics = new PrometheusNodeMetrics();
+    metrics.gauge("spillway_usage_spool_bytes", "Usage events waiting on disk for the control plane",
+        usageJournal::spooledBytes);
+    metrics.counter("spillway_usage_events_dropped", "Usage events dropped because the spool was full or the disk "
+        + "refused them", usageJournal::dropped);
+    metrics.counter("spillway_usage_events_shipped", "Usage events the control plane has stored",
+        usageShipper::shippedEvents);
+    metrics.counter("spillway_shadow_refusals", "Requests a limit in shadow mode would have refused",
+        usage::shadowRefusals);
     this.server = GatewayServer.bind(group, serverChannel, settings.bindHost(), settings.port(), config, services,
-        limits, new PrometheusNodeMetrics(), new GovernanceAdmission(leases, settings.defaultOutputTokens()), usage);
+        limits, metrics, new GovernanceAdmission(leases, settings.defaultOutputTokens()), usage);
 
     String address = settings.bindHost() + ":" + server.port();
     SnapshotPoller.Identity identity = new SnapshotPoller.Identity(settings.nodeId(), address, SOFTWARE_VERSION,

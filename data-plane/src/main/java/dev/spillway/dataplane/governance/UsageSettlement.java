@@ -45,6 +45,8 @@ public final class UsageSettlement implements Settlement {
         return thread;
       });
 
+  private final java.util.concurrent.atomic.LongAdder shadowRefusals = new java.util.concurrent.atomic.LongAdder();
+
   public UsageSettlement(UsageJournal journal, String nodeId) {
     this.journal = journal;
     this.nodeId = nodeId;
@@ -97,6 +99,9 @@ public final class UsageSettlement implements Settlement {
   private void record(Outcome outcome, long endNanos, Usage usage, String source) {
     try {
       UsageEvent event = event(outcome, endNanos, usage, source);
+      if (event.shadowRefusal() != null) {
+        shadowRefusals.increment();
+      }
       outcome.reservation().settle(usage, event.costUsd());
       journal.append(event.toJsonLine());
     } catch (RuntimeException e) {
@@ -124,6 +129,11 @@ public final class UsageSettlement implements Settlement {
         usage.inputTokens(), usage.outputTokens(), usage.cachedInputTokens(), 0, cost.usd(), cost.unpriced(), source,
         outcome.cacheStatus(), outcome.attempts(), latencyNanos / 1_000_000, ttftMs, request.stream(),
         outcome.clientClosed(), outcome.reservation().shadowRefusal());
+  }
+
+  /** Requests a limit in shadow mode would have refused. */
+  public long shadowRefusals() {
+    return shadowRefusals.sum();
   }
 
   /** Waits for counting in progress, for an orderly shutdown. */

@@ -108,6 +108,17 @@ public final class PrometheusNodeMetrics implements NodeMetrics {
     }
   }
 
+  /** A gauge read when scraped (queue depths, bytes waiting). */
+  public void gauge(String name, String help, java.util.function.LongSupplier value) {
+    GaugeWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsLong())).register(registry);
+  }
+
+  /** A counter kept elsewhere, read when scraped. */
+  public void counter(String name, String help, java.util.function.LongSupplier value) {
+    io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name(name).help(help)
+        .callback(cb -> cb.call(value.getAsLong())).register(registry);
+  }
+
   private Histogram histogram(String name, String help, double[] bounds) {
     return Histogram.builder().name(name).help(help).labelNames("endpoint").classicOnly().classicUpperBounds(bounds)
         .withoutExemplars().register(registry);
