@@ -174,6 +174,23 @@ class UsageRecordingIT {
   }
 
   @Test
+  void anAnthropicClientStreamingThroughAnOpenAiCompatibleProviderSeesTheInputTokens() throws Exception {
+    provider.respondWith(FakeResponse.stream().usage(31, 7));
+
+    HttpResponse<String> response = client.post("/v1/messages", "{\"model\":\"compat\",\"max_tokens\":50,"
+        + "\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", "anthropic-version",
+        "2023-06-01");
+
+    JsonNode delta = NodeClient.events(response.body()).stream().filter(e -> "message_delta".equals(e.event()))
+        .findFirst().orElseThrow().json();
+    assertThat(delta.path("usage").path("input_tokens").asLong()).isEqualTo(31);
+    assertThat(delta.path("usage").path("output_tokens").asLong()).isEqualTo(7);
+    JsonNode event = eventOf(response);
+    assertThat(event.path("input_tokens").asLong()).isEqualTo(31);
+    assertThat(event.path("endpoint").asString()).isEqualTo("messages");
+  }
+
+  @Test
   void aClientThatLeavesMidStreamIsChargedForWhatItWasSent() throws Exception {
     CompletableFuture<Void> never = new CompletableFuture<>();
     List<String> chunks = new ArrayList<>();
