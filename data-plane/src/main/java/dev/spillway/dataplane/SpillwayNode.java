@@ -146,6 +146,11 @@ public final class SpillwayNode implements AutoCloseable {
     return upstream.idleConnections();
   }
 
+  /** Budget reservations and concurrency slots held for requests in flight, for tests. */
+  public long governanceInFlightClaims() {
+    return leases.inFlightClaims();
+  }
+
   /** The usage spool, for tests. */
   public UsageJournal usageJournal() {
     return usageJournal;

@@ -81,6 +81,19 @@ public final class LeaseClient implements AutoCloseable {
     return previousGrants.getOrDefault(family(key), 0L);
   }
 
+  /**
+   * What this node's leases hold for requests in flight: budget reservations (nano-dollars) and concurrency slots.
+   * Zero whenever nothing is in flight — the test that every reservation is released on every path.
+   */
+  public long inFlightClaims() {
+    long total = 0;
+    for (Lease lease : leases.values()) {
+      total += lease.key.kind() == LeaseKey.Kind.BUDGET ? lease.reserved()
+          : lease.key.kind() == LeaseKey.Kind.CONCURRENCY ? lease.used() : 0;
+    }
+    return total;
+  }
+
   /** Whether the control plane answered the last call. */
   boolean reachable() {
     return reachable;
