@@ -170,7 +170,8 @@ class DashboardFlowsIT extends ControlPlaneIntegrationTest {
 
   @Test
   void limitFormsSetShadowModeAndFailOpenAndEveryListShowsThem() {
-    String teamId = createTeam(unique("shadow")).get("id").stringValue();
+    String teamName = unique("shadow");
+    String teamId = createTeam(teamName).get("id").stringValue();
 
     // As a browser posts the form with both boxes unticked: the markers, not the boxes.
     ApiResponse saved = admin.post("/teams/" + teamId + "/limits", Map.of("limitUsd", "10", "period", "monthly",
@@ -188,7 +189,7 @@ class DashboardFlowsIT extends ControlPlaneIntegrationTest {
     assertThat(team.get("rate_limit").get("enforce").booleanValue()).isFalse();
     assertThat(admin.get("/budgets").text()).contains("$0.00 of $10.00 monthly · shadow · fails open")
         .contains("60 rpm · shadow");
-    assertThat(admin.get("/teams").text()).contains("60 rpm · shadow");
+    assertThat(admin.get("/teams?q=" + teamName).text()).contains("60 rpm · shadow");
 
     ApiResponse ticked = admin.post("/teams/" + teamId + "/limits", Map.of("limitUsd", "10", "period", "monthly",
         "enforceBudget", "true", "_enforceBudget", "on", "onUnreachable", "fail_closed", "rpm", "60",
