@@ -15,7 +15,7 @@ import java.util.List;
 /** Formatting for templates ({@code ${fmt.date(t)}}): dates in UTC, money, limits. */
 public final class Format {
   static final Format INSTANCE = new Format();
-  /** Shown next to a limit that is not enforced: nodes record what it would refuse and refuse nothing. */
+  /** Shown next to a limit in shadow mode ({@code enforce: false}): it is to be counted, never to refuse. */
   static final String SHADOW = "shadow";
   private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneOffset.UTC);
   private static final DateTimeFormatter DATE_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'")
