@@ -164,6 +164,22 @@ class MigrationsIT {
         .isInstanceOf(SQLException.class);
   }
 
+  @Test
+  void limitsWrittenWithoutAModeAreEnforcedAndFailClosed() throws SQLException {
+    UUID scope = UUID.randomUUID();
+    execute("INSERT INTO budgets (scope_type, scope_id, limit_usd, period) VALUES ('team', '" + scope
+        + "', 10, 'monthly')");
+    execute("INSERT INTO rate_limits (scope_type, scope_id, rpm) VALUES ('team', '" + scope + "', 60)");
+
+    assertThat(queryStrings("SELECT enforce || ' ' || on_unreachable FROM budgets WHERE scope_id = '" + scope + "'"))
+        .containsExactly("true fail_closed");
+    assertThat(queryStrings("SELECT enforce::text FROM rate_limits WHERE scope_id = '" + scope + "'"))
+        .containsExactly("true");
+    assertThatThrownBy(() -> execute("UPDATE budgets SET on_unreachable = 'fail_sideways' WHERE scope_id = '"
+        + scope + "'"))
+        .isInstanceOf(SQLException.class).hasMessageContaining("budgets_on_unreachable_check");
+  }
+
   /** The migrations on the classpath; in this module they sit in target/classes, a plain directory. */
   private static int countMigrationFiles() {
     try {

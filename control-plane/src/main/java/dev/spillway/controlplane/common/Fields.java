@@ -4,6 +4,7 @@ import dev.spillway.config.BudgetConfig;
 import dev.spillway.config.BudgetPeriod;
 import dev.spillway.config.CacheConfig;
 import dev.spillway.config.CacheMode;
+import dev.spillway.config.OnUnreachable;
 import dev.spillway.config.RateLimitConfig;
 import java.math.BigDecimal;
 import java.net.URI;
@@ -90,7 +91,13 @@ public final class Fields {
     String period = body.period() == null ? "monthly" : body.period();
     BudgetPeriod parsed = BudgetPeriod.find(period).orElseThrow(() -> ApiException.invalid(field + ".period",
         "must be one of daily, weekly, monthly, total (got '" + period + "')"));
-    return new BudgetConfig(body.limitUsd(), parsed);
+    OnUnreachable onUnreachable = null;
+    if (body.onUnreachable() != null) {
+      onUnreachable = OnUnreachable.find(body.onUnreachable()).orElseThrow(() -> ApiException.invalid(
+          field + ".on_unreachable", "must be fail_closed or fail_open (got '" + body.onUnreachable() + "')"));
+    }
+    // Absent modes (null) become the record's defaults: enforced, failing closed.
+    return new BudgetConfig(body.limitUsd(), parsed, body.enforce(), onUnreachable);
   }
 
   public static RateLimitConfig rateLimit(String field, RateLimitBody body) {
@@ -103,7 +110,7 @@ public final class Fields {
     if (body.rpm() == null && body.tpm() == null && body.maxConcurrent() == null) {
       throw ApiException.invalid(field, "needs at least one of rpm, tpm, max_concurrent (or null for no limit)");
     }
-    return new RateLimitConfig(body.rpm(), body.tpm(), body.maxConcurrent());
+    return new RateLimitConfig(body.rpm(), body.tpm(), body.maxConcurrent(), body.enforce());
   }
 
   public static CacheConfig cache(String field, CacheBody body) {

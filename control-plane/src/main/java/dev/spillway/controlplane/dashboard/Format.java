@@ -1,6 +1,7 @@
 package dev.spillway.controlplane.dashboard;
 
 import dev.spillway.config.BudgetConfig;
+import dev.spillway.config.OnUnreachable;
 import dev.spillway.config.RateLimitConfig;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -14,6 +15,8 @@ import java.util.List;
 /** Formatting for templates ({@code ${fmt.date(t)}}): dates in UTC, money, limits. */
 public final class Format {
   static final Format INSTANCE = new Format();
+  /** Shown next to a limit in shadow mode ({@code enforce: false}): it is to be counted, never to refuse. */
+  static final String SHADOW = "shadow";
   private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneOffset.UTC);
   private static final DateTimeFormatter DATE_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'")
       .withZone(ZoneOffset.UTC);
@@ -60,8 +63,23 @@ public final class Format {
     return "$" + String.format("%,." + scale + "f", amount.setScale(scale, RoundingMode.HALF_UP));
   }
 
+  /**
+   * {@code $10.00 monthly}, with the modes that differ from the default after it ({@code · shadow},
+   * {@code · fails open}): a limit that refuses nothing, or lets requests through when the control plane is out of
+   * reach, must not look like one that does.
+   */
   public String budget(BudgetConfig budget) {
-    return budget == null ? "—" : usd(budget.limitUsd()) + " " + budget.period().wireName();
+    if (budget == null) {
+      return "—";
+    }
+    String text = usd(budget.limitUsd()) + " " + budget.period().wireName();
+    if (!budget.enforced()) {
+      text += " · " + SHADOW;
+    }
+    if (budget.onUnreachable() == OnUnreachable.FAIL_OPEN) {
+      text += " · fails open";
+    }
+    return text;
   }
 
   public String rateLimit(RateLimitConfig r) {
@@ -77,6 +95,9 @@ public final class Format {
     }
     if (r.maxConcurrent() != null) {
       parts.add(r.maxConcurrent() + " concurrent");
+    }
+    if (!r.enforced()) {
+      parts.add(SHADOW);
     }
     return String.join(" · ", parts);
   }

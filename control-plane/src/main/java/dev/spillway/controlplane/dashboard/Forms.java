@@ -64,17 +64,22 @@ public final class Forms {
     }
   }
 
-  /** A budget from a limit and a period; no limit means no budget. */
-  public static BudgetBody budget(String prefix, String limitUsd, String period) {
+  /**
+   * A budget from a limit, a period and its modes; no limit means no budget. A null {@code enforce} or
+   * {@code onUnreachable} leaves the API's default (enforced, failing closed).
+   */
+  public static BudgetBody budget(String prefix, String limitUsd, String period, Boolean enforce,
+      String onUnreachable) {
     BigDecimal limit = decimal(prefix + ".limit_usd", limitUsd);
-    return limit == null ? null : new BudgetBody(limit, text(period));
+    return limit == null ? null : new BudgetBody(limit, text(period), enforce, text(onUnreachable));
   }
 
-  /** A rate limit from its three fields; all empty means no rate limit. */
-  public static RateLimitBody rateLimit(String prefix, String rpm, String tpm, String maxConcurrent) {
+  /** A rate limit from its three limits and its mode; no limit at all means no rate limit. */
+  public static RateLimitBody rateLimit(String prefix, String rpm, String tpm, String maxConcurrent,
+      Boolean enforce) {
     Integer r = integer(prefix + ".rpm", rpm);
     Integer t = integer(prefix + ".tpm", tpm);
     Integer c = integer(prefix + ".max_concurrent", maxConcurrent);
-    return r == null && t == null && c == null ? null : new RateLimitBody(r, t, c);
+    return r == null && t == null && c == null ? null : new RateLimitBody(r, t, c, enforce);
   }
 }

@@ -2,6 +2,7 @@ package dev.spillway.controlplane.limits;
 
 import dev.spillway.config.BudgetConfig;
 import dev.spillway.config.BudgetPeriod;
+import dev.spillway.config.OnUnreachable;
 import dev.spillway.config.RateLimitConfig;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -16,6 +17,9 @@ import org.springframework.stereotype.Repository;
 
 @Repository
 class JdbcLimitsRepository implements LimitsRepository {
+  private static final String BUDGET = "limit_usd, period, enforce, on_unreachable";
+  private static final String RATE_LIMIT = "rpm, tpm, max_concurrent, enforce";
+
   private final JdbcClient jdbc;
 
   JdbcLimitsRepository(JdbcClient jdbc) {
@@ -24,13 +28,13 @@ class JdbcLimitsRepository implements LimitsRepository {
 
   @Override
   public Optional<BudgetConfig> findBudget(Scope scope, UUID id) {
-    return jdbc.sql("SELECT limit_usd, period FROM budgets WHERE scope_type = ? AND scope_id = ?")
+    return jdbc.sql("SELECT " + BUDGET + " FROM budgets WHERE scope_type = ? AND scope_id = ?")
         .params(scope.dbName(), id).query((rs, i) -> budget(rs)).optional();
   }
 
   @Override
   public Optional<RateLimitConfig> findRateLimit(Scope scope, UUID id) {
-    return jdbc.sql("SELECT rpm, tpm, max_concurrent FROM rate_limits WHERE scope_type = ? AND scope_id = ?")
+    return jdbc.sql("SELECT " + RATE_LIMIT + " FROM rate_limits WHERE scope_type = ? AND scope_id = ?")
         .params(scope.dbName(), id).query((rs, i) -> rateLimit(rs)).optional();
   }
 
@@ -41,10 +45,14 @@ class JdbcLimitsRepository implements LimitsRepository {
       return;
     }
     jdbc.sql("""
-        INSERT INTO budgets (scope_type, scope_id, limit_usd, period) VALUES (?, ?, ?, ?)
+        INSERT INTO budgets (scope_type, scope_id, limit_usd, period, enforce, on_unreachable)
+        VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT (scope_type, scope_id)
-        DO UPDATE SET limit_usd = excluded.limit_usd, period = excluded.period, updated_at = now()""")
-        .params(scope.dbName(), id, budget.limitUsd(), budget.period().wireName()).update();
+        DO UPDATE SET limit_usd = excluded.limit_usd, period = excluded.period, enforce = excluded.enforce,
+                      on_unreachable = excluded.on_unreachable, updated_at = now()""")
+        .params(scope.dbName(), id, budget.limitUsd(), budget.period().wireName(), budget.enforce(),
+            budget.onUnreachable().wireName())
+        .update();
   }
 
   @Override
@@ -54,11 +62,12 @@ class JdbcLimitsRepository implements LimitsRepository {
       return;
     }
     jdbc.sql("""
-        INSERT INTO rate_limits (scope_type, scope_id, rpm, tpm, max_concurrent) VALUES (?, ?, ?, ?, ?)
+        INSERT INTO rate_limits (scope_type, scope_id, rpm, tpm, max_concurrent, enforce) VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT (scope_type, scope_id)
         DO UPDATE SET rpm = excluded.rpm, tpm = excluded.tpm, max_concurrent = excluded.max_concurrent,
-                      updated_at = now()""")
-        .params(scope.dbName(), id, rateLimit.rpm(), rateLimit.tpm(), rateLimit.maxConcurrent()).update();
+                      enforce = excluded.enforce, updated_at = now()""")
+        .params(scope.dbName(), id, rateLimit.rpm(), rateLimit.tpm(), rateLimit.maxConcurrent(), rateLimit.enforce())
+        .update();
   }
 
   @Override
@@ -91,11 +100,15 @@ class JdbcLimitsRepository implements LimitsRepository {
     }
     // Arrays in, one INSERT out; numbers travel as text so that no precision is lost on the way.
     jdbc.sql("""
-        INSERT INTO budgets (scope_type, scope_id, limit_usd, period)
-        SELECT ?, id, limit_usd::numeric, period FROM unnest(?::uuid[], ?::text[], ?::text[]) AS x(id, limit_usd, period)""")
+        INSERT INTO budgets (scope_type, scope_id, limit_usd, period, enforce, on_unreachable)
+        SELECT ?, id, limit_usd::numeric, period, enforce, on_unreachable
+        FROM unnest(?::uuid[], ?::text[], ?::text[], ?::boolean[], ?::text[])
+             AS x(id, limit_usd, period, enforce, on_unreachable)""")
         .params(scope.dbName(), set.stream().map(Map.Entry::getKey).toArray(UUID[]::new),
             set.stream().map(e -> e.getValue().limitUsd().toPlainString()).toArray(String[]::new),
-            set.stream().map(e -> e.getValue().period().wireName()).toArray(String[]::new))
+            set.stream().map(e -> e.getValue().period().wireName()).toArray(String[]::new),
+            set.stream().map(e -> e.getValue().enforce()).toArray(Boolean[]::new),
+            set.stream().map(e -> e.getValue().onUnreachable().wireName()).toArray(String[]::new))
         .update();
   }
 
@@ -112,20 +125,22 @@ class JdbcLimitsRepository implements LimitsRepository {
       return;
     }
     jdbc.sql("""
-        INSERT INTO rate_limits (scope_type, scope_id, rpm, tpm, max_concurrent)
-        SELECT ?, id, rpm, tpm, max_concurrent
-        FROM unnest(?::uuid[], ?::int[], ?::int[], ?::int[]) AS x(id, rpm, tpm, max_concurrent)""")
+        INSERT INTO rate_limits (scope_type, scope_id, rpm, tpm, max_concurrent, enforce)
+        SELECT ?, id, rpm, tpm, max_concurrent, enforce
+        FROM unnest(?::uuid[], ?::int[], ?::int[], ?::int[], ?::boolean[])
+             AS x(id, rpm, tpm, max_concurrent, enforce)""")
         .params(scope.dbName(), set.stream().map(Map.Entry::getKey).toArray(UUID[]::new),
             set.stream().map(e -> e.getValue().rpm()).toArray(Integer[]::new),
             set.stream().map(e -> e.getValue().tpm()).toArray(Integer[]::new),
-            set.stream().map(e -> e.getValue().maxConcurrent()).toArray(Integer[]::new))
+            set.stream().map(e -> e.getValue().maxConcurrent()).toArray(Integer[]::new),
+            set.stream().map(e -> e.getValue().enforce()).toArray(Boolean[]::new))
         .update();
   }
 
   @Override
   public Map<UUID, BudgetConfig> allBudgets(Scope scope) {
     Map<UUID, BudgetConfig> result = new HashMap<>();
-    jdbc.sql("SELECT scope_id, limit_usd, period FROM budgets WHERE scope_type = ?").param(scope.dbName())
+    jdbc.sql("SELECT scope_id, " + BUDGET + " FROM budgets WHERE scope_type = ?").param(scope.dbName())
         .query(rs -> {
           result.put(rs.getObject("scope_id", UUID.class), budget(rs));
         });
@@ -135,7 +150,7 @@ class JdbcLimitsRepository implements LimitsRepository {
   @Override
   public Map<UUID, RateLimitConfig> allRateLimits(Scope scope) {
     Map<UUID, RateLimitConfig> result = new HashMap<>();
-    jdbc.sql("SELECT scope_id, rpm, tpm, max_concurrent FROM rate_limits WHERE scope_type = ?").param(scope.dbName())
+    jdbc.sql("SELECT scope_id, " + RATE_LIMIT + " FROM rate_limits WHERE scope_type = ?").param(scope.dbName())
         .query(rs -> {
           result.put(rs.getObject("scope_id", UUID.class), rateLimit(rs));
         });
@@ -148,7 +163,7 @@ class JdbcLimitsRepository implements LimitsRepository {
     if (ids.isEmpty()) {
       return result;
     }
-    jdbc.sql("SELECT scope_id, limit_usd, period FROM budgets WHERE scope_type = ? AND scope_id = ANY(?)")
+    jdbc.sql("SELECT scope_id, " + BUDGET + " FROM budgets WHERE scope_type = ? AND scope_id = ANY(?)")
         .params(scope.dbName(), ids.toArray(UUID[]::new))
         .query(rs -> {
           result.put(rs.getObject("scope_id", UUID.class), budget(rs));
@@ -162,7 +177,7 @@ class JdbcLimitsRepository implements LimitsRepository {
     if (ids.isEmpty()) {
       return result;
     }
-    jdbc.sql("SELECT scope_id, rpm, tpm, max_concurrent FROM rate_limits WHERE scope_type = ? AND scope_id = ANY(?)")
+    jdbc.sql("SELECT scope_id, " + RATE_LIMIT + " FROM rate_limits WHERE scope_type = ? AND scope_id = ANY(?)")
         .params(scope.dbName(), ids.toArray(UUID[]::new))
         .query(rs -> {
           result.put(rs.getObject("scope_id", UUID.class), rateLimit(rs));
@@ -175,11 +190,12 @@ class JdbcLimitsRepository implements LimitsRepository {
   }
 
   private static BudgetConfig budget(ResultSet rs) throws SQLException {
-    return new BudgetConfig(rs.getBigDecimal("limit_usd"), BudgetPeriod.find(rs.getString("period")).orElseThrow());
+    return new BudgetConfig(rs.getBigDecimal("limit_usd"), BudgetPeriod.find(rs.getString("period")).orElseThrow(),
+        rs.getBoolean("enforce"), OnUnreachable.find(rs.getString("on_unreachable")).orElseThrow());
   }
 
   private static RateLimitConfig rateLimit(ResultSet rs) throws SQLException {
     return new RateLimitConfig((Integer) rs.getObject("rpm"), (Integer) rs.getObject("tpm"),
-        (Integer) rs.getObject("max_concurrent"));
+        (Integer) rs.getObject("max_concurrent"), rs.getBoolean("enforce"));
   }
 }

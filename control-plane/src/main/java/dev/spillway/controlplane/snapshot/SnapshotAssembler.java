@@ -4,6 +4,7 @@ import dev.spillway.config.BudgetConfig;
 import dev.spillway.config.BudgetPeriod;
 import dev.spillway.config.CacheConfig;
 import dev.spillway.config.CacheMode;
+import dev.spillway.config.OnUnreachable;
 import dev.spillway.config.OrganizationConfig;
 import dev.spillway.config.PriceConfig;
 import dev.spillway.config.ProviderConfig;
@@ -72,7 +73,8 @@ public class SnapshotAssembler {
         .query((rs, i) -> new Version(rs.getLong(1), rs.getTimestamp(2).toInstant(), (Long) rs.getObject(3)))
         .single();
     OrganizationConfig org = jdbc.sql("""
-        SELECT o.id, o.name, b.limit_usd, b.period, r.rpm, r.tpm, r.max_concurrent
+        SELECT o.id, o.name, b.limit_usd, b.period, b.enforce AS budget_enforce, b.on_unreachable,
+               r.rpm, r.tpm, r.max_concurrent, r.enforce AS rate_limit_enforce
         FROM organizations o
         LEFT JOIN budgets b ON b.scope_type = 'org' AND b.scope_id = o.id
         LEFT JOIN rate_limits r ON r.scope_type = 'org' AND r.scope_id = o.id
@@ -84,7 +86,9 @@ public class SnapshotAssembler {
     List<TeamConfig> teamConfigs = new ArrayList<>();
     jdbc.sql("""
         SELECT t.id, t.name, t.cache->>'mode' AS cache_mode, (t.cache->>'threshold')::float8 AS cache_threshold,
-               (t.cache->>'ttl_seconds')::int AS cache_ttl, b.limit_usd, b.period, r.rpm, r.tpm, r.max_concurrent
+               (t.cache->>'ttl_seconds')::int AS cache_ttl,
+               b.limit_usd, b.period, b.enforce AS budget_enforce, b.on_unreachable,
+               r.rpm, r.tpm, r.max_concurrent, r.enforce AS rate_limit_enforce
         FROM teams t
         LEFT JOIN budgets b ON b.scope_type = 'team' AND b.scope_id = t.id
         LEFT JOIN rate_limits r ON r.scope_type = 'team' AND r.scope_id = t.id
@@ -101,7 +105,8 @@ public class SnapshotAssembler {
                CASE WHEN cardinality(k.models) = 0 THEN NULL ELSE array_to_string(k.models, E'\\x1f') END AS models,
                k.cache->>'mode' AS cache_mode, (k.cache->>'threshold')::float8 AS cache_threshold,
                (k.cache->>'ttl_seconds')::int AS cache_ttl, k.expires_at,
-               b.limit_usd, b.period, r.rpm, r.tpm, r.max_concurrent
+               b.limit_usd, b.period, b.enforce AS budget_enforce, b.on_unreachable,
+               r.rpm, r.tpm, r.max_concurrent, r.enforce AS rate_limit_enforce
         FROM virtual_keys k
         LEFT JOIN budgets b ON b.scope_type = 'key' AND b.scope_id = k.id
         LEFT JOIN rate_limits r ON r.scope_type = 'key' AND r.scope_id = k.id
@@ -134,14 +139,16 @@ public class SnapshotAssembler {
 
   private static BudgetConfig budget(ResultSet rs) throws SQLException {
     BigDecimal limit = rs.getBigDecimal("limit_usd");
-    return limit == null ? null : new BudgetConfig(limit, BudgetPeriod.find(rs.getString("period")).orElseThrow());
+    return limit == null ? null : new BudgetConfig(limit, BudgetPeriod.find(rs.getString("period")).orElseThrow(),
+        rs.getBoolean("budget_enforce"), OnUnreachable.find(rs.getString("on_unreachable")).orElseThrow());
   }
 
   private static RateLimitConfig rateLimit(ResultSet rs) throws SQLException {
     Integer rpm = (Integer) rs.getObject("rpm");
     Integer tpm = (Integer) rs.getObject("tpm");
     Integer concurrent = (Integer) rs.getObject("max_concurrent");
-    return rpm == null && tpm == null && concurrent == null ? null : new RateLimitConfig(rpm, tpm, concurrent);
+    return rpm == null && tpm == null && concurrent == null ? null
+        : new RateLimitConfig(rpm, tpm, concurrent, rs.getBoolean("rate_limit_enforce"));
   }
 
   private static CacheConfig cache(ResultSet rs) throws SQLException {

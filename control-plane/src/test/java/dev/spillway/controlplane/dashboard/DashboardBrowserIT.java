@@ -126,10 +126,18 @@ class DashboardBrowserIT extends ControlPlaneIntegrationTest {
     limit.clear();
     limit.sendKeys("40");
     driver.findElement(By.cssSelector("#key-period option[value=weekly]")).click();
+    // Shadow mode: the unticked box sends nothing; the form's marker field tells the server it was unticked.
+    WebElement enforce = driver.findElement(By.id("key-enforce"));
+    assertThat(enforce.isSelected()).isTrue();
+    enforce.click();
+    driver.findElement(By.cssSelector("#key-unreachable option[value=fail_open]")).click();
     driver.findElement(By.cssSelector("[data-testid=save-key]")).click();
     waitFor(() -> !driver.findElements(By.cssSelector("[data-testid=saved]")).isEmpty());
     // The details card is refreshed too (out of band), not only the form.
-    waitFor(() -> driver.findElement(By.id("details")).getText().contains("$0.00 of $40.00 weekly"));
+    waitFor(() -> driver.findElement(By.id("details")).getText()
+        .contains("$0.00 of $40.00 weekly · shadow · fails open"));
+    assertThat(driver.findElement(By.id("key-enforce")).isSelected()).isFalse();
+    assertThat(driver.findElement(By.id("key-rate-enforce")).isSelected()).isTrue();
     shot("key-detail");
 
     driver.get(baseUrl() + "/budgets");

@@ -169,6 +169,107 @@ class DashboardFlowsIT extends ControlPlaneIntegrationTest {
   }
 
   @Test
+  void limitFormsSetShadowModeAndFailOpenAndEveryListShowsThem() {
+    String teamName = unique("shadow");
+    String teamId = createTeam(teamName).get("id").stringValue();
+
+    // As a browser posts the form with both boxes unticked: the markers, not the boxes.
+    ApiResponse saved = admin.post("/teams/" + teamId + "/limits", Map.of("limitUsd", "10", "period", "monthly",
+        "_enforceBudget", "on", "onUnreachable", "fail_open", "rpm", "60", "_enforceRateLimit", "on"),
+        "HX-Request", "true");
+
+    assertThat(saved.status()).as(saved.describe()).isEqualTo(200);
+    assertThat(saved.text()).contains("$0.00 of $10.00 monthly · shadow · fails open");
+    assertThat(checkbox(saved.text(), "limit-enforce")).doesNotContain("checked");
+    assertThat(checkbox(saved.text(), "limit-rate-enforce")).doesNotContain("checked");
+    assertThat(saved.text()).containsPattern("<option value=\"fail_open\" selected=\"selected\">");
+    JsonNode team = assertStatus(admin().get("/api/v1/teams/" + teamId), 200);
+    assertThat(team.get("budget").get("enforce").booleanValue()).isFalse();
+    assertThat(team.get("budget").get("on_unreachable").stringValue()).isEqualTo("fail_open");
+    assertThat(team.get("rate_limit").get("enforce").booleanValue()).isFalse();
+    assertThat(admin.get("/budgets").text()).contains("$0.00 of $10.00 monthly · shadow · fails open")
+        .contains("60 rpm · shadow");
+    assertThat(admin.get("/teams?q=" + teamName).text()).contains("60 rpm · shadow");
+
+    ApiResponse ticked = admin.post("/teams/" + teamId + "/limits", Map.of("limitUsd", "10", "period", "monthly",
+        "enforceBudget", "true", "_enforceBudget", "on", "onUnreachable", "fail_closed", "rpm", "60",
+        "enforceRateLimit", "true", "_enforceRateLimit", "on"), "HX-Request", "true");
+    assertThat(checkbox(ticked.text(), "limit-enforce")).contains("checked");
+    assertThat(ticked.text()).contains("$0.00 of $10.00 monthly<").doesNotContain("· shadow");
+    team = assertStatus(admin().get("/api/v1/teams/" + teamId), 200);
+    assertThat(team.get("budget").get("enforce").booleanValue()).isTrue();
+    assertThat(team.get("budget").get("on_unreachable").stringValue()).isEqualTo("fail_closed");
+    assertThat(team.get("rate_limit").get("enforce").booleanValue()).isTrue();
+
+    ApiResponse created = admin.post("/virtual-keys", Map.of("teamId", teamId, "name", "shadow-key",
+        "limitUsd", "5", "period", "daily", "_enforceBudget", "on", "onUnreachable", "fail_closed",
+        "maxConcurrent", "4", "_enforceRateLimit", "on"));
+    assertThat(created.status()).as(created.describe()).isEqualTo(302);
+    String keyPage = admin.location(created);
+    String keyId = keyPage.substring(keyPage.lastIndexOf('/') + 1);
+    JsonNode key = assertStatus(admin().get("/api/v1/virtual-keys/" + keyId), 200);
+    assertThat(key.get("budget").get("enforce").booleanValue()).isFalse();
+    assertThat(key.get("rate_limit").get("enforce").booleanValue()).isFalse();
+    String detail = admin.getAbsolute(keyPage).text();
+    assertThat(detail).contains("$0.00 of $5.00 daily · shadow").contains("4 concurrent · shadow");
+    assertThat(checkbox(detail, "key-enforce")).doesNotContain("checked");
+    assertThat(admin.get("/teams/" + teamId).text()).contains("$5.00 daily · shadow");
+
+    // A post that does not know the fields (no boxes, no markers) leaves the limits enforced.
+    admin.post("/virtual-keys/" + keyId, Map.of("name", "shadow-key", "limitUsd", "5", "period", "daily",
+        "onUnreachable", "fail_open", "maxConcurrent", "4"), "HX-Request", "true");
+    key = assertStatus(admin().get("/api/v1/virtual-keys/" + keyId), 200);
+    assertThat(key.get("budget").get("enforce").booleanValue()).isTrue();
+    assertThat(key.get("budget").get("on_unreachable").stringValue()).isEqualTo("fail_open");
+    assertThat(key.get("rate_limit").get("enforce").booleanValue()).isTrue();
+  }
+
+  @Test
+  void anUnknownOnUnreachableFromTheFormIsShownNextToTheSelect() {
+    String teamId = createTeam(unique("bad-mode")).get("id").stringValue();
+
+    ApiResponse response = admin.post("/teams/" + teamId + "/limits", Map.of("limitUsd", "10",
+        "onUnreachable", "sometimes"), "HX-Request", "true");
+
+    assertThat(response.status()).isEqualTo(422);
+    assertThat(response.text()).contains("id=\"error-budget-on_unreachable\"")
+        .contains("must be fail_closed or fail_open (got &#39;sometimes&#39;)");
+  }
+
+  @Test
+  void theOrganisationFormSetsItsModes() {
+    JsonNode before = assertStatus(admin().get("/api/v1/org"), 200);
+    try {
+      ApiResponse saved = admin.post("/budgets/org", Map.of("limitUsd", "900", "period", "monthly",
+          "enforceBudget", "true", "_enforceBudget", "on", "onUnreachable", "fail_open", "tpm", "5000",
+          "_enforceRateLimit", "on"), "HX-Request", "true");
+
+      assertThat(saved.status()).as(saved.describe()).isEqualTo(200);
+      assertThat(saved.text()).contains("$900.00 monthly · fails open").contains("5,000 tpm · shadow");
+      JsonNode org = assertStatus(admin().get("/api/v1/org"), 200);
+      assertThat(org.get("budget").get("enforce").booleanValue()).isTrue();
+      assertThat(org.get("budget").get("on_unreachable").stringValue()).isEqualTo("fail_open");
+      assertThat(org.get("rate_limit").get("enforce").booleanValue()).isFalse();
+      // Renaming the organisation in Settings keeps its limits' modes.
+      admin.post("/settings/org", Map.of("name", before.get("name").stringValue()), "HX-Request", "true");
+      assertThat(assertStatus(admin().get("/api/v1/org"), 200).get("rate_limit").get("enforce").booleanValue())
+          .isFalse();
+    } finally {
+      assertStatus(admin().put("/api/v1/org", """
+          {"name": %s, "budget": %s, "rate_limit": %s}""".formatted(before.get("name"),
+          before.path("budget").isMissingNode() ? "null" : before.get("budget"),
+          before.path("rate_limit").isMissingNode() ? "null" : before.get("rate_limit"))), 200);
+    }
+  }
+
+  /** The {@code <input>} tag with this id. */
+  private static String checkbox(String html, String id) {
+    Matcher m = Pattern.compile("<input id=\"" + id + "\"[^>]*>").matcher(html);
+    assertThat(m.find()).as("no input #" + id).isTrue();
+    return m.group();
+  }
+
+  @Test
   void providerKeysAreWriteOnlyAndTheConnectionTestCallsTheProvider() {
     String name = unique("prov");
     String keyValue = "sk-upstream-" + UUID.randomUUID().toString().replace("-", "");

@@ -142,8 +142,7 @@ class VirtualKeyController {
       HttpServletResponse response, Model model) {
     UUID keyId = Ids.parse("virtual key", id);
     VirtualKey key = keys.get(keyId);
-    KeyForm submitted = new KeyForm(key.teamId().toString(), form.name(), form.models(), form.limitUsd(),
-        form.period(), form.rpm(), form.tpm(), form.maxConcurrent(), form.expiresOn());
+    KeyForm submitted = form.inTeam(key.teamId().toString());
     try {
       key = keys.update(keyId, submitted.toRequest(key));
       model.addAttribute("saved", true);
