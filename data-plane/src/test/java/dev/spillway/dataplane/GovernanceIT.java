@@ -118,6 +118,14 @@ class GovernanceIT {
     assertThat(Long.parseLong(refused.headers().firstValue("retry-after-ms").orElseThrow()))
         .isBetween((retryAfter - 1) * 1000, retryAfter * 1000);
     assertThat(provider.requestCount()).isEqualTo(5);
+    String refusedId = refused.headers().firstValue("x-request-id").orElseThrow();
+    JsonNode event = await().atMost(Duration.ofSeconds(10)).until(() -> controlPlane.usageEvents().stream()
+        .filter(e -> e.path("request_id").asString().equals(refusedId)).findFirst().orElse(null),
+        java.util.Objects::nonNull);
+    assertThat(event.path("status_code").asInt()).isEqualTo(429);
+    assertThat(event.path("error_code").asString()).isEqualTo("rate_limit_exceeded");
+    assertThat(event.path("attempts").asInt()).isZero();
+    assertThat(event.path("usage_source").asString()).isEqualTo("none");
   }
 
   @Test

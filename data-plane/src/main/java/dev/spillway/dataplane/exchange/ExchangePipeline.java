@@ -4,6 +4,7 @@ import dev.spillway.dataplane.auth.Authenticator;
 import dev.spillway.dataplane.config.ConfigHolder;
 import dev.spillway.dataplane.config.NodeConfig;
 import dev.spillway.dataplane.error.GatewayError;
+import dev.spillway.dataplane.error.GatewayException;
 import dev.spillway.dataplane.json.Json;
 import dev.spillway.dataplane.metrics.Endpoint;
 import dev.spillway.dataplane.protocol.ClientFormat;
@@ -92,14 +93,14 @@ public final class ExchangePipeline {
       try {
         reservation = admitted.join();
       } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
-        throw unwrap(e);
+        throw refused(rc, request, unwrap(e));
       }
       admit(rc, request, exchange, reservation);
       return exchange;
     }
     admitted.whenComplete((reservation, failure) -> rc.ctx().executor().execute(() -> {
       if (failure != null) {
-        exchange.refuse(unwrap(failure));
+        exchange.refuse(refused(rc, request, unwrap(failure)));
       } else {
         admit(rc, request, exchange, reservation);
       }
@@ -111,6 +112,14 @@ public final class ExchangePipeline {
     if (exchange.admitted(reservation)) {
       lookUp(rc, request, exchange);
     }
+  }
+
+  /** A refusal by a limit is recorded (stage 7 for a request that never ran). */
+  private RuntimeException refused(RequestContext rc, ExchangeRequest request, RuntimeException failure) {
+    if (failure instanceof GatewayException refusal) {
+      settlement.refused(request, refusal, rc.startNanos());
+    }
+    return failure;
   }
 
   private static RuntimeException unwrap(Throwable failure) {

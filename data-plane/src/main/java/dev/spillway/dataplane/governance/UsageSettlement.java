@@ -2,6 +2,7 @@ package dev.spillway.dataplane.governance;
 
 import dev.spillway.config.VirtualKeyConfig;
 import dev.spillway.dataplane.config.NodeConfig;
+import dev.spillway.dataplane.error.GatewayException;
 import dev.spillway.dataplane.exchange.ExchangeRequest;
 import dev.spillway.dataplane.exchange.Outcome;
 import dev.spillway.dataplane.exchange.Settlement;
@@ -66,6 +67,23 @@ public final class UsageSettlement implements Settlement {
     }
     String source = outcome.usage().isKnown() ? UsageEvent.SOURCE_PROVIDER : UsageEvent.SOURCE_NONE;
     record(outcome, endNanos, outcome.usage(), source);
+  }
+
+  @Override
+  public void refused(ExchangeRequest request, GatewayException refusal, long startNanos) {
+    try {
+      long now = System.nanoTime();
+      NodeConfig config = request.caller().config();
+      VirtualKeyConfig key = request.caller().key().key();
+      UsageEvent event = new UsageEvent(request.requestId(), Instant.now().minusNanos(now - startNanos), nodeId,
+          config.snapshot().organization().id(), key.teamId(), key.id(), request.plan().routeName(), null, null,
+          request.endpoint().name().toLowerCase(Locale.ROOT), refusal.error().status().code(), refusal.error().code(),
+          0, 0, 0, 0, PriceTable.Cost.NOTHING.usd(), false, UsageEvent.SOURCE_NONE, null, 0,
+          Math.max(0, now - startNanos) / 1_000_000, null, request.stream(), false, null);
+      journal.append(event.toJsonLine());
+    } catch (RuntimeException e) {
+      log.error("the refusal of request {} could not be recorded", request.requestId(), e);
+    }
   }
 
   /** A provider answered (in part) and did not say what it charged for its output. */
