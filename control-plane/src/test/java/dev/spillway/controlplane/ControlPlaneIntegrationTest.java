@@ -81,6 +81,8 @@ public abstract class ControlPlaneIntegrationTest {
         + GROUP_TEAM + ":team_admin");
     // Tests sweep rotated keys explicitly; a background sweep would bump versions at random moments.
     props.put("spillway.rotation-sweep-interval-ms", "3600000");
+    // Likewise the lease cleanup: tests run it explicitly (a background run would hold its lock at random moments).
+    props.put("spillway.leases.cleanup-interval-ms", "3600000");
     return props;
   }
 
