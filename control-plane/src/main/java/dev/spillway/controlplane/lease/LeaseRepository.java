@@ -22,7 +22,7 @@ interface LeaseRepository {
    * A window to create a counter for when it has none.
    *
    * @param spendUntil for a budget, the period's end: the counter starts at the spend recorded in
-   *                   {@code usage_hourly} from the window's start until then (null: until now)
+   *                   {@code usage_hourly} from the window's start until then (null: without end)
    */
   record CounterSeed(LeaseKey key, Instant spendUntil) {}
 

@@ -14,6 +14,7 @@ import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -331,7 +332,7 @@ public class LeaseService {
     }
     try {
       return Instant.parse(value);
-    } catch (java.time.format.DateTimeParseException e) {
+    } catch (DateTimeParseException e) {
       throw ApiException.invalid(field, "must be an ISO-8601 time such as 2026-12-01T00:00:00Z (got '" + value + "')");
     }
   }
