@@ -83,6 +83,8 @@ public abstract class ControlPlaneIntegrationTest {
     props.put("spillway.rotation-sweep-interval-ms", "3600000");
     // A usage batch that cannot get its locks is answered 503 after this long (UsageIngestIT holds a lock on purpose).
     props.put("spillway.usage-lock-timeout", "2s");
+    // Likewise the lease cleanup: tests run it explicitly (a background run would hold its lock at random moments).
+    props.put("spillway.leases.cleanup-interval-ms", "3600000");
     return props;
   }
 
