@@ -112,7 +112,8 @@ final class FakeLeases {
           .put("scope_type", scopeType).put("scope_id", scopeId).put("kind", kind)
           .put("granted", granted.stripTrailingZeros().toPlainString())
           .put("expires_at", Instant.ofEpochMilli(now + ttlMillis).toString())
-          .put("enforce", enforce(snapshot, scopeType, scopeId, kind));
+          .put("enforce", enforce(snapshot, scopeType, scopeId, kind))
+          .put("used", used.stripTrailingZeros().toPlainString());
       if (windowStart == null) {
         lease.putNull("window_start");
       } else {

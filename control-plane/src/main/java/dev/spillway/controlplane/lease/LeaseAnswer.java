@@ -11,6 +11,10 @@ import java.util.List;
 public record LeaseAnswer(String serverTime, long refreshMs, List<Grant> leases) {
   /** What one lease may consume; {@code limit}, {@code remaining} and {@code resetAt} may be null. */
   @JsonInclude(JsonInclude.Include.ALWAYS)
+  /**
+   * @param used what the control plane has on record as this node's consumption from the lease: a node that
+   *             restarted mid-window (and counts from zero) resumes from it instead of spending it again
+   */
   public record Grant(String scopeType, String scopeId, String kind, String windowStart, String granted,
-      String expiresAt, String limit, boolean enforce, String remaining, String resetAt) {}
+      String expiresAt, String limit, boolean enforce, String remaining, String resetAt, String used) {}
 }

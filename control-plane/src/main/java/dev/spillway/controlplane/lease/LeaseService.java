@@ -177,7 +177,7 @@ public class LeaseService {
       answers[r.index()] = new LeaseAnswer.Grant(key.scopeType().dbName(), key.scopeId().toString(),
           key.kind().wireName(), r.windowless() ? null : key.windowStart().toString(), amount(outcome.granted()),
           (r.release() ? now : expiresAt).toString(), amount(plan.limit()), plan.enforce(), amount(remaining),
-          plan.resetAt() == null ? null : plan.resetAt().toString());
+          plan.resetAt() == null ? null : plan.resetAt().toString(), amount(outcome.used()));
     }
     leases.saveLeases(nodeId, rows);
     leases.saveConsumed(changed);

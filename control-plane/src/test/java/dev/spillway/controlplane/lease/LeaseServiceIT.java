@@ -126,6 +126,20 @@ class LeaseServiceIT extends ControlPlaneIntegrationTest {
   // --- how much is granted --------------------------------------------------------------------------------------
 
   @Test
+  void aNodeThatRestartedAndCountsFromZeroIsToldWhatItAlreadyUsed() {
+    UUID key = budget("key", "1.00", "total");
+    String node = unique("node");
+    call(node, lease("key", key, "budget", TOTAL, "0", "0.600"));
+    call(node, lease("key", key, "budget", TOTAL, "0.4", "0.600"));
+
+    JsonNode restarted = call(node, lease("key", key, "budget", TOTAL, "0", "0.300")).get("leases").get(0);
+
+    assertThat(new java.math.BigDecimal(restarted.get("used").stringValue())).isEqualByComparingTo("0.4");
+    assertThat(new java.math.BigDecimal(restarted.get("granted").stringValue()))
+        .isGreaterThanOrEqualTo(new java.math.BigDecimal("0.4"));
+  }
+
+  @Test
   void aSingleNodeGetsWhatItWantsUpToTheLimit() {
     UUID key = budget("key", "1.00", "total");
     String node = unique("node");
@@ -134,7 +148,7 @@ class LeaseServiceIT extends ControlPlaneIntegrationTest {
     JsonNode lease = first.get("leases").get(0);
 
     assertThat(lease.propertyNames()).containsExactlyInAnyOrder("scope_type", "scope_id", "kind", "window_start",
-        "granted", "expires_at", "limit", "enforce", "remaining", "reset_at");
+        "granted", "expires_at", "limit", "enforce", "remaining", "reset_at", "used");
     assertThat(lease.get("scope_type").stringValue()).isEqualTo("key");
     assertThat(lease.get("scope_id").stringValue()).isEqualTo(key.toString());
     assertThat(lease.get("kind").stringValue()).isEqualTo("budget");

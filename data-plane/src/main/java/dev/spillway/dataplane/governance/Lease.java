@@ -151,7 +151,12 @@ final class Lease {
 
   /** The control plane's answer to a report (the caller then wakes the report's waiters). */
   synchronized void granted(long newGranted, long wanted, long newLimit, boolean newEnforce, long remaining,
-      Instant newResetAt, long expiresAt) {
+      Instant newResetAt, long expiresAt, long recordedUsed) {
+    if (expiresAtNanos == 0 && key.kind().cumulative() && recordedUsed > used) {
+      // The first answer to a lease this process never held: a previous run of this node consumed recordedUsed in
+      // this window, and the control plane counts it; carry on from there instead of spending it again.
+      used = recordedUsed;
+    }
     granted = newGranted;
     exhausted = newGranted < wanted;
     limit = newLimit;

@@ -244,8 +244,10 @@ public final class LeaseClient implements AutoCloseable {
       JsonNode remainingNode = item.get("remaining");
       long remaining = remainingNode == null || remainingNode.isNull() ? -1
           : units(key.kind(), remainingNode.asString("0"));
+      JsonNode usedNode = item.get("used");
+      long recordedUsed = usedNode == null || usedNode.isNull() ? 0 : units(key.kind(), usedNode.asString("0"));
       lease.granted(granted, report.want(), limit, item.path("enforce").asBoolean(true), remaining,
-          parseInstant(item.path("reset_at").asString(null)), sentNanos + ttlNanos);
+          parseInstant(item.path("reset_at").asString(null)), sentNanos + ttlNanos, recordedUsed);
       report.waiters().complete(null);
     }
     // Leases the answer did not mention (it should mention all): their waiters try again rather than hang.
