@@ -146,6 +146,8 @@ class GovernanceAcrossNodesIT {
       clients.shutdown();
     }
 
+    System.out.printf("budget $1.00 over 3 nodes: %d served ($%s), %d refused%n", served.size(),
+        REQUEST_COST.multiply(BigDecimal.valueOf(served.size())), refused.get());
     // Each request costs no more than it reserved, so nothing may exceed the budget (docs/governance.md: the bound
     // for requests that set max_tokens is the input estimate's error, zero here).
     assertThat(BigDecimal.valueOf(served.size()).multiply(REQUEST_COST)).isLessThanOrEqualTo(new BigDecimal("1.00"));
@@ -194,6 +196,8 @@ class GovernanceAcrossNodesIT {
       clients.shutdown();
     }
 
+    System.out.println("rpm 60 over 3 nodes at 5/s, accepted by minute: " + new java.util.TreeMap<>(acceptedByMinute)
+        + ", refusals " + retryAfterChecks.size());
     assertThat(acceptedByMinute).isNotEmpty();
     acceptedByMinute.forEach((minute, accepted) ->
         assertThat(accepted.get()).as("accepted in minute " + minute).isLessThanOrEqualTo(60));

@@ -32,8 +32,8 @@ import java.util.concurrent.TimeUnit;
  * output from {@code max_tokens} or a default, at the highest price among the route's targets), one request on
  * {@code rpm}, its estimated tokens on {@code tpm}, one slot on {@code max_concurrent}. All claims are taken or
  * none: when one does not fit and the control plane may grant more, the claims taken are put back and the request
- * waits for the next grant (at most {@link #MAX_WAIT}); then it is tried once more and refused if it still does not
- * fit. A limit in shadow mode never refuses: the request takes its claim anyway and carries what would have refused
+ * waits for the next grant and tries again, for at most {@link #MAX_WAIT}; it is refused when the fleet has no room
+ * left for it, or when the time is up. A limit in shadow mode never refuses: the request takes its claim anyway and carries what would have refused
  * it to its usage event.
  */
 public final class GovernanceAdmission implements Admission {
@@ -63,10 +63,11 @@ public final class GovernanceAdmission implements Admission {
     if (claims.isEmpty()) {
       return CompletableFuture.completedFuture(Reservation.NONE);
     }
-    return attempt(claims, true);
+    return attempt(claims, System.nanoTime() + MAX_WAIT.toNanos());
   }
 
-  private CompletionStage<Reservation> attempt(List<Claim> claims, boolean mayWait) {
+  private CompletionStage<Reservation> attempt(List<Claim> claims, long deadlineNanos) {
+    boolean mayWait = System.nanoTime() < deadlineNanos;
     List<Claim> taken = new ArrayList<>(claims.size());
     List<Claim> waiting = new ArrayList<>();
     String shadow = null;
@@ -97,11 +98,12 @@ public final class GovernanceAdmission implements Admission {
     release(taken);
     leases.wake();
     CompletableFuture<?>[] grants = waiting.stream().map(c -> c.lease().nextGrant()).toArray(CompletableFuture[]::new);
+    long left = Math.max(1, deadlineNanos - System.nanoTime());
     return CompletableFuture.allOf(grants)
-        .completeOnTimeout(null, MAX_WAIT.toMillis(), TimeUnit.MILLISECONDS)
+        .completeOnTimeout(null, left, TimeUnit.NANOSECONDS)
         .thenCompose(ignored -> {
           withdraw(waiting);
-          return attempt(claims, false);
+          return attempt(claims, deadlineNanos);
         });
   }
 

@@ -39,7 +39,7 @@ final class Lease {
   private long remainingAtGrant = -1;
   private long usedAtGrant;
   private Instant resetAt;
-  /** The control plane gave less than asked at the last refresh: waiting for the next one will not help. */
+  /** At the last refresh the fleet had no room left for a request like the last one: waiting will not help. */
   private boolean exhausted;
   private boolean released;
   private CompletableFuture<Void> nextGrant = new CompletableFuture<>();
@@ -59,7 +59,7 @@ final class Lease {
    * Takes {@code amount} if the lease covers it. Otherwise: {@code WAIT} when a refresh may grant more (the
    * caller waits for {@link #nextGrant()} and tries once more), {@code REFUSED} when it will not.
    *
-   * @param mayWait false on the second try: no more waiting
+   * @param mayWait false once the request has waited as long as it may
    * @param reachable whether the control plane answered the last call
    */
   synchronized Take take(long amount, boolean mayWait, boolean reachable, long nowNanos) {
@@ -158,7 +158,10 @@ final class Lease {
       used = recordedUsed;
     }
     granted = newGranted;
-    exhausted = newGranted < wanted;
+    // Waiting helps while this lease or the fleet has room left (a grant below what was asked may only be a fair
+    // share): it does not once neither can take a request like the last one.
+    long holding = key.kind() == LeaseKey.Kind.BUDGET ? used + reserved : used;
+    exhausted = newGranted - holding < typical && remaining >= 0 && remaining < typical;
     limit = newLimit;
     enforce = newEnforce;
     remainingAtGrant = remaining;
