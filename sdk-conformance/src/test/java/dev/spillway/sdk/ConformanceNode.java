@@ -58,6 +58,11 @@ final class ConformanceNode implements AutoCloseable {
     return started;
   }
 
+  /** The fake control plane the node follows: what it granted, the usage events it received. */
+  FakeControlPlane controlPlane() {
+    return controlPlane;
+  }
+
   /** {@code http://127.0.0.1:<port>}, what the Anthropic SDK takes as its base URL. */
   String baseUrl() {
     return "http://127.0.0.1:" + node.port();

@@ -3,6 +3,7 @@ package dev.spillway.sdk;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
 
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
@@ -64,6 +65,7 @@ import tools.jackson.databind.json.JsonMapper;
 class OpenAiSdkIT {
   static final String KEY = "sk-sw-sdkopenai000000000000000000000000000000";
   static final String LIMITED_KEY = "sk-sw-sdklimited0000000000000000000000000000";
+  static final String SPENT_KEY = "sk-sw-sdkspent000000000000000000000000000000";
   static final String TOOL = "get_weather";
   static final String TOOL_ARGUMENTS = "{\"city\":\"Paris\"}";
   static final String TOOL_RESULT = "{\"temperature_c\":21,\"sky\":\"clear\"}";
@@ -86,6 +88,9 @@ class OpenAiSdkIT {
   static void start() {
     fleet = ProviderFleet.start(KEY, snapshot -> snapshot
         .key("t1", LIMITED_KEY, "mock")
+        .key("t1", SPENT_KEY, new dev.spillway.config.BudgetConfig(java.math.BigDecimal.ZERO,
+            dev.spillway.config.BudgetPeriod.TOTAL), null)
+        .price("openai", "gpt-4o", "2.5", "10", null)
         .route("embed", "openai/text-embedding-3-small")
         .route("local-embed", "compatible/nomic-embed"));
     provider = fleet.openAi;
@@ -377,6 +382,31 @@ class OpenAiSdkIT {
     assertThat(openAi.choices().get(0).text()).isEqualTo("Echo: Say hi");
     assertThat(mock.choices().get(0).text()).isEqualTo("Hello from Spillway's mock provider. You said: Say hi");
     assertThat(mock.id()).startsWith("cmpl-");
+  }
+
+  /**
+   * A spent budget is a 429 the SDK would retry (twice, by default, with backoff) were it not for
+   * {@code x-should-retry: false}: the SDK raises it after one request.
+   */
+  @Test
+  void aSpentBudgetIsRaisedOnceWithoutRetries() {
+    OpenAIClient spent = OpenAIOkHttpClient.builder().baseUrl(fleet.node.openAiBaseUrl()).apiKey(SPENT_KEY).build();
+    try {
+      assertThatThrownBy(() -> spent.chat().completions().create(chat("openai", "hi")))
+          .isInstanceOfSatisfying(RateLimitException.class, e -> {
+            assertThat(e.statusCode()).isEqualTo(429);
+            assertThat(e.code()).contains("budget_exceeded");
+            assertThat(e.type()).contains("insufficient_quota");
+          });
+    } finally {
+      spent.close();
+    }
+    assertThat(provider.requestCount()).isZero();
+    // Every request is recorded, refusals too: exactly one reached the node.
+    await().atMost(java.time.Duration.ofSeconds(10)).until(() -> fleet.node.controlPlane().usageEvents().stream()
+        .anyMatch(e -> e.path("error_code").asString("").equals("budget_exceeded")));
+    assertThat(fleet.node.controlPlane().usageEvents().stream()
+        .filter(e -> e.path("error_code").asString("").equals("budget_exceeded"))).hasSize(1);
   }
 
   @Test
