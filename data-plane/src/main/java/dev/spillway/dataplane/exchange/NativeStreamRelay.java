@@ -98,7 +98,7 @@ final class NativeStreamRelay implements StreamRelay {
   /** Anthropic reports input tokens at the start and output tokens at the end; keep the larger of each. */
   private static Usage merge(Usage a, Usage b) {
     return new Usage(Math.max(a.inputTokens(), b.inputTokens()), Math.max(a.outputTokens(), b.outputTokens()),
-        Math.max(a.cachedInputTokens(), b.cachedInputTokens()));
+        Math.max(a.cachedInputTokens(), b.cachedInputTokens()), Math.max(a.reasoningTokens(), b.reasoningTokens()));
   }
 
   @Override

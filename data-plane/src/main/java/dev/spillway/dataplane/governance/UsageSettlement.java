@@ -110,7 +110,7 @@ public final class UsageSettlement implements Settlement {
       input = exact ? TokenEstimator.count(outcome.request().canonical(), model)
           : outcome.request().canonical().toString().length() / CHARS_PER_TOKEN;
     }
-    return new Usage(input, output, reported.cachedInputTokens());
+    return new Usage(input, output, reported.cachedInputTokens(), reported.reasoningTokens());
   }
 
   /** Releases the request's reservation with what it consumed, then journals its event. */
@@ -144,7 +144,8 @@ public final class UsageSettlement implements Settlement {
         key.teamId(), key.id(), request.plan().routeName(), provider, model,
         request.endpoint().name().toLowerCase(Locale.ROOT), outcome.statusCode(),
         outcome.error() == null ? (outcome.clientClosed() ? "client_closed" : null) : outcome.error().code(),
-        usage.inputTokens(), usage.outputTokens(), usage.cachedInputTokens(), 0, cost.usd(), cost.unpriced(), source,
+        usage.inputTokens(), usage.outputTokens(), usage.cachedInputTokens(), usage.reasoningTokens(), cost.usd(),
+        cost.unpriced(), source,
         outcome.cacheStatus(), outcome.attempts(), latencyNanos / 1_000_000, ttftMs, request.stream(),
         outcome.clientClosed(), outcome.reservation().shadowRefusal());
   }

@@ -252,7 +252,8 @@ public final class OpenAiAdapter implements ProviderAdapter {
   static Usage usage(JsonNode usage) {
     if (usage != null && usage.has("input_tokens")) {
       return new Usage(usage.path("input_tokens").asLong(0), usage.path("output_tokens").asLong(0),
-          usage.path("input_tokens_details").path("cached_tokens").asLong(0));
+          usage.path("input_tokens_details").path("cached_tokens").asLong(0),
+          usage.path("output_tokens_details").path("reasoning_tokens").asLong(0));
     }
     return Usage.fromOpenAi(usage);
   }
