@@ -30,7 +30,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * batches with overlapping events or rollup rows wait for each other but never deadlock.
  *
  * <p>Rollups need a key and its team (their columns are NOT NULL): an event without them (a request refused before
- * its key was known) is stored but not rolled up. A missing provider or model rolls up as {@code ''}.
+ * its key was known) is stored but not rolled up. A missing provider or model rolls up as {@code ''}. A request a
+ * limit refused ({@code error_code} {@code rate_limit_exceeded} or {@code budget_exceeded}) counts in
+ * {@code refusals}, one a limit in shadow mode would have refused in {@code shadow_refusals}.
  */
 @Service
 public class UsageIngestService {
@@ -57,20 +59,22 @@ public class UsageIngestService {
                                   attempts, latency_ms, ttft_ms, streamed, client_closed, shadow_refusal)
         SELECT * FROM batch ORDER BY occurred_at, request_id
         ON CONFLICT DO NOTHING
-        RETURNING occurred_at, org_id, team_id, key_id, provider, model, status_code, input_tokens, output_tokens,
-                  cached_input_tokens, reasoning_tokens, cost_usd, unpriced, cache_status, latency_ms, shadow_refusal
+        RETURNING occurred_at, org_id, team_id, key_id, provider, model, status_code, error_code, input_tokens,
+                  output_tokens, cached_input_tokens, reasoning_tokens, cost_usd, unpriced, cache_status, latency_ms,
+                  shadow_refusal
       ),
       rolled AS (
         INSERT INTO usage_hourly AS h (hour, key_id, provider, model, org_id, team_id, requests, errors, input_tokens,
                                        output_tokens, cached_input_tokens, reasoning_tokens, cost_usd, cache_hits,
-                                       latency_ms_sum, unpriced_requests, shadow_refusals)
+                                       latency_ms_sum, unpriced_requests, shadow_refusals, refusals)
         SELECT date_trunc('hour', occurred_at, 'UTC'), key_id, coalesce(provider, ''), coalesce(model, ''),
                -- A key belongs to one team; should a node ever disagree, the row keeps the team it has.
                (array_agg(org_id))[1], (array_agg(team_id))[1],
                count(*), count(*) FILTER (WHERE status_code >= 400), sum(input_tokens), sum(output_tokens),
                sum(cached_input_tokens), sum(reasoning_tokens), sum(cost_usd),
                count(*) FILTER (WHERE cache_status LIKE 'hit%'), coalesce(sum(latency_ms), 0),
-               count(*) FILTER (WHERE unpriced), count(*) FILTER (WHERE shadow_refusal IS NOT NULL)
+               count(*) FILTER (WHERE unpriced), count(*) FILTER (WHERE shadow_refusal IS NOT NULL),
+               count(*) FILTER (WHERE error_code IN ('rate_limit_exceeded', 'budget_exceeded'))
         FROM inserted
         WHERE key_id IS NOT NULL AND team_id IS NOT NULL
         GROUP BY 1, 2, 3, 4
@@ -86,7 +90,8 @@ public class UsageIngestService {
           cache_hits = h.cache_hits + EXCLUDED.cache_hits,
           latency_ms_sum = h.latency_ms_sum + EXCLUDED.latency_ms_sum,
           unpriced_requests = h.unpriced_requests + EXCLUDED.unpriced_requests,
-          shadow_refusals = h.shadow_refusals + EXCLUDED.shadow_refusals
+          shadow_refusals = h.shadow_refusals + EXCLUDED.shadow_refusals,
+          refusals = h.refusals + EXCLUDED.refusals
       )
       SELECT count(*) FROM inserted""";
 

@@ -59,15 +59,19 @@ public class UsageService {
   /** Filters: null means no filter. {@code to} is exclusive. */
   public record Query(UUID teamId, UUID keyId, String model, Instant from, Instant to, GroupBy groupBy) {}
 
+  /**
+   * One group's sums. {@code refusals} are requests a limit refused (they are errors too); {@code shadowRefusals}
+   * are requests a limit in shadow mode would have refused, and were served.
+   */
   public record Row(String group, long requests, long errors, long inputTokens, long outputTokens,
-      long cachedInputTokens, BigDecimal spendUsd, long cacheHits) {}
+      long cachedInputTokens, BigDecimal spendUsd, long cacheHits, long refusals, long shadowRefusals) {}
 
   /**
    * Sums over the filtered rollups. {@code unpricedRequests} were served by a model without a price: their cost
-   * is in {@code spendUsd} as 0, so the spend is a lower bound while there are any.
+   * is in {@code spendUsd} as 0, so the spend is a lower bound while there are any. Refusals as in {@link Row}.
    */
   public record Totals(long requests, long errors, long inputTokens, long outputTokens, BigDecimal spendUsd,
-      long cacheHits, long latencyMsSum, long unpricedRequests) {
+      long cacheHits, long latencyMsSum, long unpricedRequests, long refusals, long shadowRefusals) {
 
     public double errorRate() {
       return requests == 0 ? 0 : (double) errors / requests;
@@ -102,11 +106,12 @@ public class UsageService {
     String group = groupBy == GroupBy.DAY ? "to_char(date_trunc('day', hour), 'YYYY-MM-DD')"
         : groupBy.column + "::text";
     return jdbc.sql("SELECT " + group + " AS g, sum(requests), sum(errors), sum(input_tokens), sum(output_tokens), "
-            + "sum(cached_input_tokens), sum(cost_usd), sum(cache_hits) FROM usage_hourly WHERE " + f.where
+            + "sum(cached_input_tokens), sum(cost_usd), sum(cache_hits), sum(refusals), sum(shadow_refusals) "
+            + "FROM usage_hourly WHERE " + f.where
             + " GROUP BY 1 ORDER BY " + (groupBy == GroupBy.DAY ? "1" : "7 DESC, 2 DESC, 1") + " LIMIT 10000")
         .params(f.params)
         .query((rs, i) -> new Row(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
-            rs.getLong(6), rs.getBigDecimal(7), rs.getLong(8)))
+            rs.getLong(6), rs.getBigDecimal(7), rs.getLong(8), rs.getLong(9), rs.getLong(10)))
         .list();
   }
 
@@ -115,11 +120,11 @@ public class UsageService {
     Filter f = filter(q);
     return jdbc.sql("SELECT coalesce(sum(requests), 0), coalesce(sum(errors), 0), coalesce(sum(input_tokens), 0), "
             + "coalesce(sum(output_tokens), 0), coalesce(sum(cost_usd), 0), coalesce(sum(cache_hits), 0), "
-            + "coalesce(sum(latency_ms_sum), 0), coalesce(sum(unpriced_requests), 0) FROM usage_hourly WHERE "
-            + f.where)
+            + "coalesce(sum(latency_ms_sum), 0), coalesce(sum(unpriced_requests), 0), coalesce(sum(refusals), 0), "
+            + "coalesce(sum(shadow_refusals), 0) FROM usage_hourly WHERE " + f.where)
         .params(f.params)
         .query((rs, i) -> new Totals(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getBigDecimal(5),
-            rs.getLong(6), rs.getLong(7), rs.getLong(8)))
+            rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.getLong(9), rs.getLong(10)))
         .single();
   }
 
