@@ -5,11 +5,15 @@ import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.RecoverableDataAccessException;
 import org.springframework.dao.TransientDataAccessException;
@@ -33,6 +37,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * its key was known) is stored but not rolled up. A missing provider or model rolls up as {@code ''}. A request a
  * limit refused ({@code error_code} {@code rate_limit_exceeded} or {@code budget_exceeded}) counts in
  * {@code refusals}, one a limit in shadow mode would have refused in {@code shadow_refusals}.
+ *
+ * <p>After a batch with new events has committed, a {@link UsageRecorded} names the teams and keys it touched, so
+ * that what watches their spend (budget alerts) looks at them soon, on its own thread.
  */
 @Service
 public class UsageIngestService {
@@ -98,16 +105,18 @@ public class UsageIngestService {
   private final JdbcClient jdbc;
   private final TransactionTemplate tx;
   private final String lockTimeout;
+  private final ApplicationEventPublisher events;
 
   /**
    * @param lockTimeout how long a batch may wait for a lock (another batch's events, a partition being created or
    *                    dropped) before it is answered 503 and retried by the node later
    */
   public UsageIngestService(JdbcClient jdbc, PlatformTransactionManager txm,
-      @Value("${spillway.usage-lock-timeout:5s}") Duration lockTimeout) {
+      @Value("${spillway.usage-lock-timeout:5s}") Duration lockTimeout, ApplicationEventPublisher events) {
     this.jdbc = jdbc;
     this.tx = new TransactionTemplate(txm);
     this.lockTimeout = Math.max(1, lockTimeout.toMillis()) + "ms";
+    this.events = events;
   }
 
   /**
@@ -128,6 +137,9 @@ public class UsageIngestService {
         return jdbc.sql(INGEST).params(columns).query(Long.class).single();
       });
       int accepted = Math.toIntExact(Objects.requireNonNull(inserted, "inserted"));
+      if (accepted > 0) {
+        announce(events);
+      }
       return new Result(accepted, events.size() - accepted);
     } catch (RuntimeException e) {
       if (!retryable(e)) {
@@ -137,6 +149,29 @@ public class UsageIngestService {
       log.warn("usage batch of {} events not stored, answered 503: {}", events.size(), rootMessage(e));
       throw ApiException.unavailable("usage could not be stored now (database unavailable or busy); "
           + "send the same batch again later");
+    }
+  }
+
+  /**
+   * Tells listeners (budget alerts) which teams and keys the committed batch touched. The batch is stored whatever
+   * a listener does: a failure here must not turn into an error answer that makes the node send it again.
+   */
+  private void announce(List<UsageEvent> batch) {
+    Set<UUID> teams = new HashSet<>();
+    Set<UUID> keys = new HashSet<>();
+    for (UsageEvent e : batch) {
+      if (e.teamId() != null && e.keyId() != null) {
+        teams.add(e.teamId());
+        keys.add(e.keyId());
+      }
+    }
+    if (teams.isEmpty()) {
+      return;
+    }
+    try {
+      events.publishEvent(new UsageRecorded(teams, keys));
+    } catch (RuntimeException e) {
+      log.warn("usage batch stored, but its listeners failed: {}", e.toString());
     }
   }
 
