@@ -52,6 +52,12 @@ public abstract class ControlPlaneIntegrationTest {
   protected static final String GROUP_TEAM = "it-group-team";
   /** A real OpenID Connect provider in this JVM; each sign-in takes its user from {@link #signInAs}. */
   protected static final MockOAuth2Server IDP = startIdp();
+  /** The budget-alert webhook (SPILLWAY_ALERT_WEBHOOK_URL) of the application under test. */
+  protected static final WebhookReceiver WEBHOOK = startWebhook();
+  /** The webhook's signing secret (SPILLWAY_ALERT_WEBHOOK_SECRET). */
+  protected static final String WEBHOOK_SECRET = "it-webhook-" + randomHex(16);
+  /** How long the control plane waits for the webhook's answer here (5 s in production). */
+  protected static final Duration WEBHOOK_TIMEOUT = Duration.ofSeconds(2);
 
   private static final TestDatabase DATABASE = TestDatabases.create("control_plane_it");
   private static final AtomicInteger SEQUENCE = new AtomicInteger();
@@ -85,6 +91,13 @@ public abstract class ControlPlaneIntegrationTest {
     props.put("spillway.usage-lock-timeout", "2s");
     // Likewise the lease cleanup: tests run it explicitly (a background run would hold its lock at random moments).
     props.put("spillway.leases.cleanup-interval-ms", "3600000");
+    // Budget alerts: checked, sent and retried in tenths of seconds instead of seconds, so tests wait little.
+    props.put("spillway.alerts.webhook-url", WEBHOOK.url());
+    props.put("spillway.alerts.webhook-secret", WEBHOOK_SECRET);
+    props.put("spillway.alerts.webhook-timeout", WEBHOOK_TIMEOUT.toMillis() + "ms");
+    props.put("spillway.alerts.retry-initial-backoff", "200ms");
+    props.put("spillway.alerts.check-interval-ms", "100");
+    props.put("spillway.alerts.delivery-poll-interval-ms", "100");
     return props;
   }
 
@@ -154,6 +167,12 @@ public abstract class ControlPlaneIntegrationTest {
 
   protected String baseUrl() {
     return "http://127.0.0.1:" + port;
+  }
+
+  private static WebhookReceiver startWebhook() {
+    WebhookReceiver receiver = WebhookReceiver.start();
+    Runtime.getRuntime().addShutdownHook(new Thread(receiver::close, "webhook-shutdown"));
+    return receiver;
   }
 
   private static MockOAuth2Server startIdp() {

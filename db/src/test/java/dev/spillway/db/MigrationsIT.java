@@ -98,6 +98,26 @@ class MigrationsIT {
   }
 
   @Test
+  void countsRefusalsInTheRollupsAndFiresEachBudgetAlertOncePerPeriodAndThreshold() throws SQLException {
+    assertThat(queryStrings("SELECT column_name || ' ' || data_type || ' ' || is_nullable || ' ' "
+        + "|| coalesce(column_default, '') FROM information_schema.columns WHERE table_name = 'usage_hourly' "
+        + "AND column_name = 'refusals'")).containsExactly("refusals bigint NO 0");
+    String insert = "INSERT INTO budget_alerts (id, scope_type, scope_id, scope_name, period, period_start, "
+        + "threshold_percent, limit_usd, spent_usd, enforce, fired_at, delivery_state) VALUES (gen_random_uuid(), "
+        + "'key', '6f1c1a52-0000-4000-8000-000000000001', 'ci', 'monthly', '2026-12-01T00:00:00Z', %d, 50, 40.12, "
+        + "true, now(), 'none') ON CONFLICT (scope_type, scope_id, period_start, threshold_percent) DO NOTHING";
+
+    execute(insert.formatted(80));
+    execute(insert.formatted(80));
+    execute(insert.formatted(100));
+
+    assertThat(queryStrings("SELECT string_agg(threshold_percent::text, ',' ORDER BY threshold_percent) "
+        + "FROM budget_alerts WHERE scope_id = '6f1c1a52-0000-4000-8000-000000000001'")).containsExactly("80,100");
+    assertThatThrownBy(() -> execute(insert.formatted(90))).isInstanceOf(SQLException.class)
+        .hasMessageContaining("budget_alerts_threshold_percent_check");
+  }
+
+  @Test
   void createsAMissingPartitionWithTheEventsThatWaitedForItInTheDefaultPartition() throws SQLException {
     String month = queryStrings("SELECT to_char(date_trunc('month', now()) + interval '4 months', 'YYYYMM')")
         .get(0);

@@ -233,8 +233,8 @@ final class ProviderFleet implements AutoCloseable {
 
     @Override
     Optional<Tokens> streamUsage(boolean clientAsked) {
-      // openai-compatible servers are asked for stream usage only when the client asked (docs/providers.md).
-      return type == ProviderType.OPENAI_COMPATIBLE && !clientAsked ? Optional.empty() : Optional.of(usage());
+      // Every OpenAI-style provider is asked for stream usage, openai-compatible servers too (docs/providers.md).
+      return Optional.of(usage());
     }
 
     @Override

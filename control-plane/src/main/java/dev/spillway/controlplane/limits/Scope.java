@@ -13,4 +13,14 @@ public enum Scope {
   public String dbName() {
     return dbName;
   }
+
+  /** The scope stored as {@code dbName}. */
+  public static Scope ofDbName(String dbName) {
+    for (Scope s : values()) {
+      if (s.dbName.equals(dbName)) {
+        return s;
+      }
+    }
+    throw new IllegalArgumentException("unknown scope: " + dbName + " (expected: org, team, key)");
+  }
 }

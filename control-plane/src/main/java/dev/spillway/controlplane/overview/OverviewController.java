@@ -1,5 +1,6 @@
 package dev.spillway.controlplane.overview;
 
+import dev.spillway.controlplane.alert.BudgetAlertService;
 import dev.spillway.controlplane.dashboard.CurrentUser;
 import dev.spillway.controlplane.dashboard.DashboardController;
 import dev.spillway.controlplane.node.Fleet;
@@ -25,24 +26,29 @@ import org.springframework.web.bind.annotation.RequestParam;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The overview: requests, spend, error rate, cache hit rate and latency over the last day or week, from recorded
- * usage only (an empty installation shows zeros, not examples). A signed-in user without any role sees how to get
- * one instead.
+ * The overview: requests, spend, error rate, cache hit rate, refusals and latency over the last day or week, from
+ * recorded usage only (an empty installation shows zeros, not examples), and the latest budget alerts. A signed-in
+ * user without any role sees how to get one instead.
  */
 @DashboardController
 class OverviewController {
   private static final JsonMapper JSON = JsonMapper.builder().build();
+  /** Budget alerts the overview lists, newest first. */
+  static final int LATEST_ALERTS = 10;
 
   private final UsageService usage;
   private final TeamService teams;
   private final VirtualKeyService keys;
   private final Fleet fleet;
+  private final BudgetAlertService alerts;
 
-  OverviewController(UsageService usage, TeamService teams, VirtualKeyService keys, Fleet fleet) {
+  OverviewController(UsageService usage, TeamService teams, VirtualKeyService keys, Fleet fleet,
+      BudgetAlertService alerts) {
     this.usage = usage;
     this.teams = teams;
     this.keys = keys;
     this.fleet = fleet;
+    this.alerts = alerts;
   }
 
   @GetMapping("/")
@@ -64,6 +70,7 @@ class OverviewController {
     model.addAttribute("teamCount", visibleTeams.size());
     model.addAttribute("activeKeys", keys.search(null, VirtualKey.Status.ACTIVE, null, null, false, 1, 0).total());
     model.addAttribute("myTeams", myTeams(visibleTeams));
+    model.addAttribute("latestAlerts", alerts.latest(LATEST_ALERTS));
     if (user.readsAll()) {
       List<Fleet.Member> nodes = fleet.all();
       model.addAttribute("nodeCount", nodes.size());

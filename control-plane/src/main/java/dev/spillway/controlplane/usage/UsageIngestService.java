@@ -5,11 +5,15 @@ import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.RecoverableDataAccessException;
 import org.springframework.dao.TransientDataAccessException;
@@ -30,7 +34,12 @@ import org.springframework.transaction.support.TransactionTemplate;
  * batches with overlapping events or rollup rows wait for each other but never deadlock.
  *
  * <p>Rollups need a key and its team (their columns are NOT NULL): an event without them (a request refused before
- * its key was known) is stored but not rolled up. A missing provider or model rolls up as {@code ''}.
+ * its key was known) is stored but not rolled up. A missing provider or model rolls up as {@code ''}. A request a
+ * limit refused ({@code error_code} {@code rate_limit_exceeded} or {@code budget_exceeded}) counts in
+ * {@code refusals}, one a limit in shadow mode would have refused in {@code shadow_refusals}.
+ *
+ * <p>After a batch with new events has committed, a {@link UsageRecorded} names the teams and keys it touched, so
+ * that what watches their spend (budget alerts) looks at them soon, on its own thread.
  */
 @Service
 public class UsageIngestService {
@@ -57,20 +66,22 @@ public class UsageIngestService {
                                   attempts, latency_ms, ttft_ms, streamed, client_closed, shadow_refusal)
         SELECT * FROM batch ORDER BY occurred_at, request_id
         ON CONFLICT DO NOTHING
-        RETURNING occurred_at, org_id, team_id, key_id, provider, model, status_code, input_tokens, output_tokens,
-                  cached_input_tokens, reasoning_tokens, cost_usd, unpriced, cache_status, latency_ms, shadow_refusal
+        RETURNING occurred_at, org_id, team_id, key_id, provider, model, status_code, error_code, input_tokens,
+                  output_tokens, cached_input_tokens, reasoning_tokens, cost_usd, unpriced, cache_status, latency_ms,
+                  shadow_refusal
       ),
       rolled AS (
         INSERT INTO usage_hourly AS h (hour, key_id, provider, model, org_id, team_id, requests, errors, input_tokens,
                                        output_tokens, cached_input_tokens, reasoning_tokens, cost_usd, cache_hits,
-                                       latency_ms_sum, unpriced_requests, shadow_refusals)
+                                       latency_ms_sum, unpriced_requests, shadow_refusals, refusals)
         SELECT date_trunc('hour', occurred_at, 'UTC'), key_id, coalesce(provider, ''), coalesce(model, ''),
                -- A key belongs to one team; should a node ever disagree, the row keeps the team it has.
                (array_agg(org_id))[1], (array_agg(team_id))[1],
                count(*), count(*) FILTER (WHERE status_code >= 400), sum(input_tokens), sum(output_tokens),
                sum(cached_input_tokens), sum(reasoning_tokens), sum(cost_usd),
                count(*) FILTER (WHERE cache_status LIKE 'hit%'), coalesce(sum(latency_ms), 0),
-               count(*) FILTER (WHERE unpriced), count(*) FILTER (WHERE shadow_refusal IS NOT NULL)
+               count(*) FILTER (WHERE unpriced), count(*) FILTER (WHERE shadow_refusal IS NOT NULL),
+               count(*) FILTER (WHERE error_code IN ('rate_limit_exceeded', 'budget_exceeded'))
         FROM inserted
         WHERE key_id IS NOT NULL AND team_id IS NOT NULL
         GROUP BY 1, 2, 3, 4
@@ -86,23 +97,26 @@ public class UsageIngestService {
           cache_hits = h.cache_hits + EXCLUDED.cache_hits,
           latency_ms_sum = h.latency_ms_sum + EXCLUDED.latency_ms_sum,
           unpriced_requests = h.unpriced_requests + EXCLUDED.unpriced_requests,
-          shadow_refusals = h.shadow_refusals + EXCLUDED.shadow_refusals
+          shadow_refusals = h.shadow_refusals + EXCLUDED.shadow_refusals,
+          refusals = h.refusals + EXCLUDED.refusals
       )
       SELECT count(*) FROM inserted""";
 
   private final JdbcClient jdbc;
   private final TransactionTemplate tx;
   private final String lockTimeout;
+  private final ApplicationEventPublisher events;
 
   /**
    * @param lockTimeout how long a batch may wait for a lock (another batch's events, a partition being created or
    *                    dropped) before it is answered 503 and retried by the node later
    */
   public UsageIngestService(JdbcClient jdbc, PlatformTransactionManager txm,
-      @Value("${spillway.usage-lock-timeout:5s}") Duration lockTimeout) {
+      @Value("${spillway.usage-lock-timeout:5s}") Duration lockTimeout, ApplicationEventPublisher events) {
     this.jdbc = jdbc;
     this.tx = new TransactionTemplate(txm);
     this.lockTimeout = Math.max(1, lockTimeout.toMillis()) + "ms";
+    this.events = events;
   }
 
   /**
@@ -123,6 +137,9 @@ public class UsageIngestService {
         return jdbc.sql(INGEST).params(columns).query(Long.class).single();
       });
       int accepted = Math.toIntExact(Objects.requireNonNull(inserted, "inserted"));
+      if (accepted > 0) {
+        announce(events);
+      }
       return new Result(accepted, events.size() - accepted);
     } catch (RuntimeException e) {
       if (!retryable(e)) {
@@ -132,6 +149,29 @@ public class UsageIngestService {
       log.warn("usage batch of {} events not stored, answered 503: {}", events.size(), rootMessage(e));
       throw ApiException.unavailable("usage could not be stored now (database unavailable or busy); "
           + "send the same batch again later");
+    }
+  }
+
+  /**
+   * Tells listeners (budget alerts) which teams and keys the committed batch touched. The batch is stored whatever
+   * a listener does: a failure here must not turn into an error answer that makes the node send it again.
+   */
+  private void announce(List<UsageEvent> batch) {
+    Set<UUID> teams = new HashSet<>();
+    Set<UUID> keys = new HashSet<>();
+    for (UsageEvent e : batch) {
+      if (e.teamId() != null && e.keyId() != null) {
+        teams.add(e.teamId());
+        keys.add(e.keyId());
+      }
+    }
+    if (teams.isEmpty()) {
+      return;
+    }
+    try {
+      events.publishEvent(new UsageRecorded(teams, keys));
+    } catch (RuntimeException e) {
+      log.warn("usage batch stored, but its listeners failed: {}", e.toString());
     }
   }
 

@@ -162,11 +162,11 @@ public class UsageRetention {
               INSERT INTO usage_hourly AS h (hour, key_id, provider, model, org_id, team_id, requests, errors,
                                              input_tokens, output_tokens, cached_input_tokens, reasoning_tokens,
                                              cost_usd, cache_hits, latency_ms_sum, unpriced_requests,
-                                             shadow_refusals)
+                                             shadow_refusals, refusals)
               SELECT date_trunc('month', hour, 'UTC'), key_id, provider, model, (array_agg(org_id))[1],
                      (array_agg(team_id))[1], sum(requests), sum(errors), sum(input_tokens), sum(output_tokens),
                      sum(cached_input_tokens), sum(reasoning_tokens), sum(cost_usd), sum(cache_hits),
-                     sum(latency_ms_sum), sum(unpriced_requests), sum(shadow_refusals)
+                     sum(latency_ms_sum), sum(unpriced_requests), sum(shadow_refusals), sum(refusals)
               FROM old
               GROUP BY 1, 2, 3, 4
               ORDER BY 1, 2, 3, 4
@@ -181,7 +181,8 @@ public class UsageRetention {
                 cache_hits = h.cache_hits + EXCLUDED.cache_hits,
                 latency_ms_sum = h.latency_ms_sum + EXCLUDED.latency_ms_sum,
                 unpriced_requests = h.unpriced_requests + EXCLUDED.unpriced_requests,
-                shadow_refusals = h.shadow_refusals + EXCLUDED.shadow_refusals
+                shadow_refusals = h.shadow_refusals + EXCLUDED.shadow_refusals,
+                refusals = h.refusals + EXCLUDED.refusals
             )
             SELECT count(*) FROM old""")
         .param(Timestamp.from(cutoff)).query(Integer.class).single();

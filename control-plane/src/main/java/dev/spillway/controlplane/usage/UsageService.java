@@ -59,15 +59,19 @@ public class UsageService {
   /** Filters: null means no filter. {@code to} is exclusive. */
   public record Query(UUID teamId, UUID keyId, String model, Instant from, Instant to, GroupBy groupBy) {}
 
+  /**
+   * One group's sums. {@code refusals} are requests a limit refused (they are errors too); {@code shadowRefusals}
+   * are requests a limit in shadow mode would have refused, and were served.
+   */
   public record Row(String group, long requests, long errors, long inputTokens, long outputTokens,
-      long cachedInputTokens, BigDecimal spendUsd, long cacheHits) {}
+      long cachedInputTokens, BigDecimal spendUsd, long cacheHits, long refusals, long shadowRefusals) {}
 
   /**
    * Sums over the filtered rollups. {@code unpricedRequests} were served by a model without a price: their cost
-   * is in {@code spendUsd} as 0, so the spend is a lower bound while there are any.
+   * is in {@code spendUsd} as 0, so the spend is a lower bound while there are any. Refusals as in {@link Row}.
    */
   public record Totals(long requests, long errors, long inputTokens, long outputTokens, BigDecimal spendUsd,
-      long cacheHits, long latencyMsSum, long unpricedRequests) {
+      long cacheHits, long latencyMsSum, long unpricedRequests, long refusals, long shadowRefusals) {
 
     public double errorRate() {
       return requests == 0 ? 0 : (double) errors / requests;
@@ -102,11 +106,12 @@ public class UsageService {
     String group = groupBy == GroupBy.DAY ? "to_char(date_trunc('day', hour), 'YYYY-MM-DD')"
         : groupBy.column + "::text";
     return jdbc.sql("SELECT " + group + " AS g, sum(requests), sum(errors), sum(input_tokens), sum(output_tokens), "
-            + "sum(cached_input_tokens), sum(cost_usd), sum(cache_hits) FROM usage_hourly WHERE " + f.where
+            + "sum(cached_input_tokens), sum(cost_usd), sum(cache_hits), sum(refusals), sum(shadow_refusals) "
+            + "FROM usage_hourly WHERE " + f.where
             + " GROUP BY 1 ORDER BY " + (groupBy == GroupBy.DAY ? "1" : "7 DESC, 2 DESC, 1") + " LIMIT 10000")
         .params(f.params)
         .query((rs, i) -> new Row(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
-            rs.getLong(6), rs.getBigDecimal(7), rs.getLong(8)))
+            rs.getLong(6), rs.getBigDecimal(7), rs.getLong(8), rs.getLong(9), rs.getLong(10)))
         .list();
   }
 
@@ -115,11 +120,11 @@ public class UsageService {
     Filter f = filter(q);
     return jdbc.sql("SELECT coalesce(sum(requests), 0), coalesce(sum(errors), 0), coalesce(sum(input_tokens), 0), "
             + "coalesce(sum(output_tokens), 0), coalesce(sum(cost_usd), 0), coalesce(sum(cache_hits), 0), "
-            + "coalesce(sum(latency_ms_sum), 0), coalesce(sum(unpriced_requests), 0) FROM usage_hourly WHERE "
-            + f.where)
+            + "coalesce(sum(latency_ms_sum), 0), coalesce(sum(unpriced_requests), 0), coalesce(sum(refusals), 0), "
+            + "coalesce(sum(shadow_refusals), 0) FROM usage_hourly WHERE " + f.where)
         .params(f.params)
         .query((rs, i) -> new Totals(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getBigDecimal(5),
-            rs.getLong(6), rs.getLong(7), rs.getLong(8)))
+            rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.getLong(9), rs.getLong(10)))
         .single();
   }
 
@@ -185,33 +190,66 @@ public class UsageService {
     };
   }
 
+  /**
+   * When the period of a budget that began at {@code start} ends (exclusive), or null for {@code total}, which never
+   * ends.
+   */
+  public static Instant periodEnd(BudgetPeriod period, Instant start) {
+    java.time.ZonedDateTime begin = start.atZone(ZoneOffset.UTC);
+    return switch (period) {
+      case DAILY -> begin.plusDays(1).toInstant();
+      case WEEKLY -> begin.plusWeeks(1).toInstant();
+      case MONTHLY -> begin.plusMonths(1).toInstant();
+      case TOTAL -> null;
+    };
+  }
+
   /** Spend of the whole organisation since {@code since}. */
   @Transactional(readOnly = true)
   public BigDecimal orgSpendSince(Instant since) {
+    return orgSpendBetween(since, null);
+  }
+
+  /** Spend of the whole organisation in {@code [from, to)} ({@code to} null: up to now). */
+  @Transactional(readOnly = true)
+  public BigDecimal orgSpendBetween(Instant from, Instant to) {
     Authz.requireOrgRead();
-    return jdbc.sql("SELECT coalesce(sum(cost_usd), 0) FROM usage_hourly WHERE org_id = ? AND hour >= ?")
-        .params(Organization.DEFAULT_ID, Timestamp.from(since.truncatedTo(ChronoUnit.HOURS))).query(BigDecimal.class)
-        .single();
+    return jdbc.sql("SELECT coalesce(sum(cost_usd), 0) FROM usage_hourly WHERE org_id = ? AND hour >= ? "
+            + "AND hour < coalesce(?::timestamptz, 'infinity')")
+        .params(Organization.DEFAULT_ID, Timestamp.from(since(from)), to == null ? null : Timestamp.from(to))
+        .query(BigDecimal.class).single();
   }
 
   /** Spend per team since {@code since}, for the given teams (readable ones only). */
   @Transactional(readOnly = true)
   public Map<UUID, BigDecimal> spendByTeamSince(Collection<UUID> teamIds, Instant since) {
-    return spendSince("team_id", readable(teamIds), since);
+    return spendByTeamBetween(teamIds, since, null);
+  }
+
+  /** Spend per team in {@code [from, to)} ({@code to} null: up to now), for the given teams (readable ones only). */
+  @Transactional(readOnly = true)
+  public Map<UUID, BigDecimal> spendByTeamBetween(Collection<UUID> teamIds, Instant from, Instant to) {
+    return spendBetween("team_id", readable(teamIds), from, to);
   }
 
   /** Spend per key since {@code since}; keys of teams the caller may not read are left out by the caller. */
   @Transactional(readOnly = true)
   public Map<UUID, BigDecimal> spendByKeySince(Collection<UUID> keyIds, Instant since) {
+    return spendByKeyBetween(keyIds, since, null);
+  }
+
+  /** Spend per key in {@code [from, to)} ({@code to} null: up to now); keys of unreadable teams are left out. */
+  @Transactional(readOnly = true)
+  public Map<UUID, BigDecimal> spendByKeyBetween(Collection<UUID> keyIds, Instant from, Instant to) {
     Set<UUID> readableTeams = Authz.readableTeamsOrAll();
     Map<UUID, BigDecimal> result = new HashMap<>();
     if (keyIds.isEmpty()) {
       return result;
     }
     StringBuilder sql = new StringBuilder("SELECT key_id, sum(cost_usd) FROM usage_hourly WHERE key_id = ANY(?) "
-        + "AND hour >= ?");
-    List<Object> params = new ArrayList<>(List.of(keyIds.toArray(UUID[]::new),
-        Timestamp.from(since.truncatedTo(ChronoUnit.HOURS))));
+        + "AND hour >= ? AND hour < coalesce(?::timestamptz, 'infinity')");
+    List<Object> params = new ArrayList<>(List.of(keyIds.toArray(UUID[]::new), Timestamp.from(since(from))));
+    params.add(to == null ? null : Timestamp.from(to));
     if (readableTeams != null) {
       sql.append(" AND team_id = ANY(?)");
       params.add(readableTeams.toArray(UUID[]::new));
@@ -249,18 +287,23 @@ public class UsageService {
     return result;
   }
 
-  private Map<UUID, BigDecimal> spendSince(String column, Collection<UUID> ids, Instant since) {
+  private Map<UUID, BigDecimal> spendBetween(String column, Collection<UUID> ids, Instant from, Instant to) {
     Map<UUID, BigDecimal> result = new HashMap<>();
     if (ids.isEmpty()) {
       return result;
     }
     jdbc.sql("SELECT " + column + ", sum(cost_usd) FROM usage_hourly WHERE " + column + " = ANY(?) AND hour >= ? "
-            + "GROUP BY 1")
-        .params(ids.toArray(UUID[]::new), Timestamp.from(since.truncatedTo(ChronoUnit.HOURS)))
+            + "AND hour < coalesce(?::timestamptz, 'infinity') GROUP BY 1")
+        .params(ids.toArray(UUID[]::new), Timestamp.from(since(from)), to == null ? null : Timestamp.from(to))
         .query(rs -> {
           result.put(rs.getObject(1, UUID.class), rs.getBigDecimal(2));
         });
     return result;
+  }
+
+  /** Rollups are hourly: a start inside an hour counts that whole hour. */
+  private static Instant since(Instant from) {
+    return from.truncatedTo(ChronoUnit.HOURS);
   }
 
   private static Collection<UUID> readable(Collection<UUID> teamIds) {

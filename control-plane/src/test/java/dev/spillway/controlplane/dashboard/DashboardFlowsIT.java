@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.spillway.controlplane.ApiResponse;
 import dev.spillway.controlplane.ControlPlaneIntegrationTest;
 import dev.spillway.controlplane.DashboardSession;
+import dev.spillway.controlplane.usage.UsageLine;
 import dev.spillway.testsupport.FakeProvider;
 import dev.spillway.testsupport.FakeResponse;
 import java.sql.Timestamp;
@@ -166,6 +167,58 @@ class DashboardFlowsIT extends ControlPlaneIntegrationTest {
     assertThat(csv.text().lines().toList()).hasSize(2);
     assertThat(csv.text().lines().skip(1).findFirst().orElseThrow()).startsWith(teamId + ",").contains(",5,")
         .contains("2.5");
+  }
+
+  @Test
+  void budgetAlertsAndRefusalsShowNextToTheBudgetsAndTheUsage() {
+    String teamName = unique("alerting");
+    UUID team = UUID.fromString(createTeam(teamName).get("id").stringValue());
+    assertStatus(admin().patch("/api/v1/teams/" + team, """
+        {"budget": {"limit_usd": 2, "period": "monthly"}}"""), 200);
+    String keyName = unique("alerted");
+    UUID key = UUID.fromString(assertStatus(admin().post("/api/v1/virtual-keys", """
+        {"name": "%s", "team_id": "%s", "budget": {"limit_usd": 1, "period": "monthly"}}"""
+        .formatted(keyName, team)), 201).get("id").stringValue());
+    Instant hour = Instant.now().truncatedTo(ChronoUnit.HOURS);
+    String p = unique("dash");
+    // 85 % of the key's budget (50 and 80 % fire), 42.5 % of the team's; two refusals and one shadow refusal.
+    assertStatus(node().send("POST", "/internal/v1/usage", "application/x-ndjson", UsageLine.batch(
+        UsageLine.event(p + "-spend", hour).key(team, key).cost("0.85"),
+        UsageLine.event(p + "-budget", hour.plusSeconds(1)).key(team, key).model(null, null)
+            .refused("budget_exceeded"),
+        UsageLine.event(p + "-rpm", hour.plusSeconds(2)).key(team, key).model(null, null)
+            .refused("rate_limit_exceeded"),
+        UsageLine.event(p + "-shadow", hour.plusSeconds(3)).key(team, key).shadowRefusal("rate_limit: key rpm 1"))),
+        200);
+    eventually().until(() -> jdbc.sql("SELECT count(*) FROM budget_alerts WHERE scope_id = ? "
+        + "AND delivery_state = 'delivered'").param(key).query(Long.class).single() == 2);
+
+    String keyPage = admin.get("/virtual-keys/" + key).text();
+    assertThat(alertList(keyPage)).contains(">50 %<").contains(">80 %<").doesNotContain(">100 %<")
+        .contains("($0.8500 spent)").contains("webhook: delivered");
+    String budgets = admin.get("/budgets").text();
+    String keyRow = budgets.substring(budgets.indexOf(keyName));
+    assertThat(alertList(keyRow)).contains(">50 %<").contains(">80 %<");
+    assertThat(alertList(admin.get("/teams/" + team).text())).isNull();
+    String overview = admin.get("/").text();
+    assertThat(overview).contains("data-testid=\"latest-alerts\"").contains("key &#39;" + keyName
+        + "&#39; monthly budget $1.00 at 80 % ($0.8500 spent)");
+    assertThat(overview).containsPattern("data-testid=\"stat-refusals-text\"[^>]*>refused: [0-9,]+ · would refuse "
+        + "\\(shadow\\): [0-9,]+<");
+    String usage = admin.get("/usage?team=" + team).text();
+    assertThat(usage).contains(">refused: 2 · would refuse (shadow): 1<");
+
+    // The team reaches half its budget: its page shows that alert.
+    assertStatus(node().send("POST", "/internal/v1/usage", "application/x-ndjson", UsageLine.batch(
+        UsageLine.event(p + "-more", hour.plusSeconds(4)).key(team, key).cost("0.2"))), 200);
+    eventually().until(() -> alertList(admin.get("/teams/" + team).text()) != null);
+    assertThat(alertList(admin.get("/teams/" + team).text())).contains(">50 %<").contains("($1.05 spent)");
+  }
+
+  /** The first list of budget alerts in the page, or null. */
+  private static String alertList(String html) {
+    int start = html.indexOf("data-testid=\"budget-alerts\"");
+    return start < 0 ? null : html.substring(start, html.indexOf("</ul>", start));
   }
 
   @Test

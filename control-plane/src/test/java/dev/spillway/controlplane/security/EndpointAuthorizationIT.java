@@ -126,6 +126,7 @@ class EndpointAuthorizationIT extends ControlPlaneIntegrationTest {
         c("GET", "/api/v1/audit-events", "/api/v1/audit-events", "teamAdminA"),
         c("GET", "/api/v1/usage", "/api/v1/usage?team_id=@teamB", "teamViewerA"),
         c("GET", "/api/v1/usage/unpriced", "/api/v1/usage/unpriced?team_id=@teamB", "teamViewerA"),
+        c("GET", "/api/v1/budget-alerts", "/api/v1/budget-alerts?team_id=@teamB", "teamViewerA"),
         new Case("POST", "/api/v1/config/apply", "/api/v1/config/apply", "orgViewer", "application/yaml",
             "teams: []"));
   }

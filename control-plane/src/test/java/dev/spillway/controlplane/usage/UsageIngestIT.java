@@ -130,6 +130,40 @@ class UsageIngestIT extends ControlPlaneIntegrationTest {
   }
 
   @Test
+  void refusalsAndShadowRefusalsRollUpSideBySideAndShowInTheUsageApi() {
+    UUID team = id(createTeam(unique("refused")));
+    UUID key = id(createKey(team.toString(), "k1"));
+    UUID other = id(createKey(team.toString(), "k2"));
+    Instant at = anHourAgo();
+    String p = unique("req");
+    String refusals = batch(
+        event(p + "-rpm", at).key(team, key).model(null, null).refused("rate_limit_exceeded"),
+        event(p + "-budget", at.plusSeconds(1)).key(team, key).model(null, null).refused("budget_exceeded"),
+        // An upstream failure is an error, not a refusal.
+        event(p + "-upstream", at.plusSeconds(2)).key(team, key).status(502),
+        event(p + "-shadow", at.plusSeconds(3)).key(team, key).shadowRefusal("budget: key monthly 1"),
+        event(p + "-other", at.plusSeconds(4)).key(team, other).model(null, null).refused("budget_exceeded"));
+    stored(refusals);
+
+    JsonNode again = stored(refusals);
+
+    assertThat(again.get("accepted").asInt()).isZero();
+    assertThat(jdbc.sql("SELECT sum(refusals), sum(shadow_refusals) FROM usage_hourly WHERE team_id = ?").param(team)
+        .query((rs, i) -> List.of(rs.getLong(1), rs.getLong(2))).single()).containsExactly(3L, 1L);
+    JsonNode usage = assertStatus(admin().get("/api/v1/usage?group_by=key&team_id=" + team), 200);
+    JsonNode totals = usage.get("totals");
+    assertThat(totals.get("requests").asLong()).isEqualTo(5);
+    assertThat(totals.get("errors").asLong()).isEqualTo(4);
+    assertThat(totals.get("refusals").asLong()).isEqualTo(3);
+    assertThat(totals.get("shadow_refusals").asLong()).isEqualTo(1);
+    Map<String, List<Long>> byKey = new HashMap<>();
+    usage.get("data").forEach(row -> byKey.put(row.get("group").stringValue(),
+        List.of(row.get("refusals").asLong(), row.get("shadow_refusals").asLong())));
+    assertThat(byKey).containsOnly(Map.entry(key.toString(), List.of(2L, 1L)),
+        Map.entry(other.toString(), List.of(1L, 0L)));
+  }
+
+  @Test
   void aBatchSentAgainChangesNothing() {
     UUID team = id(createTeam(unique("replay")));
     UUID key = UUID.randomUUID();

@@ -6,8 +6,8 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 
 /** A usage event as a node sends it (one NDJSON line), built field by field; unset fields take plain values. */
-final class UsageLine {
-  static final String ORG = "00000000-0000-0000-0000-000000000001";
+public final class UsageLine {
+  public static final String ORG = "00000000-0000-0000-0000-000000000001";
 
   private final String requestId;
   private final Instant occurredAt;
@@ -25,102 +25,122 @@ final class UsageLine {
   private Integer latencyMs = 12;
   private String shadowRefusal;
   private boolean clientClosed;
+  private String errorCode;
+  private String usageSource = "provider";
+  private int attempts = 1;
 
   private UsageLine(String requestId, Instant occurredAt) {
     this.requestId = requestId;
     this.occurredAt = occurredAt;
   }
 
-  static UsageLine event(String requestId, Instant occurredAt) {
+  public static UsageLine event(String requestId, Instant occurredAt) {
     return new UsageLine(requestId, occurredAt);
   }
 
-  UsageLine key(String teamId, String keyId) {
+  public UsageLine key(String teamId, String keyId) {
     this.teamId = teamId;
     this.keyId = keyId;
     return this;
   }
 
-  UsageLine key(UUID teamId, UUID keyId) {
+  public UsageLine key(UUID teamId, UUID keyId) {
     return key(teamId.toString(), keyId.toString());
   }
 
-  UsageLine model(String provider, String model) {
+  public UsageLine model(String provider, String model) {
     this.provider = provider;
     this.model = model;
     return this;
   }
 
-  UsageLine status(int status) {
+  public UsageLine status(int status) {
     this.status = status;
     return this;
   }
 
-  UsageLine tokens(int input, int output) {
+  public UsageLine tokens(int input, int output) {
     this.inputTokens = input;
     this.outputTokens = output;
     return this;
   }
 
-  UsageLine reasoningTokens(int reasoning) {
+  public UsageLine reasoningTokens(int reasoning) {
     this.reasoningTokens = reasoning;
     return this;
   }
 
-  UsageLine cost(String cost) {
+  public UsageLine cost(String cost) {
     this.cost = cost;
     return this;
   }
 
   /** No price known: cost 0, flagged. */
-  UsageLine unpriced() {
+  public UsageLine unpriced() {
     this.unpriced = true;
     this.cost = "0";
     return this;
   }
 
-  UsageLine cacheStatus(String cacheStatus) {
+  public UsageLine cacheStatus(String cacheStatus) {
     this.cacheStatus = cacheStatus;
     return this;
   }
 
-  UsageLine latencyMs(Integer latencyMs) {
+  public UsageLine latencyMs(Integer latencyMs) {
     this.latencyMs = latencyMs;
     return this;
   }
 
-  UsageLine shadowRefusal(String shadowRefusal) {
+  public UsageLine shadowRefusal(String shadowRefusal) {
     this.shadowRefusal = shadowRefusal;
     return this;
   }
 
-  UsageLine clientClosed() {
+  public UsageLine clientClosed() {
     this.clientClosed = true;
     return this;
   }
 
-  String requestId() {
+  /**
+   * A request a limit refused, as a node reports it: 429 with this {@code error_code} ({@code rate_limit_exceeded}
+   * or {@code budget_exceeded}), nothing spent, no provider asked.
+   */
+  public UsageLine refused(String errorCode) {
+    this.status = 429;
+    this.errorCode = errorCode;
+    this.inputTokens = 0;
+    this.outputTokens = 0;
+    this.cost = "0";
+    this.usageSource = "none";
+    this.attempts = 0;
+    this.latencyMs = 0;
+    return this;
+  }
+
+  public String requestId() {
     return requestId;
   }
 
-  String json() {
+  public String json() {
+    String error = errorCode != null ? str(errorCode) : status >= 400 ? "\"upstream_error\"" : "null";
     return "{\"request_id\":" + str(requestId) + ",\"occurred_at\":" + str(occurredAt.toString())
         + ",\"node_id\":\"it-node:8000\",\"org_id\":" + str(ORG) + ",\"team_id\":" + str(teamId)
         + ",\"key_id\":" + str(keyId) + ",\"route\":\"demo\",\"provider\":" + str(provider) + ",\"model\":"
-        + str(model) + ",\"endpoint\":\"chat_completions\",\"status_code\":" + status + ",\"error_code\":"
-        + (status >= 400 ? "\"upstream_error\"" : "null") + ",\"input_tokens\":" + inputTokens
-        + ",\"output_tokens\":" + outputTokens + ",\"cached_input_tokens\":0,\"reasoning_tokens\":" + reasoningTokens
-        + ",\"cost_usd\":" + str(cost) + ",\"unpriced\":" + unpriced + ",\"usage_source\":\"provider\""
-        + ",\"cache_status\":" + str(cacheStatus) + ",\"cache_similarity\":null,\"attempts\":1,\"latency_ms\":"
-        + latencyMs + ",\"ttft_ms\":5,\"streamed\":true,\"client_closed\":" + clientClosed + ",\"shadow_refusal\":"
+        + str(model) + ",\"endpoint\":\"chat_completions\",\"status_code\":" + status + ",\"error_code\":" + error
+        + ",\"input_tokens\":" + inputTokens + ",\"output_tokens\":" + outputTokens
+        + ",\"cached_input_tokens\":0,\"reasoning_tokens\":" + reasoningTokens + ",\"cost_usd\":" + str(cost)
+        + ",\"unpriced\":" + unpriced + ",\"usage_source\":" + str(usageSource) + ",\"cache_status\":"
+        + str(cacheStatus) + ",\"cache_similarity\":null,\"attempts\":" + attempts + ",\"latency_ms\":" + latencyMs
+        + ",\"ttft_ms\":5,\"streamed\":true,\"client_closed\":" + clientClosed + ",\"shadow_refusal\":"
         + str(shadowRefusal) + "}";
   }
 
-  static String batch(List<UsageLine> lines) {
+  public static String batch(List<UsageLine> lines) {
     return lines.stream().map(UsageLine::json).collect(Collectors.joining("\n", "", "\n"));
   }
 
-  static String batch(UsageLine... lines) {
+  public static String batch(UsageLine... lines) {
     return batch(List.of(lines));
   }
 

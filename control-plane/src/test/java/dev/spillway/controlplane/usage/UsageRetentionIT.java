@@ -95,8 +95,8 @@ class UsageRetentionIT extends ControlPlaneIntegrationTest {
     String p = unique("fold");
     Instant recent = Instant.now().minus(Duration.ofHours(1));
     store(event(p + "-1", Instant.parse("2003-05-10T10:20:00Z")).key(team, key),
-        event(p + "-2", Instant.parse("2003-05-20T23:59:00Z")).key(team, key),
-        event(p + "-3", Instant.parse("2003-05-01T00:10:00Z")).key(team, key),
+        event(p + "-2", Instant.parse("2003-05-20T23:59:00Z")).key(team, key).shadowRefusal("rate_limit: key rpm 6"),
+        event(p + "-3", Instant.parse("2003-05-01T00:10:00Z")).key(team, key).refused("rate_limit_exceeded"),
         event(p + "-4", Instant.parse("2003-06-02T08:00:00Z")).key(team, key),
         event(p + "-5", recent).key(team, key));
     String budgetSpend = "SELECT sum(cost_usd) FROM usage_hourly WHERE team_id = ?";
@@ -112,6 +112,9 @@ class UsageRetentionIT extends ControlPlaneIntegrationTest {
     // A "total" budget adds up every rollup ever recorded: folding must not change it.
     assertThat(jdbc.sql(budgetSpend).param(team).query(java.math.BigDecimal.class).single())
         .isEqualByComparingTo(spendBefore);
+    assertThat(jdbc.sql("SELECT concat_ws(',', requests, refusals, shadow_refusals) FROM usage_hourly "
+        + "WHERE team_id = ? AND hour = '2003-05-01T00:00:00Z'").param(team).query(String.class).single())
+        .isEqualTo("3,1,1");
   }
 
   @Test

@@ -100,7 +100,8 @@ class SecurityConfig {
             .requestMatchers(HttpMethod.GET, "/api/v1/openapi.json").permitAll()
             // Team members read their own teams and keys; which team is checked per request (Authz).
             .requestMatchers(HttpMethod.GET, "/api/v1/teams", "/api/v1/teams/*", "/api/v1/teams/*/members",
-                "/api/v1/virtual-keys", "/api/v1/virtual-keys/*", "/api/v1/usage", "/api/v1/usage/unpriced")
+                "/api/v1/virtual-keys", "/api/v1/virtual-keys/*", "/api/v1/usage", "/api/v1/usage/unpriced",
+                "/api/v1/budget-alerts")
             .hasAnyRole(ANY_ROLE)
             // Team admins need the catalogue (models, providers, prices) and the user directory to manage keys
             // and members; none of it carries secrets.

@@ -1,6 +1,9 @@
 package dev.spillway.controlplane.team.web;
 
+import dev.spillway.config.BudgetConfig;
 import dev.spillway.config.BudgetPeriod;
+import dev.spillway.controlplane.alert.BudgetAlert;
+import dev.spillway.controlplane.alert.BudgetAlertService;
 import dev.spillway.controlplane.common.ApiException;
 import dev.spillway.controlplane.common.CacheBody;
 import dev.spillway.controlplane.common.Ids;
@@ -10,6 +13,7 @@ import dev.spillway.controlplane.dashboard.Htmx;
 import dev.spillway.controlplane.dashboard.LimitsForm;
 import dev.spillway.controlplane.dashboard.TablePage;
 import dev.spillway.controlplane.dashboard.TableQuery;
+import dev.spillway.controlplane.limits.Scope;
 import dev.spillway.controlplane.security.Authz;
 import dev.spillway.controlplane.team.Team;
 import dev.spillway.controlplane.team.TeamRequest;
@@ -61,12 +65,15 @@ class TeamController {
   private final UserService users;
   private final VirtualKeyService keys;
   private final UsageService usage;
+  private final BudgetAlertService alerts;
 
-  TeamController(TeamService teams, UserService users, VirtualKeyService keys, UsageService usage) {
+  TeamController(TeamService teams, UserService users, VirtualKeyService keys, UsageService usage,
+      BudgetAlertService alerts) {
     this.teams = teams;
     this.users = users;
     this.keys = keys;
     this.usage = usage;
+    this.alerts = alerts;
   }
 
   @GetMapping("/teams")
@@ -224,5 +231,9 @@ class TeamController {
     periods.put(team.id(), period);
     model.addAttribute("spend", usage.teamSpendInPeriods(periods).get(team.id()));
     model.addAttribute("limits", form);
+    Map<UUID, BudgetConfig> budget = new HashMap<>();
+    budget.put(team.id(), team.budget());
+    model.addAttribute("budgetAlerts", alerts.inCurrentPeriods(Scope.TEAM, budget).getOrDefault(team.id(),
+        List.<BudgetAlert>of()));
   }
 }

@@ -31,7 +31,7 @@ class UsageApiController {
   }
 
   record RowView(String group, long requests, long errors, long inputTokens, long outputTokens, BigDecimal spendUsd,
-      long cacheHits) {}
+      long cacheHits, long refusals, long shadowRefusals) {}
 
   @GetMapping("/api/v1/usage")
   Map<String, Object> usage(@RequestParam(name = "team_id", required = false) String teamId,
@@ -53,7 +53,7 @@ class UsageApiController {
     UsageService.Query query = new UsageService.Query(team, key, model, fromInstant, toInstant,
         UsageService.GroupBy.parse(groupBy));
     List<RowView> rows = usage.aggregate(query).stream().map(r -> new RowView(r.group(), r.requests(), r.errors(),
-        r.inputTokens(), r.outputTokens(), r.spendUsd(), r.cacheHits())).toList();
+        r.inputTokens(), r.outputTokens(), r.spendUsd(), r.cacheHits(), r.refusals(), r.shadowRefusals())).toList();
     UsageService.Totals t = usage.totals(query);
     Map<String, Object> totals = new LinkedHashMap<>();
     totals.put("requests", t.requests());
@@ -63,6 +63,8 @@ class UsageApiController {
     totals.put("spend_usd", t.spendUsd());
     totals.put("cache_hits", t.cacheHits());
     totals.put("unpriced_requests", t.unpricedRequests());
+    totals.put("refusals", t.refusals());
+    totals.put("shadow_refusals", t.shadowRefusals());
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("group_by", query.groupBy().wireName());
     body.put("data", rows);

@@ -90,12 +90,13 @@ class UsageController {
         + filters.from() + "-to-" + filters.to() + ".csv\"");
     Writer out = new java.io.OutputStreamWriter(response.getOutputStream(), StandardCharsets.UTF_8);
     out.write(filters.group() + ",name,requests,errors,input_tokens,output_tokens,cached_input_tokens,spend_usd,"
-        + "cache_hits\r\n");
+        + "cache_hits,refusals,shadow_refusals\r\n");
     for (Row r : rows) {
       UsageService.Row u = r.usage();
       out.write(csvCell(r.group()) + "," + csvCell(r.label()) + "," + u.requests() + "," + u.errors() + ","
           + u.inputTokens() + "," + u.outputTokens() + "," + u.cachedInputTokens() + ","
-          + u.spendUsd().toPlainString() + "," + u.cacheHits() + "\r\n");
+          + u.spendUsd().toPlainString() + "," + u.cacheHits() + "," + u.refusals() + "," + u.shadowRefusals()
+          + "\r\n");
     }
     out.flush();
   }

@@ -1,6 +1,9 @@
 package dev.spillway.controlplane.virtualkey.web;
 
+import dev.spillway.config.BudgetConfig;
 import dev.spillway.config.BudgetPeriod;
+import dev.spillway.controlplane.alert.BudgetAlert;
+import dev.spillway.controlplane.alert.BudgetAlertService;
 import dev.spillway.controlplane.common.ApiException;
 import dev.spillway.controlplane.common.Ids;
 import dev.spillway.controlplane.dashboard.DashboardController;
@@ -8,6 +11,7 @@ import dev.spillway.controlplane.dashboard.Forms;
 import dev.spillway.controlplane.dashboard.Htmx;
 import dev.spillway.controlplane.dashboard.TablePage;
 import dev.spillway.controlplane.dashboard.TableQuery;
+import dev.spillway.controlplane.limits.Scope;
 import dev.spillway.controlplane.routing.Route;
 import dev.spillway.controlplane.routing.RouteService;
 import dev.spillway.controlplane.security.Actor;
@@ -23,6 +27,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.math.BigDecimal;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -55,15 +60,17 @@ class VirtualKeyController {
   private final TeamService teams;
   private final RouteService routes;
   private final UsageService usage;
+  private final BudgetAlertService alerts;
   private final SecretCipher cipher;
   private final String dataPlaneUrl;
 
   VirtualKeyController(VirtualKeyService keys, TeamService teams, RouteService routes, UsageService usage,
-      SecretCipher cipher, @Value("${spillway.data-plane-url:}") String dataPlaneUrl) {
+      BudgetAlertService alerts, SecretCipher cipher, @Value("${spillway.data-plane-url:}") String dataPlaneUrl) {
     this.keys = keys;
     this.teams = teams;
     this.routes = routes;
     this.usage = usage;
+    this.alerts = alerts;
     this.cipher = cipher;
     this.dataPlaneUrl = dataPlaneUrl == null || dataPlaneUrl.isBlank() ? "http://localhost:8000" : dataPlaneUrl;
   }
@@ -199,6 +206,10 @@ class VirtualKeyController {
     model.addAttribute("key", key);
     model.addAttribute("teamName", teamNames().getOrDefault(key.teamId(), key.teamId().toString()));
     model.addAttribute("keySpend", spend(List.of(key)).getOrDefault(key.id(), BigDecimal.ZERO));
+    Map<UUID, BudgetConfig> budget = new HashMap<>();
+    budget.put(key.id(), key.budget());
+    model.addAttribute("budgetAlerts", alerts.inCurrentPeriods(Scope.KEY, budget).getOrDefault(key.id(),
+        List.<BudgetAlert>of()));
     model.addAttribute("canManage", key.status() == VirtualKey.Status.ACTIVE
         && CurrentActor.get().canAdminTeam(key.teamId()));
     model.addAttribute("dataPlaneUrl", dataPlaneUrl);
