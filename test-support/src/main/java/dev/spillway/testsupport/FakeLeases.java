@@ -21,7 +21,7 @@ import tools.jackson.databind.node.ObjectNode;
  * tested in the control plane and end to end.
  */
 final class FakeLeases {
-  private record Held(BigDecimal granted, BigDecimal used, long expiresAtMillis, boolean released) {}
+  private record Held(BigDecimal granted, BigDecimal used, BigDecimal want, long expiresAtMillis, boolean released) {}
 
   private final Map<String, Map<String, Held>> windows = new HashMap<>();
 
@@ -82,12 +82,14 @@ final class FakeLeases {
           } else if (live) {
             held = held.add(other.granted);
           }
+          if (live && other.want.compareTo(other.granted) > 0) {
+            wanting++;
+          }
         }
-        BigDecimal base = cumulative ? used : BigDecimal.ZERO;
-        BigDecimal keep = want.subtract(base).max(BigDecimal.ZERO).min(oldGranted.subtract(base).max(BigDecimal.ZERO));
-        BigDecimal free = limit.subtract(held).subtract(keep)
-            .subtract(cumulative ? consumedByOthers.add(used) : BigDecimal.ZERO);
-        BigDecimal ask = want.subtract(base).subtract(keep).max(BigDecimal.ZERO);
+        BigDecimal keep = want.subtract(used).max(BigDecimal.ZERO).min(oldGranted.subtract(used).max(BigDecimal.ZERO));
+        BigDecimal free = limit.subtract(held).subtract(keep).subtract(used)
+            .subtract(cumulative ? consumedByOthers : BigDecimal.ZERO);
+        BigDecimal ask = want.subtract(used).subtract(keep).max(BigDecimal.ZERO);
         BigDecimal share = free.max(BigDecimal.ZERO).divide(BigDecimal.valueOf(wanting), 9, RoundingMode.DOWN);
         BigDecimal extra = ask.min(share);
         if (!kind.equals("budget")) {
@@ -96,12 +98,12 @@ final class FakeLeases {
             extra = BigDecimal.ONE;
           }
         }
-        granted = base.add(keep).add(extra.max(BigDecimal.ZERO));
+        granted = used.add(keep).add(extra.max(BigDecimal.ZERO));
         if (!cumulative) {
           granted = granted.max(used);
         }
       }
-      leases.put(node, new Held(granted, used, now + ttlMillis, release));
+      leases.put(node, new Held(granted, used, want, now + ttlMillis, release));
       BigDecimal heldAll = BigDecimal.ZERO;
       for (Held h : leases.values()) {
         if (!h.released && h.expiresAtMillis >= now) {
