@@ -134,10 +134,24 @@ final class Lease {
     // A concurrency slot is held for others too: a spare one only while requests keep coming.
     long headroom = key.kind() == LeaseKey.Kind.CONCURRENCY ? (ratePerSecond > 0 ? 1 : 0)
         : Math.max(2 * typical, (long) Math.ceil(ratePerSecond * 2 * refreshNanos / 1e9));
+    if (limit >= 0 && key.kind() != LeaseKey.Kind.CONCURRENCY) {
+      // No node holds more than a tenth of a limit beyond what it uses: the rest stays free for the other nodes.
+      headroom = Math.min(headroom, Math.max(typical, limit / 10));
+    }
+    if (remainingAtGrant >= 0 && remainingAtGrant < headroom && key.kind() != LeaseKey.Kind.CONCURRENCY) {
+      // Little is left for the fleet: hold just enough for one request, so what remains is not stranded on a node
+      // whose traffic stops while others are refused.
+      headroom = Math.min(headroom, typical);
+    }
     long holding = key.kind() == LeaseKey.Kind.BUDGET ? used + reserved : used;
     long want = holding + demand + headroom;
     if (limit >= 0) {
       want = Math.min(want, Math.max(holding, limit));
+    }
+    if (want < granted) {
+      // Giving some back: stop using it now, not when the answer comes. The control plane grants at least
+      // min(want, what was held), and a request taken in between from the part given back would be spent twice.
+      granted = Math.max(holding, want);
     }
     // The requests waiting now are those whose demand this report carries: its answer wakes them. Requests that
     // start waiting after it wait for the next call, which carries theirs.
