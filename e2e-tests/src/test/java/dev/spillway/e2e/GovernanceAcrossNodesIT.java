@@ -121,7 +121,7 @@ class GovernanceAcrossNodesIT {
     String key = key("\"budget\":{\"limit_usd\":1.00,\"period\":\"total\"}");
     Set<String> served = ConcurrentHashMap.newKeySet();
     AtomicInteger refused = new AtomicInteger();
-    ExecutorService clients = Executors.newFixedThreadPool(32);
+    ExecutorService clients = Executors.newFixedThreadPool(200);
     try {
       List<Future<?>> futures = new ArrayList<>();
       for (int i = 0; i < 1200; i++) {

@@ -20,7 +20,6 @@ import java.util.function.UnaryOperator;
  */
 final class NativeStreamRelay implements StreamRelay {
   private static final byte[] EMPTY_CHOICES = ascii("\"choices\":[]");
-  private static final byte[] ERROR_KEY = ascii("\"error\"");
   private static final byte[] DONE = ascii("[DONE]");
 
   private final SseDecoder sse = new SseDecoder();
@@ -76,7 +75,7 @@ final class NativeStreamRelay implements StreamRelay {
     if (type != null && !type.isEmpty()) {
       return type.equals("error") || type.equals("response.failed");
     }
-    return event.dataContains(ERROR_KEY);
+    return event.hasErrorKey();
   }
 
   /** OpenAI chat and completions end with {@code [DONE]}; Anthropic with {@code message_stop}; Responses with a

@@ -1,41 +1,37 @@
 package dev.spillway.dataplane.protocol;
 
 import dev.spillway.dataplane.json.Json;
-import java.util.Arrays;
 import tools.jackson.databind.JsonNode;
 
 /**
  * What a stream relayed to its client, kept so that its output can be counted when the provider never reports
  * usage (a client that leaves mid-stream, a provider that sends none): the client is charged for what it was sent.
  *
- * <p>On the event loop it only copies bytes (a native stream's event data, or a translated stream's text);
- * {@link #text()} parses them and belongs off the loop. It keeps at most {@value #MAX_BYTES} bytes and, past that,
+ * <p>On the event loop it only keeps references (a native stream's event data arrays, which the SSE decoder made
+ * for each event and nobody changes) or the text a translated stream already has; {@link #text()} parses them and
+ * belongs off the loop. It keeps at most {@value #MAX_BYTES} bytes and, past that,
  * only how much more there was, which {@link #uncountedTokens()} turns into an estimate: a streamed event carries
  * about one token (providers send a chunk per token or few), and text about four characters a token.
  */
 public final class StreamTranscript {
   static final int MAX_BYTES = 1 << 20;
 
-  private byte[] events = new byte[0];
+  private final java.util.ArrayList<byte[]> events = new java.util.ArrayList<>();
   private int eventsLength;
   private final StringBuilder text = new StringBuilder();
   private long eventCount;
   private long uncountedEvents;
   private long uncountedChars;
 
-  /** One event of a native stream (its data, one JSON document). */
+  /** One event of a native stream (its data, one JSON document; kept, not copied: the caller must not change it). */
   public void addEvent(byte[] data) {
     eventCount++;
-    if (eventsLength + data.length + 1 + text.length() > MAX_BYTES) {
+    if (eventsLength + data.length + text.length() > MAX_BYTES) {
       uncountedEvents++;
       return;
     }
-    if (eventsLength + data.length + 1 > events.length) {
-      events = Arrays.copyOf(events, Math.max(eventsLength + data.length + 1, Math.max(1024, events.length * 2)));
-    }
-    System.arraycopy(data, 0, events, eventsLength, data.length);
+    events.add(data);
     eventsLength += data.length;
-    events[eventsLength++] = '\n';
   }
 
   /** A translated stream's canonical chunk (already parsed): its generated text is kept. */
@@ -68,12 +64,8 @@ public final class StreamTranscript {
    */
   public String text() {
     StringBuilder out = new StringBuilder(text);
-    int start = 0;
-    for (int i = 0; i < eventsLength; i++) {
-      if (events[i] == '\n') {
-        appendGenerated(Arrays.copyOfRange(events, start, i), out);
-        start = i + 1;
-      }
+    for (byte[] event : events) {
+      appendGenerated(event, out);
     }
     return out.toString();
   }

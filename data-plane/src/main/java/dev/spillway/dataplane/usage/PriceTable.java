@@ -42,12 +42,15 @@ public final class PriceTable {
     return byProviderAndModel.get(key(provider, model));
   }
 
-  /** The cost of {@code usage} on {@code provider}'s {@code model}; no tokens cost nothing, priced or not. */
+  /**
+   * The cost of {@code usage} on {@code provider}'s {@code model}. No tokens cost nothing, priced or not; nor does an
+   * answer no provider gave ({@code provider} null: a cache hit, the node's own estimate).
+   */
   public Cost cost(String provider, String model, Usage usage) {
-    if (usage.inputTokens() == 0 && usage.outputTokens() == 0) {
+    if (provider == null || model == null || (usage.inputTokens() == 0 && usage.outputTokens() == 0)) {
       return Cost.NOTHING;
     }
-    PriceConfig price = provider == null || model == null ? null : price(provider, model);
+    PriceConfig price = price(provider, model);
     if (price == null) {
       return new Cost(Cost.NOTHING.usd(), true);
     }

@@ -42,6 +42,14 @@ class PriceTableTest {
   }
 
   @Test
+  void anAnswerNoProviderGaveCostsNothingAndIsNotUnpriced() {
+    PriceTable.Cost cost = prices.cost(null, null, new Usage(100, 50, 0));
+
+    assertThat(cost.usd()).isZero();
+    assertThat(cost.unpriced()).isFalse();
+  }
+
+  @Test
   void noTokensCostNothingPricedOrNot() {
     assertThat(prices.cost("oai", "unknown", Usage.NONE).unpriced()).isFalse();
     assertThat(prices.cost(null, null, Usage.NONE).usd()).isZero();

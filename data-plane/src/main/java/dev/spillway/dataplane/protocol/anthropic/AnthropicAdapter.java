@@ -138,8 +138,12 @@ public final class AnthropicAdapter implements ProviderAdapter {
   /** Input tokens arrive in {@code message_start}, the (cumulative) output count in {@code message_delta}. */
   @Override
   public Usage nativeStreamUsage(SseEvent event) {
-    boolean start = "message_start".equals(event.event()) || event.dataContains(MESSAGE_START);
-    if (!start && !"message_delta".equals(event.event()) && !event.dataContains(MESSAGE_DELTA)) {
+    String name = event.event();
+    boolean usageEvent = name != null && !name.isEmpty()
+        // Anthropic names every event; look into the data only for a stream that does not.
+        ? name.equals("message_start") || name.equals("message_delta")
+        : event.dataContains(MESSAGE_START) || event.dataContains(MESSAGE_DELTA);
+    if (!usageEvent) {
       return null;
     }
     try {

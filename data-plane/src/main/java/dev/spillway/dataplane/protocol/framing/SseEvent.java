@@ -18,6 +18,9 @@ public final class SseEvent {
   private final String event;
   private byte[] dataBytes;
   private String data;
+  /** Where the keys {@code "usage"} and {@code "error"} start in the data (-1: absent); -2 until scanned. */
+  private int usageKey = -2;
+  private int errorKey = -2;
 
   public SseEvent(String event, String data) {
     this.event = event;
@@ -75,6 +78,63 @@ public final class SseEvent {
       return true;
     }
     return false;
+  }
+
+  /**
+   * Where the JSON key {@code "usage"} starts in the data, or -1. One pass finds it and {@code "error"} together:
+   * a native stream relay asks both of every event, and scanning each event once for both is half the work.
+   */
+  public int usageKeyIndex() {
+    scanKeys();
+    return usageKey;
+  }
+
+  /** Whether the data has the JSON key {@code "error"} (see {@link #usageKeyIndex()}). */
+  public boolean hasErrorKey() {
+    scanKeys();
+    return errorKey >= 0;
+  }
+
+  private void scanKeys() {
+    if (usageKey != -2) {
+      return;
+    }
+    byte[] b = dataBytes();
+    int usage = -1;
+    int error = -1;
+    int last = b.length - 7; // a key is '"' + 5 letters + '"'
+    for (int i = 0; i <= last; i++) {
+      if (b[i] != '"') {
+        continue;
+      }
+      byte c = b[i + 1];
+      if (c == 'u' && usage < 0 && b[i + 2] == 's' && b[i + 3] == 'a' && b[i + 4] == 'g' && b[i + 5] == 'e'
+          && b[i + 6] == '"') {
+        usage = i;
+      } else if (c == 'e' && error < 0 && b[i + 2] == 'r' && b[i + 3] == 'r' && b[i + 4] == 'o' && b[i + 5] == 'r'
+          && b[i + 6] == '"') {
+        error = i;
+      }
+    }
+    usageKey = usage;
+    errorKey = error;
+  }
+
+  /**
+   * Whether the {@code "usage"} key holds an object (not {@code null}, which OpenAI sends in every chunk of a stream
+   * that asked for usage): only then is the event worth parsing for it.
+   */
+  public boolean hasUsageObject() {
+    int at = usageKeyIndex();
+    if (at < 0) {
+      return false;
+    }
+    byte[] b = dataBytes();
+    int i = at + 7;
+    while (i < b.length && (b[i] == ' ' || b[i] == ':' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r')) {
+      i++;
+    }
+    return i < b.length && b[i] == '{';
   }
 
   /** Whether the data is exactly {@code ascii}. */

@@ -43,7 +43,6 @@ public final class OpenAiAdapter implements ProviderAdapter {
   private static final String DEFAULT_AZURE_API_VERSION = "2024-10-21";
 
   private static final java.util.Set<String> USAGE_FIELDS = java.util.Set.of("usage");
-  private static final byte[] USAGE_KEY = "\"usage\"".getBytes(StandardCharsets.US_ASCII);
 
   private final UpstreamRequest.Timeouts defaults;
   private final java.util.concurrent.ConcurrentHashMap<String, URI> uris =
@@ -232,8 +231,8 @@ public final class OpenAiAdapter implements ProviderAdapter {
 
   @Override
   public Usage nativeStreamUsage(SseEvent event) {
-    if (!event.dataContains(USAGE_KEY)) {
-      return null;
+    if (!event.hasUsageObject()) {
+      return null; // most chunks: no usage, or "usage": null
     }
     try {
       JsonNode parsed = Json.parse(event.dataBytes());
