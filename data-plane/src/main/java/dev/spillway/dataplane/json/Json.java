@@ -63,7 +63,7 @@ public final class Json {
     }
     JsonNode node;
     try {
-      node = readSingleValue(MAPPER.createParser((java.io.InputStream) new ByteBufInputStream(body.duplicate())));
+      node = readSingleValue(parser(new ByteBufInputStream(body.duplicate())));
     } catch (InvalidJsonException e) {
       throw GatewayError.INVALID_REQUEST.exception("request body is " + e.getMessage());
     }
@@ -71,6 +71,19 @@ public final class Json {
       throw GatewayError.INVALID_REQUEST.exception("request body must be a JSON object");
     }
     return (ObjectNode) node;
+  }
+
+  /**
+   * A parser over {@code in}. Making one already reads the first bytes to detect the text's encoding (JSON may be
+   * UTF-8, -16 or -32), and bytes that fit none fail here, before any value is read: that is invalid JSON too.
+   */
+  private static JsonParser parser(java.io.InputStream in) {
+    try {
+      return MAPPER.createParser(in);
+    } catch (JacksonException e) {
+      throw new InvalidJsonException("its first bytes are in no encoding JSON allows (UTF-8, "
+          + "UTF-16, UTF-32)", null);
+    }
   }
 
   /**
@@ -136,7 +149,7 @@ public final class Json {
    * @throws InvalidJsonException when {@code bytes} are not one JSON value; its message says why in plain words
    */
   public static JsonNode parse(byte[] bytes) {
-    JsonNode node = readSingleValue(MAPPER.createParser(bytes));
+    JsonNode node = readSingleValue(parser(new java.io.ByteArrayInputStream(bytes)));
     return node == null ? MissingNode.getInstance() : node;
   }
 

@@ -35,6 +35,21 @@ class JsonErrorsTest {
     }
   }
 
+  /** Found by RequestFuzzTest: bytes that look like UTF-32 of no known order failed as an I/O error, a 500. */
+  @Test
+  void bytesInNoEncodingJsonAllowsAreABadRequest() {
+    ByteBuf buf = Unpooled.wrappedBuffer(new byte[] {0, 0, (byte) 0xFF, (byte) 0xFE, '{', '}'});
+    try {
+      Throwable thrown = catchThrowable(() -> Json.parseObject(buf));
+      assertThat(thrown).isInstanceOf(GatewayException.class).hasMessage("request body is not valid JSON: its first "
+          + "bytes are in no encoding JSON allows (UTF-8, UTF-16, UTF-32)");
+    } finally {
+      buf.release();
+    }
+    assertThat(catchThrowable(() -> Json.parse(new byte[] {0, 0, (byte) 0xFF, (byte) 0xFE})))
+        .isInstanceOf(InvalidJsonException.class);
+  }
+
   @Test
   void namesTheNestingLimitAndWhereItWasPassed() {
     String deep = "[".repeat(Json.MAX_NESTING_DEPTH + 1) + "]".repeat(Json.MAX_NESTING_DEPTH + 1);
