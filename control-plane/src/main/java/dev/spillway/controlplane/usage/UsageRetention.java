@@ -170,19 +170,7 @@ public class UsageRetention {
               FROM old
               GROUP BY 1, 2, 3, 4
               ORDER BY 1, 2, 3, 4
-              ON CONFLICT (hour, key_id, provider, model) DO UPDATE SET
-                requests = h.requests + EXCLUDED.requests,
-                errors = h.errors + EXCLUDED.errors,
-                input_tokens = h.input_tokens + EXCLUDED.input_tokens,
-                output_tokens = h.output_tokens + EXCLUDED.output_tokens,
-                cached_input_tokens = h.cached_input_tokens + EXCLUDED.cached_input_tokens,
-                reasoning_tokens = h.reasoning_tokens + EXCLUDED.reasoning_tokens,
-                cost_usd = h.cost_usd + EXCLUDED.cost_usd,
-                cache_hits = h.cache_hits + EXCLUDED.cache_hits,
-                latency_ms_sum = h.latency_ms_sum + EXCLUDED.latency_ms_sum,
-                unpriced_requests = h.unpriced_requests + EXCLUDED.unpriced_requests,
-                shadow_refusals = h.shadow_refusals + EXCLUDED.shadow_refusals,
-                refusals = h.refusals + EXCLUDED.refusals
+""" + UsageHourly.ADD_ON_CONFLICT + """
             )
             SELECT count(*) FROM old""")
         .param(Timestamp.from(cutoff)).query(Integer.class).single();
