@@ -85,7 +85,7 @@ public final class GovernanceAdmission implements Admission {
       } else if (!claim.enforced()) {
         claim.lease().force(claim.amount());
         taken.add(claim);
-        shadow = shadow == null ? describe(claim) : shadow;
+        shadow = shadow == null ? claim.lease().description : shadow;
       } else {
         release(taken);
         withdraw(waiting);
@@ -161,7 +161,7 @@ public final class GovernanceAdmission implements Admission {
         LeaseKey leaseKey = new LeaseKey(scopeType, scopeId, LeaseKey.Kind.BUDGET, start);
         String description = level + " " + budget.period().wireName() + " budget $" + usd(budget.limitUsd());
         Lease lease = leases.lease(leaseKey, k -> new Lease(k, description,
-            budget.limitUsd().movePointRight(9).setScale(0, RoundingMode.DOWN).longValue(), budget.enforced(),
+            budget.limitUsd().movePointRight(9).setScale(0, RoundingMode.DOWN).longValue(),
             Windows.periodEnd(budget.period(), start)));
         claims.add(new Claim(lease, estimate.costNanos, level, budget, null));
       }
@@ -172,20 +172,20 @@ public final class GovernanceAdmission implements Admission {
         if (rate.rpm() != null) {
           Lease lease = leases.lease(new LeaseKey(scopeType, scopeId, LeaseKey.Kind.RPM, minute),
               k -> new Lease(k, level + " limit of " + rate.rpm() + " requests per minute", rate.rpm(),
-                  rate.enforced(), minuteEnd));
+                  minuteEnd));
           claims.add(new Claim(lease, 1, level, null, rate));
         }
         if (rate.tpm() != null) {
           estimate = estimate == null ? estimate(request) : estimate;
           Lease lease = leases.lease(new LeaseKey(scopeType, scopeId, LeaseKey.Kind.TPM, minute),
               k -> new Lease(k, level + " limit of " + rate.tpm() + " tokens per minute", rate.tpm(),
-                  rate.enforced(), minuteEnd));
+                  minuteEnd));
           claims.add(new Claim(lease, estimate.tokens, level, null, rate));
         }
         if (rate.maxConcurrent() != null) {
           Lease lease = leases.lease(new LeaseKey(scopeType, scopeId, LeaseKey.Kind.CONCURRENCY, null),
               k -> new Lease(k, level + " limit of " + rate.maxConcurrent() + " concurrent requests",
-                  rate.maxConcurrent(), rate.enforced(), null));
+                  rate.maxConcurrent(), null));
           claims.add(new Claim(lease, 1, level, null, rate));
         }
       }
@@ -229,10 +229,6 @@ public final class GovernanceAdmission implements Admission {
   }
 
   // --- refusals and headers -------------------------------------------------------------------------------------
-
-  private static String describe(Claim claim) {
-    return claim.lease().description;
-  }
 
   private static GatewayException refusal(Claim claim, boolean reachable) {
     Lease lease = claim.lease();

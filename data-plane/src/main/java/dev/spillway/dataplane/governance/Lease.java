@@ -19,7 +19,6 @@ final class Lease {
   final String description;
   /** The configured limit as this node's snapshot has it (the control plane's answer replaces it). */
   private long limit;
-  private boolean enforce;
 
   private long granted;
   /** Budgets: settled spend. RPM: requests admitted. TPM: tokens (estimates until settled). Concurrency: in flight. */
@@ -44,11 +43,10 @@ final class Lease {
   private boolean released;
   private CompletableFuture<Void> nextGrant = new CompletableFuture<>();
 
-  Lease(LeaseKey key, String description, long limit, boolean enforce, Instant resetAt) {
+  Lease(LeaseKey key, String description, long limit, Instant resetAt) {
     this.key = key;
     this.description = description;
     this.limit = limit;
-    this.enforce = enforce;
     this.resetAt = resetAt;
   }
 
@@ -164,8 +162,8 @@ final class Lease {
   record Report(LeaseKey key, long used, long want, boolean release, CompletableFuture<Void> waiters) {}
 
   /** The control plane's answer to a report (the caller then wakes the report's waiters). */
-  synchronized void granted(long newGranted, long wanted, long newLimit, boolean newEnforce, long remaining,
-      Instant newResetAt, long expiresAt, long recordedUsed) {
+  synchronized void granted(long newGranted, long newLimit, long remaining, Instant newResetAt, long expiresAt,
+      long recordedUsed) {
     if (expiresAtNanos == 0 && key.kind().cumulative() && recordedUsed > used) {
       // The first answer to a lease this process never held: a previous run of this node consumed recordedUsed in
       // this window, and the control plane counts it; carry on from there instead of spending it again.
@@ -177,7 +175,6 @@ final class Lease {
     long holding = key.kind() == LeaseKey.Kind.BUDGET ? used + reserved : used;
     exhausted = newGranted - holding < typical && remaining >= 0 && remaining < typical;
     limit = newLimit;
-    enforce = newEnforce;
     remainingAtGrant = remaining;
     usedAtGrant = used;
     resetAt = newResetAt;
@@ -223,14 +220,6 @@ final class Lease {
 
   synchronized long limit() {
     return limit;
-  }
-
-  synchronized boolean enforce() {
-    return enforce;
-  }
-
-  synchronized long granted() {
-    return granted;
   }
 
   synchronized long used() {

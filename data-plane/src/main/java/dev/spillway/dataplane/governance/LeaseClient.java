@@ -246,8 +246,9 @@ public final class LeaseClient implements AutoCloseable {
           : units(key.kind(), remainingNode.asString("0"));
       JsonNode usedNode = item.get("used");
       long recordedUsed = usedNode == null || usedNode.isNull() ? 0 : units(key.kind(), usedNode.asString("0"));
-      lease.granted(granted, report.want(), limit, item.path("enforce").asBoolean(true), remaining,
-          parseInstant(item.path("reset_at").asString(null)), sentNanos + ttlNanos, recordedUsed);
+      // Whether a limit is enforced comes from the node's snapshot, which admission reads with the limit itself.
+      lease.granted(granted, limit, remaining, parseInstant(item.path("reset_at").asString(null)),
+          sentNanos + ttlNanos, recordedUsed);
       report.waiters().complete(null);
     }
     // Leases the answer did not mention (it should mention all): their waiters try again rather than hang.
