@@ -13,6 +13,7 @@ import java.util.TreeMap;
  * @param keys     weighted credentials, each sealed for the nodes (see {@link SealedSecret})
  * @param settings type-specific settings, e.g. {@code region}, {@code api_version}, mock {@code latency_ms}
  * @param timeouts upstream timeouts; null means the node's defaults
+ * @param breaker  circuit breaking and key cooldowns; null means {@link BreakerConfig#DEFAULTS}
  */
 public record ProviderConfig(
     String id,
@@ -21,7 +22,8 @@ public record ProviderConfig(
     String baseUrl,
     List<ProviderKeyConfig> keys,
     Map<String, String> settings,
-    TimeoutsConfig timeouts) {
+    TimeoutsConfig timeouts,
+    BreakerConfig breaker) {
 
   public ProviderConfig {
     Objects.requireNonNull(id, "id");
@@ -29,6 +31,13 @@ public record ProviderConfig(
     Objects.requireNonNull(type, "type");
     keys = keys == null ? List.of() : List.copyOf(keys);
     settings = settings == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(settings));
+    breaker = breaker == null ? BreakerConfig.DEFAULTS : breaker;
+  }
+
+  /** A provider with the default breaker. */
+  public ProviderConfig(String id, String name, ProviderType type, String baseUrl, List<ProviderKeyConfig> keys,
+      Map<String, String> settings, TimeoutsConfig timeouts) {
+    this(id, name, type, baseUrl, keys, settings, timeouts, null);
   }
 
   /** A setting or {@code fallback} when absent. */

@@ -20,6 +20,7 @@ import java.util.Objects;
  * @param providers    every provider with its sealed credentials
  * @param routes       every route by client-facing model name
  * @param prices       effective prices per provider name and upstream model
+ * @param routingRules conditional routing rules, evaluated by ascending priority before a model resolves
  */
 public record SnapshotConfig(
     String kind,
@@ -30,7 +31,8 @@ public record SnapshotConfig(
     List<VirtualKeyConfig> virtualKeys,
     List<ProviderConfig> providers,
     List<RouteConfig> routes,
-    List<PriceConfig> prices) {
+    List<PriceConfig> prices,
+    List<RoutingRuleConfig> routingRules) {
 
   public static final String KIND_FULL = "full";
 
@@ -43,6 +45,15 @@ public record SnapshotConfig(
     providers = sorted(providers, Comparator.comparing(ProviderConfig::id));
     routes = sorted(routes, Comparator.comparing(RouteConfig::id));
     prices = sorted(prices, Comparator.comparing(PriceConfig::provider).thenComparing(PriceConfig::model));
+    routingRules = sorted(routingRules,
+        Comparator.comparingInt(RoutingRuleConfig::priority).thenComparing(RoutingRuleConfig::id));
+  }
+
+  /** A snapshot without routing rules. */
+  public SnapshotConfig(String kind, long version, Instant createdAt, OrganizationConfig organization,
+      List<TeamConfig> teams, List<VirtualKeyConfig> virtualKeys, List<ProviderConfig> providers,
+      List<RouteConfig> routes, List<PriceConfig> prices) {
+    this(kind, version, createdAt, organization, teams, virtualKeys, providers, routes, prices, null);
   }
 
   private static <T> List<T> sorted(List<T> items, Comparator<T> order) {

@@ -80,6 +80,19 @@ public final class SnapshotValidator {
       }
     }
 
+    Set<String> routeModels = new java.util.HashSet<>();
+    snapshot.routes().forEach(r -> routeModels.add(r.model()));
+    unique(snapshot.routingRules(), RoutingRuleConfig::id, "routing rule id", problems);
+    for (RoutingRuleConfig rule : snapshot.routingRules()) {
+      if (!routeModels.contains(rule.route())) {
+        problems.add("routing rule " + rule.name() + " sends requests to route " + rule.route()
+            + " which does not exist (routes: " + listed(routeModels) + ")");
+      }
+      if (!rule.hasCondition()) {
+        problems.add("routing rule " + rule.name() + " has no condition (it would capture every request)");
+      }
+    }
+
     for (PriceConfig price : snapshot.prices()) {
       if (!providers.containsKey(price.provider())) {
         problems.add("price for " + price.provider() + "/" + price.model() + " refers to provider "

@@ -120,6 +120,54 @@ class SnapshotCodecTest {
   }
 
   @Test
+  void roundTripsRoutingSettingsRulesBreakersAndKeyMetadata() {
+    SnapshotConfig base = sample(3);
+    RouteConfig route = new RouteConfig("r2", "fast", List.of(new RouteTargetConfig("openai", "gpt-4o", 1)),
+        List.of(), new RetryConfig(3, 50, 2_000, 4_000, 15_000), RoutingStrategy.HEADROOM, false);
+    ProviderConfig openai = new ProviderConfig("p2", "openai", ProviderType.OPENAI, "https://api.openai.com/v1",
+        List.of(new ProviderKeyConfig("main", 1, "v1.sealed")), Map.of(), null,
+        new BreakerConfig(3, 40, 5, 10, 2_000L, null, null));
+    VirtualKeyConfig key = new VirtualKeyConfig("k3", "tagged", "t1", Sha256.hex("sk-sw-tagged"), "sk-sw-tagg",
+        List.of(), null, null, null, null, Map.of("tier", "gold"));
+    RoutingRuleConfig rule = new RoutingRuleConfig("rr1", "gold to fast", 10, "t1", Map.of("tier", "gold"),
+        Map.of("x-region", "eu"), "gpt-*", "fast");
+    List<RouteConfig> routes = new ArrayList<>(base.routes());
+    routes.add(route);
+    SnapshotConfig snapshot = new SnapshotConfig(base.kind(), base.version(), base.createdAt(), base.organization(),
+        base.teams(), List.of(key), List.of(openai), routes, List.of(), List.of(rule));
+    EncodedSnapshot encoded = codec.encode(snapshot);
+
+    SnapshotConfig decoded = codec.decode(encoded.gzipped(), encoded.sha256());
+
+    assertThat(decoded).isEqualTo(snapshot);
+    assertThat(decoded.routes()).filteredOn(r -> r.model().equals("fast")).singleElement()
+        .satisfies(r -> {
+          assertThat(r.strategy()).isEqualTo(RoutingStrategy.HEADROOM);
+          assertThat(r.isSticky()).isFalse();
+          assertThat(r.retry().deadlineMs()).isEqualTo(15_000);
+        });
+    assertThat(decoded.providers().get(0).breaker().consecutiveFailures()).isEqualTo(3);
+    assertThat(decoded.providers().get(0).breaker().rateLimitCooldownMs()).isEqualTo(5_000L);
+    assertThat(new String(codec.toCanonicalJson(snapshot), java.nio.charset.StandardCharsets.UTF_8))
+        .contains("\"strategy\":\"headroom\"", "\"routing_rules\":[{", "\"model_pattern\":\"gpt-*\"",
+            "\"metadata\":{\"tier\":\"gold\"}");
+  }
+
+  @Test
+  void readsASnapshotFromBeforeRoutingSettingsWithTheirDefaults() {
+    String json = new String(codec.toCanonicalJson(sample(1)), java.nio.charset.StandardCharsets.UTF_8)
+        .replaceAll(",\"sticky\":true", "").replaceAll(",\"strategy\":\"weighted\"", "")
+        .replaceAll("\"breaker\":\\{[^}]*\\},", "");
+    assertThat(json).doesNotContain("sticky", "strategy", "breaker");
+
+    SnapshotConfig parsed = codec.parse(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+    assertThat(parsed).isEqualTo(sample(1));
+    assertThat(parsed.routes().get(0).strategy()).isEqualTo(RoutingStrategy.WEIGHTED);
+    assertThat(parsed.providers().get(0).breaker()).isEqualTo(BreakerConfig.DEFAULTS);
+  }
+
+  @Test
   void toleratesFieldsAddedByANewerControlPlane() {
     String json = new String(codec.toCanonicalJson(sample(1)), java.nio.charset.StandardCharsets.UTF_8)
         .replace("{\"created_at\"", "{\"future_field\":{\"x\":1},\"created_at\"");

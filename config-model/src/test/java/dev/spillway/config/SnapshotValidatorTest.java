@@ -26,6 +26,22 @@ class SnapshotValidatorTest {
   }
 
   @Test
+  void rejectsRoutingRulesToMissingRoutesOrWithoutAnyCondition() {
+    SnapshotConfig base = SnapshotCodecTest.sample(1);
+    RoutingRuleConfig dangling = new RoutingRuleConfig("rr1", "to nowhere", 1, null, null, null, "gpt-*", "nowhere");
+    RoutingRuleConfig everything = new RoutingRuleConfig("rr2", "everything", 2, null, null, null, null, "demo");
+    RoutingRuleConfig fine = new RoutingRuleConfig("rr3", "fine", 3, "t1", null, null, null, "demo");
+    SnapshotConfig snapshot = new SnapshotConfig(base.kind(), base.version(), base.createdAt(), base.organization(),
+        base.teams(), base.virtualKeys(), base.providers(), base.routes(), base.prices(),
+        List.of(fine, everything, dangling));
+
+    assertThat(SnapshotValidator.problems(snapshot)).containsExactly(
+        "routing rule to nowhere sends requests to route nowhere which does not exist (routes: demo)",
+        "routing rule everything has no condition (it would capture every request)");
+    assertThat(snapshot.routingRules()).extracting(RoutingRuleConfig::id).containsExactly("rr1", "rr2", "rr3");
+  }
+
+  @Test
   void rejectsAKeyWhoseTeamDoesNotExist() {
     SnapshotConfig base = SnapshotCodecTest.sample(1);
     VirtualKeyConfig orphan = new VirtualKeyConfig("k9", "orphan", "t404", Sha256.hex("x"), "sk-sw-x", List.of(),
