@@ -3,6 +3,7 @@ package dev.spillway.dataplane;
 import dev.spillway.dataplane.config.ConfigHolder;
 import dev.spillway.dataplane.config.NodeHeartbeat;
 import dev.spillway.dataplane.config.NodeConfigCompiler;
+import dev.spillway.dataplane.routing.RoutingHealth;
 import dev.spillway.dataplane.config.SnapshotApplier;
 import dev.spillway.dataplane.config.SnapshotPoller;
 import dev.spillway.dataplane.config.SnapshotStore;
@@ -62,6 +63,7 @@ public final class SpillwayNode implements AutoCloseable {
   private final UsageSettlement usage;
   private final UsageShipper usageShipper;
   private final LeaseClient leases;
+  private final RoutingHealth routingHealth;
 
   private SpillwayNode(NodeSettings settings) {
     this.settings = settings;
@@ -74,7 +76,8 @@ public final class SpillwayNode implements AutoCloseable {
     Class<? extends DatagramChannel> datagramChannel = epoll ? EpollDatagramChannel.class : NioDatagramChannel.class;
     this.group = new MultiThreadIoEventLoopGroup(settings.eventLoops(), new DefaultThreadFactory("spillway-io"), io);
 
-    SnapshotApplier applier = new SnapshotApplier(config, new NodeConfigCompiler(settings.nodeToken()),
+    this.routingHealth = new RoutingHealth();
+    SnapshotApplier applier = new SnapshotApplier(config, new NodeConfigCompiler(settings.nodeToken(), routingHealth),
         new SnapshotStore(settings.stateDir()));
     applier.loadFromDisk();
 
@@ -105,6 +108,7 @@ public final class SpillwayNode implements AutoCloseable {
         + "refused them", usageJournal::dropped);
     metrics.counter("spillway_usage_events_shipped", "Usage events the control plane has stored",
         usageShipper::shippedEvents);
+    metrics.routingHealth(routingHealth);
     metrics.counter("spillway_shadow_refusals", "Requests a limit in shadow mode would have refused",
         usage::shadowRefusals);
     this.server = GatewayServer.bind(group, serverChannel, settings.bindHost(), settings.port(), config, services,
@@ -116,7 +120,8 @@ public final class SpillwayNode implements AutoCloseable {
     this.poller = new SnapshotPoller(settings.controlPlane(), settings.nodeToken(), identity, config, applier,
         settings.pollTimeout());
     poller.start();
-    this.heartbeat = new NodeHeartbeat(settings.controlPlane(), settings.nodeToken(), identity, config);
+    this.heartbeat = new NodeHeartbeat(settings.controlPlane(), settings.nodeToken(), identity, config,
+        routingHealth);
     heartbeat.start(settings.heartbeatInterval());
     log.info("Spillway node {} listening on {} ({}, {} event loops), control plane {}", settings.nodeId(), address,
         epoll ? "epoll" : "nio", settings.eventLoops(), settings.controlPlane());
@@ -135,6 +140,11 @@ public final class SpillwayNode implements AutoCloseable {
 
   public ConfigHolder config() {
     return config;
+  }
+
+  /** What this node knows of its upstream targets (breakers, cooldowns, latencies). */
+  public RoutingHealth routingHealth() {
+    return routingHealth;
   }
 
   public NodeSettings settings() {

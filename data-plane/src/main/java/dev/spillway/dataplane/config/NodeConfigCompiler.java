@@ -10,20 +10,30 @@ import dev.spillway.config.TeamConfig;
 import dev.spillway.dataplane.auth.VirtualKeyTable;
 import dev.spillway.dataplane.provider.ProviderRuntime;
 import dev.spillway.dataplane.routing.RouteTable;
+import dev.spillway.dataplane.routing.RoutingHealth;
 import dev.spillway.dataplane.usage.PriceTable;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** Validates a snapshot and compiles it into a {@link NodeConfig}; any failure leaves the node's config untouched. */
 public final class NodeConfigCompiler {
   private final SealedSecret sealed;
+  private final RoutingHealth health;
 
   public NodeConfigCompiler(String nodeToken) {
+    this(nodeToken, new RoutingHealth());
+  }
+
+  /** Route tables compiled here share {@code health}: breakers and cooldowns outlive snapshots. */
+  public NodeConfigCompiler(String nodeToken, RoutingHealth health) {
     this.sealed = SealedSecret.forNodes(nodeToken);
+    this.health = health;
   }
 
   public NodeConfig compile(SnapshotConfig snapshot, String sha256) {
@@ -35,8 +45,17 @@ public final class NodeConfigCompiler {
       providers.put(provider.name(), runtime(provider));
     }
     try {
-      return new NodeConfig(snapshot.version(), sha256, snapshot, VirtualKeyTable.compile(snapshot.virtualKeys(), teams),
-          RouteTable.compile(snapshot.routes(), providers), PriceTable.of(snapshot.prices()));
+      NodeConfig compiled = new NodeConfig(snapshot.version(), sha256, snapshot,
+          VirtualKeyTable.compile(snapshot.virtualKeys(), teams),
+          RouteTable.compile(snapshot.routes(), snapshot.routingRules(), providers, health),
+          PriceTable.of(snapshot.prices()));
+      Set<String> liveKeys = new HashSet<>();
+      for (ProviderConfig provider : snapshot.providers()) {
+        liveKeys.add(RoutingHealth.keyId(provider.name(), RoutingHealth.NO_KEY));
+        provider.keys().forEach(k -> liveKeys.add(RoutingHealth.keyId(provider.name(), k.name())));
+      }
+      health.snapshotApplied(liveKeys);
+      return compiled;
     } catch (IllegalArgumentException e) {
       throw new InvalidSnapshotException(e.getMessage(), e);
     }

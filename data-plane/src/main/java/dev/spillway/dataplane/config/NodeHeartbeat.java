@@ -1,6 +1,10 @@
 package dev.spillway.dataplane.config;
 
 import dev.spillway.dataplane.json.Json;
+import dev.spillway.dataplane.routing.KeyHealth;
+import dev.spillway.dataplane.routing.RateLimitHeaders;
+import dev.spillway.dataplane.routing.RoutingHealth;
+import dev.spillway.dataplane.routing.TargetHealth;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,6 +16,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -21,11 +26,13 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class NodeHeartbeat implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NodeHeartbeat.class);
+  private static final int MAX_TARGETS = 2_000;
 
   private final URI endpoint;
   private final String nodeToken;
   private final SnapshotPoller.Identity identity;
   private final ConfigHolder holder;
+  private final RoutingHealth health;
   private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
       .version(HttpClient.Version.HTTP_1_1).build();
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -34,11 +41,13 @@ public final class NodeHeartbeat implements AutoCloseable {
     return t;
   });
 
-  public NodeHeartbeat(URI controlPlane, String nodeToken, SnapshotPoller.Identity identity, ConfigHolder holder) {
+  public NodeHeartbeat(URI controlPlane, String nodeToken, SnapshotPoller.Identity identity, ConfigHolder holder,
+      RoutingHealth health) {
     this.endpoint = controlPlane.resolve("/internal/v1/nodes/heartbeat");
     this.nodeToken = nodeToken;
     this.identity = identity;
     this.holder = holder;
+    this.health = health;
   }
 
   public void start(Duration interval) {
@@ -55,6 +64,7 @@ public final class NodeHeartbeat implements AutoCloseable {
     if (current != null) {
       body.put("applied_version", current.version()).put("applied_hash", current.sha256());
     }
+    body.set("targets", targets(health, System.nanoTime(), Instant.now()));
     String lastError = holder.lastError();
     if (lastError != null) {
       body.put("last_error", lastError.length() > 1000 ? lastError.substring(0, 1000) : lastError);
@@ -75,6 +85,41 @@ public final class NodeHeartbeat implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** What this node knows of each upstream target, for the route pages' fleet view. At most 2,000 entries. */
+  static ArrayNode targets(RoutingHealth health, long nowNanos, Instant now) {
+    ArrayNode targets = Json.array();
+    for (TargetHealth target : health.sortedTargets()) {
+      if (targets.size() == MAX_TARGETS) {
+        break;
+      }
+      KeyHealth key = target.key();
+      ObjectNode entry = targets.addObject()
+          .put("provider", key.provider())
+          .put("key", key.keyName())
+          .put("model", target.model())
+          .put("breaker", target.breakerState())
+          .put("error_rate", target.errorRate())
+          .put("in_flight", target.inFlightNow())
+          .put("requests", target.requestCount())
+          .put("bad_key", key.isBad());
+      if (!Double.isNaN(target.ewmaTtfbMs())) {
+        entry.put("ewma_ttfb_ms", Math.round(target.ewmaTtfbMs() * 10) / 10.0);
+      }
+      long cooling = key.coolingForNanos(nowNanos);
+      if (cooling > 0) {
+        entry.put("cooldown_until", now.plusNanos(cooling).toString());
+      }
+      RateLimitHeaders.Room room = key.room();
+      if (room.remainingRequests() >= 0) {
+        entry.put("remaining_requests", room.remainingRequests());
+      }
+      if (room.remainingTokens() >= 0) {
+        entry.put("remaining_tokens", room.remainingTokens());
+      }
+    }
+    return targets;
   }
 
   @Override

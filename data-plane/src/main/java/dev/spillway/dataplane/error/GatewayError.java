@@ -22,6 +22,8 @@ public enum GatewayError {
   INTERNAL(500, "internal_error", "api_error", "api_error"),
   UPSTREAM_ERROR(502, "upstream_error", "api_error", "api_error"),
   NOT_READY(503, "not_ready", "api_error", "overloaded_error"),
+  /** Every target of the route is known to be down (breakers open) or out of usable keys: answered without trying. */
+  UPSTREAM_UNAVAILABLE(503, "upstream_unavailable", "api_error", "overloaded_error"),
   UPSTREAM_TIMEOUT(504, "upstream_timeout", "api_error", "api_error");
 
   private final HttpResponseStatus status;

@@ -51,6 +51,21 @@ final class ChatOperation implements Operation {
     return call.stream();
   }
 
+  /** OpenAI's {@code prompt_cache_key} or {@code user}, Anthropic's {@code metadata.user_id}. */
+  @Override
+  public String sessionId() {
+    ObjectNode body = call.original();
+    if (call.api() == dev.spillway.dataplane.protocol.InboundApi.ANTHROPIC_MESSAGES) {
+      return text(body.path("metadata").get("user_id"));
+    }
+    String cacheKey = text(body.get("prompt_cache_key"));
+    return cacheKey != null ? cacheKey : text(body.get("user"));
+  }
+
+  private static String text(tools.jackson.databind.JsonNode node) {
+    return node != null && node.isString() && !node.asString().isEmpty() ? node.asString() : null;
+  }
+
   @Override
   public UpstreamRequest request(ProviderAdapter adapter, RouteTable.Target target) {
     if (adapter == null) {

@@ -91,6 +91,8 @@ public final class Exchange implements UpstreamListener {
    */
   private ByteBuf pendingEvents;
   private boolean eventsWritten;
+  /** The stream's head went to the client (with its first content): it can no longer fail over. */
+  private boolean streamCommitted;
   /** When the first streamed bytes went to the client ({@link System#nanoTime()}), or 0. */
   private long firstByteNanos;
   /** The last failed attempt failed for a passing reason (unreachable, 408/429/5xx, unreadable answer). */
@@ -100,13 +102,13 @@ public final class Exchange implements UpstreamListener {
   private CredentialScrubber scrubber;
 
   Exchange(ProxyServices services, RequestContext rc, ExchangeRequest request, Operation operation,
-      Settlement settlement) {
+      Settlement settlement, String sessionId) {
     this.services = services;
     this.rc = rc;
     this.request = request;
     this.operation = operation;
     this.settlement = settlement;
-    this.attempts = new Attempts(request.plan());
+    this.attempts = new Attempts(request.plan(), sessionId, rc.startNanos());
     this.client = rc.ctx().channel();
   }
 
@@ -166,10 +168,16 @@ public final class Exchange implements UpstreamListener {
     if (finished) {
       return;
     }
-    RequestObserver.Attempt kind = attempts.start();
     head = null;
     relay = null;
-    RouteTable.Target target = target();
+    streamCommitted = false;
+    long now = System.nanoTime();
+    Attempts.Next next = attempts.next(now);
+    if (!(next instanceof Attempts.Go go)) {
+      proceed(next);
+      return;
+    }
+    RouteTable.Target target = go.target();
     UpstreamRequest upstreamRequest;
     try {
       Adapters adapters = services.adapters();
@@ -178,21 +186,37 @@ public final class Exchange implements UpstreamListener {
       upstreamRequest = operation.request(adapter, target);
     } catch (GatewayException e) {
       // The request cannot be expressed for this provider (e.g. an unsupported content type): the client's fault.
+      attempts.abandoned();
       respondError(e.error(), target.provider().name() + ": " + e.getMessage());
       return;
     } catch (RuntimeException e) {
-      failAttempt(GatewayError.UPSTREAM_ERROR, target.provider().name() + ": cannot build the request: "
-          + CredentialScrubber.SHAPES_ONLY.apply(String.valueOf(e.getMessage())), false, false, true, false);
+      lastFailurePassing = false;
+      proceed(attempts.skipTarget(GatewayError.UPSTREAM_ERROR, target.provider().name()
+          + ": cannot build the request: " + CredentialScrubber.SHAPES_ONLY.apply(String.valueOf(e.getMessage()))));
       return;
     }
     if (upstreamRequest == null) {
+      attempts.abandoned();
       answerLocally();
       return;
     }
+    long remainingMs = attempts.remainingMs(now);
+    if (remainingMs != Long.MAX_VALUE) {
+      upstreamRequest = withinDeadline(upstreamRequest, remainingMs);
+    }
     sent = upstreamRequest;
     scrubber = null;
-    rc.observer().upstreamStarted(target.provider().name(), kind);
+    rc.observer().upstreamStarted(target.provider().name(), attempts.kind());
     upstream = transport(target).call(client.eventLoop(), upstreamRequest, this);
+  }
+
+  /** No single attempt outlives the route's deadline. */
+  private static UpstreamRequest withinDeadline(UpstreamRequest request, long remainingMs) {
+    UpstreamRequest.Timeouts t = request.timeouts();
+    long total = t.totalMs() > 0 ? Math.min(t.totalMs(), remainingMs) : remainingMs;
+    return new UpstreamRequest(request.method(), request.uri(), request.headers(), request.body(),
+        new UpstreamRequest.Timeouts(Math.min(t.connectMs(), total), Math.min(t.firstByteMs(), total),
+            t.idleMs(), total));
   }
 
   /** The built-in mock provider answers in-process; every other provider is called over the network. */
@@ -207,20 +231,29 @@ public final class Exchange implements UpstreamListener {
     }
     head = response;
     rc.observer().upstreamResponded(response.status().code());
+    attempts.answered(response.headers(), System.nanoTime());
     relay = isSuccess() ? operation.relay(adapter, target(), response, this::scrub) : null;
-    if (relay != null) {
-      HttpResponse clientHead = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
-      clientHead.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
-      clientHead.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
-      clientHead.headers().set("x-accel-buffering", "no");
-      HttpUtil.setTransferEncodingChunked(clientHead, true);
-      servedBy(clientHead.headers());
-      Responses.decorate(rc, clientHead);
-      client.writeAndFlush(clientHead);
-      rc.observer().streamStarted();
-    } else {
+    if (relay == null) {
       aggregate = client.alloc().compositeBuffer(Integer.MAX_VALUE);
     }
+    // A stream's head waits for its first content (commitStream): until then, a failure can still fail over.
+  }
+
+  /**
+   * The stream's first content is here: the client gets the head and everything relayed so far, and from now on the
+   * stream is the client's — a later failure ends it with an error event instead of trying another target.
+   */
+  private void commitStream() {
+    streamCommitted = true;
+    HttpResponse clientHead = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+    clientHead.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+    clientHead.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
+    clientHead.headers().set("x-accel-buffering", "no");
+    HttpUtil.setTransferEncodingChunked(clientHead, true);
+    servedBy(clientHead.headers());
+    Responses.decorate(rc, clientHead);
+    client.write(clientHead);
+    rc.observer().streamStarted();
   }
 
   @Override
@@ -251,7 +284,7 @@ public final class Exchange implements UpstreamListener {
 
   @Override
   public void onReadComplete() {
-    if (!finished && relay != null) {
+    if (!finished && relay != null && streamCommitted) {
       writeEvents(true);
     }
   }
@@ -281,11 +314,13 @@ public final class Exchange implements UpstreamListener {
     }
     String message = target().provider().name() + ": " + failure.message();
     GatewayError error = failure.isTimeout() ? GatewayError.UPSTREAM_TIMEOUT : GatewayError.UPSTREAM_ERROR;
-    if (relay != null) {
+    if (relay != null && streamCommitted) {
       // The client already has part of the answer; end the stream with an error event it can see.
       endStreamWithError(error, message, false);
       return;
     }
+    relay = null;
+    discardPendingEvents();
     releaseAggregate();
     failAttempt(error, message, failure.isTimeout(), true, true, true);
   }
@@ -294,17 +329,16 @@ public final class Exchange implements UpstreamListener {
   private void upstreamErrorStatus() {
     int status = head.status().code();
     String providerMessage = scrub(ProviderErrors.message(aggregate));
-    String retryAfter = head.headers().get(HttpHeaderNames.RETRY_AFTER);
     releaseAggregate();
     boolean credentialError = adapter.isCredentialError(status, providerMessage);
     lastFailurePassing = !credentialError && (status == 408 || status == 429 || status >= 500);
-    proceed(attempts.afterErrorStatus(status, providerMessage, retryAfter, credentialError));
+    proceed(attempts.afterErrorStatus(status, providerMessage, head.headers(), credentialError, System.nanoTime()));
   }
 
   private void failAttempt(GatewayError error, String message, boolean timeout, boolean retrySameTarget,
       boolean mayFallBack, boolean passing) {
     lastFailurePassing = passing;
-    proceed(attempts.failed(error, message, timeout, retrySameTarget, mayFallBack));
+    proceed(attempts.failed(error, message, timeout, retrySameTarget, mayFallBack, System.nanoTime()));
   }
 
   private void proceed(Attempts.Next next) {
@@ -314,8 +348,8 @@ public final class Exchange implements UpstreamListener {
       } else {
         respondError(giveUp.error(), giveUp.message());
       }
-    } else if (next instanceof Attempts.Again again && again.backoffMs() > 0) {
-      retryTimer = client.eventLoop().schedule(this::attempt, again.backoffMs(), TimeUnit.MILLISECONDS);
+    } else if (next instanceof Attempts.Again again && again.delayMs() > 0) {
+      retryTimer = client.eventLoop().schedule(this::attempt, again.delayMs(), TimeUnit.MILLISECONDS);
     } else {
       attempt();
     }
@@ -344,6 +378,7 @@ public final class Exchange implements UpstreamListener {
       return;
     }
     finished = true;
+    attempts.succeeded(System.nanoTime());
     settle(answer.usage(), null, false, target());
     write(answer, target());
   }
@@ -402,17 +437,38 @@ public final class Exchange implements UpstreamListener {
     try {
       relay.feed(content, pendingEvents(content.readableBytes()));
     } catch (SseDecoder.SseException | ProviderStreamError e) {
-      endStreamWithError(GatewayError.UPSTREAM_ERROR, target().provider().name() + ": "
-          + scrub(String.valueOf(e.getMessage())), true);
+      streamFailed(target().provider().name() + ": " + scrub(String.valueOf(e.getMessage())));
       return;
     } catch (RuntimeException e) {
-      endStreamWithError(GatewayError.UPSTREAM_ERROR, target().provider().name()
-          + ": the stream could not be translated: " + scrub(String.valueOf(e.getMessage())), true);
+      streamFailed(target().provider().name() + ": the stream could not be translated: "
+          + scrub(String.valueOf(e.getMessage())));
       return;
     } finally {
       content.release();
     }
+    if (!streamCommitted) {
+      if (!relay.started()) {
+        return; // only preamble so far (a message_start, a role): held, so that an error next can still fail over
+      }
+      commitStream();
+    }
     writeEvents(false);
+  }
+
+  /**
+   * The provider's stream failed in-band (an error event, unreadable framing). Before the client has any of it the
+   * attempt failed like any other and the next one may serve the request; after, the stream ends with an error event.
+   */
+  private void streamFailed(String message) {
+    if (streamCommitted) {
+      endStreamWithError(GatewayError.UPSTREAM_ERROR, message, true);
+      return;
+    }
+    upstream.cancel();
+    rc.observer().upstreamEnded();
+    relay = null;
+    discardPendingEvents();
+    failAttempt(GatewayError.UPSTREAM_ERROR, message, false, true, true, true);
   }
 
   /**
@@ -460,11 +516,22 @@ public final class Exchange implements UpstreamListener {
     try {
       relay.finish(pendingEvents(0));
     } catch (RuntimeException e) {
-      endStreamWithError(GatewayError.UPSTREAM_ERROR, target().provider().name() + ": "
-          + scrub(String.valueOf(e.getMessage())), true);
+      if (streamCommitted) {
+        endStreamWithError(GatewayError.UPSTREAM_ERROR, target().provider().name() + ": "
+            + scrub(String.valueOf(e.getMessage())), false);
+      } else {
+        relay = null;
+        discardPendingEvents();
+        failAttempt(GatewayError.UPSTREAM_ERROR, target().provider().name() + ": "
+            + scrub(String.valueOf(e.getMessage())), false, true, true, true);
+      }
       return;
     }
+    if (!streamCommitted) {
+      commitStream();
+    }
     finished = true;
+    attempts.succeeded(System.nanoTime());
     writeEvents(true);
     discardPendingEvents();
     settle(relay.usage(), null, false, target());
@@ -473,6 +540,7 @@ public final class Exchange implements UpstreamListener {
 
   private void endStreamWithError(GatewayError error, String message, boolean cancelUpstream) {
     finished = true;
+    attempts.streamFailed(System.nanoTime());
     if (cancelUpstream) {
       upstream.cancel();
     }
@@ -499,9 +567,11 @@ public final class Exchange implements UpstreamListener {
     finished = true;
     if (upstream != null && relay != null && relay.sawTerminalEvent()) {
       // The usage came before the terminal event; it counts as for a stream that ended normally.
+      attempts.succeeded(System.nanoTime());
       settle(relay.usage(), null, false, target());
       upstream.setReading(true);
     } else {
+      attempts.abandoned();
       if (upstream != null) {
         upstream.cancel();
         rc.observer().upstreamEnded();
@@ -527,6 +597,7 @@ public final class Exchange implements UpstreamListener {
 
   private void respondError(GatewayError error, String message) {
     finished = true;
+    attempts.abandoned();
     settle(relay != null ? relay.usage() : Usage.NONE, error, false, null);
     Responses.error(rc, error, message, null, attempts.errorHeaders(error));
   }

@@ -1,6 +1,7 @@
 package dev.spillway.dataplane.exchange;
 
 import dev.spillway.dataplane.auth.Authenticator;
+import dev.spillway.dataplane.auth.VirtualKeyTable;
 import dev.spillway.dataplane.config.ConfigHolder;
 import dev.spillway.dataplane.config.NodeConfig;
 import dev.spillway.dataplane.error.GatewayError;
@@ -13,10 +14,13 @@ import dev.spillway.dataplane.protocol.anthropic.AnthropicMessagesFormat;
 import dev.spillway.dataplane.routing.RouteTable;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaders;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -41,6 +45,13 @@ import tools.jackson.databind.node.ObjectNode;
  * the connection answers in the client's error shape.
  */
 public final class ExchangePipeline {
+  /** The session a request belongs to, for sticky routing; before any session id in the body. */
+  public static final String SESSION_HEADER = "x-spillway-session-id";
+  /** The request's own fallbacks, comma-separated; the body's {@code fallbacks} field wins. */
+  public static final String FALLBACKS_HEADER = "x-spillway-fallbacks";
+  static final String FALLBACKS_FIELD = "fallbacks";
+  private static final int MAX_REQUEST_FALLBACKS = 10;
+
   private final ConfigHolder config;
   private final ProxyServices services;
   private final Admission admission;
@@ -81,11 +92,17 @@ public final class ExchangePipeline {
    * connection tells it when the client goes away or its socket buffer fills up).
    */
   public Exchange run(RequestContext rc, Caller caller, Endpoint endpoint, FullHttpRequest req) {
-    Operation operation = parse(endpoint, req);
-    RouteTable.Plan plan = operation.plan(resolve(caller, operation.requestedModel()));
+    ObjectNode body = Json.parseObject(req.content());
+    // Spillway's own field: no provider sees it.
+    JsonNode bodyFallbacks = body.remove(FALLBACKS_FIELD);
+    Operation operation = parse(endpoint, body, req);
+    RouteTable.Plan plan = resolve(caller, operation.requestedModel(), req.headers());
+    plan = operation.plan(withRequestFallbacks(caller, plan, bodyFallbacks, req.headers().get(FALLBACKS_HEADER)));
     ExchangeRequest request = new ExchangeRequest(rc.requestId(), caller, endpoint, plan, operation.canonical(),
         operation.stream(), req.content().writerIndex());
-    Exchange exchange = new Exchange(services, rc, request, operation, settlement);
+    String session = req.headers().get(SESSION_HEADER);
+    Exchange exchange = new Exchange(services, rc, request, operation, settlement,
+        session != null && !session.isEmpty() ? session : operation.sessionId());
     CompletableFuture<Admission.Reservation> admitted = admission.admit(request).toCompletableFuture();
     if (admitted.isDone()) {
       // The common case: the node's leases cover the request; a refusal is thrown to the caller, which answers it.
@@ -129,8 +146,7 @@ public final class ExchangePipeline {
   }
 
   /** Stage 2, parse: the body against the endpoint's API; a 400 names the field at fault. */
-  private Operation parse(Endpoint endpoint, FullHttpRequest req) {
-    ObjectNode body = Json.parseObject(req.content());
+  private Operation parse(Endpoint endpoint, ObjectNode body, FullHttpRequest req) {
     ClientFormat format = formats.get(endpoint);
     if (format != null) {
       return new ChatOperation(format.parse(body, req.headers()), format);
@@ -142,15 +158,74 @@ public final class ExchangePipeline {
     };
   }
 
-  /** Stage 2, resolve: the model to a plan of targets, if the caller's key may use it. */
-  public static RouteTable.Plan resolve(Caller caller, String model) {
-    RouteTable.Plan plan = caller.config().routes().resolve(model).orElseThrow(() -> GatewayError.MODEL_NOT_FOUND
-        .exception("model '" + model + "' is neither a route nor <provider>/<model> of a configured provider",
-            "model"));
+  /**
+   * Stage 2, resolve: the model to a plan of targets, if the caller's key may use it. The first routing rule that
+   * matches the request (team, key metadata, headers, model pattern) picks the route; else the model names it.
+   */
+  public static RouteTable.Plan resolve(Caller caller, String model, HttpHeaders headers) {
     if (!caller.key().allows(model)) {
+      requireKnown(caller, model);
       throw GatewayError.MODEL_NOT_ALLOWED.exception("this key may not use model '" + model + "'", "model");
     }
-    return plan;
+    VirtualKeyTable.Entry key = caller.key();
+    return caller.config().routes().resolve(model, key.key().teamId(), key.key().metadata(), headers)
+        .orElseThrow(() -> unknownModel(model, "model"));
+  }
+
+  private static void requireKnown(Caller caller, String model) {
+    if (caller.config().routes().resolve(model).isEmpty()) {
+      throw unknownModel(model, "model");
+    }
+  }
+
+  private static RuntimeException unknownModel(String model, String param) {
+    return GatewayError.MODEL_NOT_FOUND.exception("model '" + model
+        + "' is neither a route nor <provider>/<model> of a configured provider", param);
+  }
+
+  /**
+   * The request's own fallbacks ({@code fallbacks} in the body, or {@code x-spillway-fallbacks}: route names or
+   * {@code <provider>/<model>}, comma-separated in the header) replace the route's: each must be known and allowed
+   * for the key, or the request is refused naming it.
+   */
+  static RouteTable.Plan withRequestFallbacks(Caller caller, RouteTable.Plan plan, JsonNode bodyFallbacks,
+      String headerFallbacks) {
+    List<String> names = new ArrayList<>();
+    if (bodyFallbacks != null && !bodyFallbacks.isNull()) {
+      if (!bodyFallbacks.isArray()) {
+        throw GatewayError.INVALID_REQUEST.exception("fallbacks must be an array of model names", FALLBACKS_FIELD);
+      }
+      for (JsonNode name : bodyFallbacks) {
+        if (!name.isString() || name.asString().isBlank()) {
+          throw GatewayError.INVALID_REQUEST.exception("fallbacks must be an array of model names",
+              FALLBACKS_FIELD);
+        }
+        names.add(name.asString().strip());
+      }
+    } else if (headerFallbacks != null && !headerFallbacks.isBlank()) {
+      for (String name : headerFallbacks.split(",")) {
+        if (!name.isBlank()) {
+          names.add(name.strip());
+        }
+      }
+    } else {
+      return plan;
+    }
+    if (names.size() > MAX_REQUEST_FALLBACKS) {
+      throw GatewayError.INVALID_REQUEST.exception("at most " + MAX_REQUEST_FALLBACKS + " fallbacks, got "
+          + names.size(), FALLBACKS_FIELD);
+    }
+    List<RouteTable.Target> targets = new ArrayList<>();
+    for (String name : names) {
+      RouteTable.Plan fallback = caller.config().routes().resolve(name)
+          .orElseThrow(() -> unknownModel(name, FALLBACKS_FIELD));
+      if (!caller.key().allows(name)) {
+        throw GatewayError.MODEL_NOT_ALLOWED.exception("this key may not use fallback model '" + name + "'",
+            FALLBACKS_FIELD);
+      }
+      targets.addAll(fallback.targets());
+    }
+    return plan.withFallbacks(targets);
   }
 
   /** Stage 4, cache lookup, then stages 5 to 7 on a miss. A lookup that fails counts as a miss. */

@@ -5,6 +5,7 @@ import dev.spillway.dataplane.protocol.InboundApi;
 import dev.spillway.dataplane.error.GatewayError;
 import dev.spillway.dataplane.protocol.ProviderAdapter;
 import dev.spillway.dataplane.protocol.ClientStreamEncoder;
+import dev.spillway.dataplane.protocol.ProviderStreamError;
 import dev.spillway.dataplane.protocol.StreamTranscript;
 import dev.spillway.dataplane.protocol.framing.SseDecoder;
 import dev.spillway.dataplane.protocol.framing.SseEvent;
@@ -30,6 +31,7 @@ final class NativeStreamRelay implements StreamRelay {
   private final StreamTranscript transcript = new StreamTranscript();
   private Usage usage = Usage.NONE;
   private boolean terminal;
+  private boolean started;
 
   NativeStreamRelay(ProviderAdapter adapter, ChatCall call, ClientStreamEncoder errors, UnaryOperator<String> scrub) {
     this.adapter = adapter;
@@ -60,7 +62,13 @@ final class NativeStreamRelay implements StreamRelay {
       }
     }
     if (isError(event)) {
+      if (!started) {
+        // Nothing reached the client yet: the attempt fails, and another target may serve the request.
+        throw new ProviderStreamError("the stream began with an error: " + scrub.apply(event.data()));
+      }
       event = new SseEvent(event.event(), scrub.apply(event.data()));
+    } else if (!started) {
+      started = !isPreamble(event);
     }
     event.writeTo(out);
     transcript.addEvent(event.dataBytes());
@@ -76,6 +84,18 @@ final class NativeStreamRelay implements StreamRelay {
       return type.equals("error") || type.equals("response.failed");
     }
     return event.hasErrorKey();
+  }
+
+  /** Events that open a stream before its answer begins. */
+  private static boolean isPreamble(SseEvent event) {
+    String type = event.event();
+    return type != null && (type.equals("message_start") || type.equals("ping") || type.equals("response.created")
+        || type.equals("response.in_progress"));
+  }
+
+  @Override
+  public boolean started() {
+    return started;
   }
 
   /** OpenAI chat and completions end with {@code [DONE]}; Anthropic with {@code message_stop}; Responses with a

@@ -27,6 +27,14 @@ interface Operation {
     return false;
   }
 
+  /**
+   * The session the request belongs to, from its body (OpenAI {@code prompt_cache_key} or {@code user}, Anthropic
+   * {@code metadata.user_id}), or null: a sticky route keeps a session on one provider key.
+   */
+  default String sessionId() {
+    return null;
+  }
+
   /** The targets this kind of request may try, from the route's plan; all of them unless overridden. */
   default RouteTable.Plan plan(RouteTable.Plan routePlan) {
     return routePlan;

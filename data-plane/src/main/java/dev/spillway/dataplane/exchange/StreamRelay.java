@@ -25,6 +25,13 @@ interface StreamRelay {
     return false;
   }
 
+  /**
+   * Whether the stream has begun its answer: an event past the preamble (Anthropic's {@code message_start} and
+   * {@code ping}, the Responses API's {@code response.created} / {@code .in_progress}, an empty role delta). Until
+   * then nothing is written to the client, and an in-band error fails the attempt over instead of ending the stream.
+   */
+  boolean started();
+
   /** The usage the provider reported so far, or {@link Usage#NONE}. */
   Usage usage();
 

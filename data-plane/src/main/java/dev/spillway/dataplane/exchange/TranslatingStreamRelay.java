@@ -18,6 +18,7 @@ final class TranslatingStreamRelay implements StreamRelay {
   private final StringBuilder text = new StringBuilder();
   private final StreamTranscript transcript = new StreamTranscript();
   private Usage usage = Usage.NONE;
+  private boolean started;
 
   TranslatingStreamRelay(ChatStreamDecoder decoder, ClientStreamEncoder encoder) {
     this.decoder = decoder;
@@ -48,8 +49,37 @@ final class TranslatingStreamRelay implements StreamRelay {
     if (reported != null && reported.isObject()) {
       usage = Usage.fromOpenAi(reported);
     }
+    if (!started) {
+      started = beginsAnswer(chunk);
+    }
     encoder.onChunk(chunk, text);
     transcript.addChunk(chunk);
+  }
+
+  /** A chunk with content, a tool call, a finish reason or usage; not a bare role delta. */
+  private static boolean beginsAnswer(ObjectNode chunk) {
+    if (chunk.has("usage") && !chunk.get("usage").isNull()) {
+      return true;
+    }
+    for (JsonNode choice : chunk.path("choices")) {
+      JsonNode finish = choice.get("finish_reason");
+      if (finish != null && !finish.isNull()) {
+        return true;
+      }
+      JsonNode delta = choice.path("delta");
+      for (var field : delta.properties()) {
+        if (!field.getKey().equals("role") && !field.getValue().isNull()
+            && !(field.getValue().isString() && field.getValue().asString().isEmpty())) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public boolean started() {
+    return started;
   }
 
   @Override

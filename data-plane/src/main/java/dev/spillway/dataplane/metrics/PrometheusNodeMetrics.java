@@ -109,6 +109,49 @@ public final class PrometheusNodeMetrics implements NodeMetrics {
   }
 
   /** A gauge read when scraped (queue depths, bytes waiting). */
+  /**
+   * Breaker state, time to first byte, error rate and key state of every upstream target this node has met, labelled
+   * by provider, key name and upstream model; read from {@code health} at each scrape.
+   */
+  public void routingHealth(dev.spillway.dataplane.routing.RoutingHealth health) {
+    GaugeWithCallback.builder().name("spillway_breaker_state")
+        .help("Circuit breaker per provider key and upstream model: 0 closed, 1 half-open, 2 open")
+        .labelNames("provider", "key", "model")
+        .callback(cb -> health.sortedTargets().forEach(t -> cb.call(switch (t.breakerState()) {
+          case "open" -> 2;
+          case "half_open" -> 1;
+          default -> 0;
+        }, t.key().provider(), t.key().keyName(), t.model())))
+        .register(registry);
+    GaugeWithCallback.builder().name("spillway_target_error_rate")
+        .help("Share of failed calls in the breaker's window, per provider key and upstream model")
+        .labelNames("provider", "key", "model")
+        .callback(cb -> health.sortedTargets().forEach(t ->
+            cb.call(t.errorRate(), t.key().provider(), t.key().keyName(), t.model())))
+        .register(registry);
+    GaugeWithCallback.builder().name("spillway_target_ttfb_ewma_seconds")
+        .help("Moving average of the time to the provider's first byte, per provider key and upstream model")
+        .labelNames("provider", "key", "model")
+        .callback(cb -> health.sortedTargets().stream().filter(t -> !Double.isNaN(t.ewmaTtfbMs())).forEach(t ->
+            cb.call(t.ewmaTtfbMs() / 1000, t.key().provider(), t.key().keyName(), t.model())))
+        .register(registry);
+    GaugeWithCallback.builder().name("spillway_key_cooldown_seconds")
+        .help("Seconds a provider key still cools down after a 429 (0: usable)")
+        .labelNames("provider", "key")
+        .callback(cb -> {
+          long now = System.nanoTime();
+          health.sortedTargets().stream().map(dev.spillway.dataplane.routing.TargetHealth::key).distinct()
+              .forEach(k -> cb.call(k.coolingForNanos(now) / 1e9, k.provider(), k.keyName()));
+        })
+        .register(registry);
+    GaugeWithCallback.builder().name("spillway_key_refused")
+        .help("1 while the provider refuses the key's credentials (until the next snapshot or a probe)")
+        .labelNames("provider", "key")
+        .callback(cb -> health.sortedTargets().stream().map(dev.spillway.dataplane.routing.TargetHealth::key)
+            .distinct().forEach(k -> cb.call(k.isBad() ? 1 : 0, k.provider(), k.keyName())))
+        .register(registry);
+  }
+
   public void gauge(String name, String help, java.util.function.LongSupplier value) {
     GaugeWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsLong())).register(registry);
   }

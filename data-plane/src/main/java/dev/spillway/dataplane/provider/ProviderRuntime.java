@@ -23,12 +23,21 @@ public final class ProviderRuntime {
   private final URI baseUri;
   private final List<Credential> credentials;
   private final int totalWeight;
+  /** The same provider with one credential each, so that routing can choose the key and adapters need not know. */
+  private final List<ProviderRuntime> pinned;
 
   public ProviderRuntime(ProviderConfig config, URI baseUri, List<Credential> credentials) {
     this.config = config;
     this.baseUri = baseUri;
     this.credentials = List.copyOf(credentials);
     this.totalWeight = this.credentials.stream().mapToInt(Credential::weight).sum();
+    this.pinned = this.credentials.size() <= 1 ? List.of()
+        : this.credentials.stream().map(c -> new ProviderRuntime(config, baseUri, List.of(c))).toList();
+  }
+
+  /** This provider using only its credential number {@code index} (itself when it has at most one). */
+  public ProviderRuntime pinnedTo(int index) {
+    return pinned.isEmpty() ? this : pinned.get(index);
   }
 
   public ProviderConfig config() {

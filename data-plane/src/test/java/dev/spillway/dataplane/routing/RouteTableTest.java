@@ -41,24 +41,22 @@ class RouteTableTest {
   }
 
   @Test
-  void picksThePrimaryByWeightThenTriesTheOtherTargetsAndTheFallbacks() {
+  void listsTheRoutesTargetsThenItsFallbacksWithTheirHealthPerKey() {
     RouteConfig route = new RouteConfig("r", "weighted", List.of(new RouteTargetConfig("a", "m", 3),
-        new RouteTargetConfig("b", "m", 1), new RouteTargetConfig("c", "m", 0)),
-        List.of(new RouteTargetConfig("z", "last", 0)), new RetryConfig(2, 50));
-    RouteTable table = RouteTable.compile(List.of(route), providers);
-    int primaryA = 0;
-    int draws = 20_000;
+        new RouteTargetConfig("b", "m", 1)), List.of(new RouteTargetConfig("z", "last", 0)), new RetryConfig(2, 50));
+    RoutingHealth health = new RoutingHealth();
+    RouteTable table = RouteTable.compile(List.of(route), List.of(), providers, health);
 
-    for (int i = 0; i < draws; i++) {
-      List<String> order = table.resolve("weighted").orElseThrow().targets().stream()
-          .map(t -> t.provider().name()).toList();
-      assertThat(order).hasSize(3).endsWith("z").doesNotContain("c");
-      if (order.get(0).equals("a")) {
-        primaryA++;
-      }
-    }
+    RouteTable.Plan plan = table.resolve("weighted").orElseThrow();
 
-    assertThat(primaryA / (double) draws).isCloseTo(0.75, within(0.02));
-    assertThat(table.resolve("weighted").orElseThrow().retry()).isEqualTo(new RetryConfig(2, 50));
+    assertThat(plan.targets()).extracting(t -> t.provider().name()).containsExactly("a", "b", "z");
+    assertThat(plan.primaries()).isEqualTo(2);
+    assertThat(plan.retry()).isEqualTo(new RetryConfig(2, 50));
+    assertThat(plan.targets().get(0).keys()).singleElement()
+        .satisfies(k -> assertThat(k.key().keyName()).isEqualTo(RoutingHealth.NO_KEY));
+    // A recompiled table (a new snapshot) keeps the same health: breakers outlive snapshots.
+    RouteTable again = RouteTable.compile(List.of(route), List.of(), providers, health);
+    assertThat(again.resolve("weighted").orElseThrow().targets().get(0).keys().get(0))
+        .isSameAs(plan.targets().get(0).keys().get(0));
   }
 }
