@@ -439,59 +439,57 @@ public final class FakeAnthropic implements AutoCloseable {
   public static final class Reply {
     enum Kind { MESSAGE, ERROR, RAW, HANG, DROP }
 
-    private final Kind kind;
-    private final List<Block> blocks;
-    private final String stopReason;
-    private final String stopSequence;
-    private final int inputTokens;
-    private final int outputTokens;
-    private final int cacheReadTokens;
-    private final int cacheCreationTokens;
-    private final int status;
-    private final String errorType;
-    private final String errorMessage;
-    private final String contentType;
-    private final String rawBody;
-    private final Duration delay;
-    private final Duration pauseBetweenEvents;
-    private final int holdAfterEvents;
-    private final CompletableFuture<?> release;
-    private final int dropAfterEvents;
-    private final int errorAfterEvents;
+    // Set only on a fresh copy, before it is returned: a Reply never changes once a caller has it.
+    private Kind kind;
+    private List<Block> blocks = List.of();
+    private String stopReason = "end_turn";
+    private String stopSequence;
+    private int inputTokens = 21;
+    private int outputTokens = 9;
+    private int cacheReadTokens;
+    private int cacheCreationTokens;
+    private int status;
+    private String errorType;
+    private String errorMessage;
+    private String contentType;
+    private String rawBody;
+    private Duration delay = Duration.ZERO;
+    private Duration pauseBetweenEvents = Duration.ZERO;
+    private int holdAfterEvents = -1;
+    private CompletableFuture<?> release;
+    private int dropAfterEvents = -1;
+    private int errorAfterEvents = -1;
 
-    private Reply(Kind kind, List<Block> blocks, String stopReason, String stopSequence, int inputTokens,
-        int outputTokens, int cacheReadTokens, int cacheCreationTokens, int status, String errorType,
-        String errorMessage, String contentType, String rawBody, Duration delay, Duration pauseBetweenEvents,
-        int holdAfterEvents, CompletableFuture<?> release, int dropAfterEvents, int errorAfterEvents) {
+    private Reply(Kind kind, int status) {
       this.kind = kind;
-      this.blocks = List.copyOf(blocks);
-      this.stopReason = stopReason;
-      this.stopSequence = stopSequence;
-      this.inputTokens = inputTokens;
-      this.outputTokens = outputTokens;
-      this.cacheReadTokens = cacheReadTokens;
-      this.cacheCreationTokens = cacheCreationTokens;
       this.status = status;
-      this.errorType = errorType;
-      this.errorMessage = errorMessage;
-      this.contentType = contentType;
-      this.rawBody = rawBody;
-      this.delay = delay;
-      this.pauseBetweenEvents = pauseBetweenEvents;
-      this.holdAfterEvents = holdAfterEvents;
-      this.release = release;
-      this.dropAfterEvents = dropAfterEvents;
-      this.errorAfterEvents = errorAfterEvents;
     }
 
-    private static Reply of(Kind kind, int status) {
-      return new Reply(kind, List.of(), "end_turn", null, 21, 9, 0, 0, status, null, null, null, null,
-          Duration.ZERO, Duration.ZERO, -1, null, -1, -1);
+    private Reply copy() {
+      Reply c = new Reply(kind, status);
+      c.blocks = blocks;
+      c.stopReason = stopReason;
+      c.stopSequence = stopSequence;
+      c.inputTokens = inputTokens;
+      c.outputTokens = outputTokens;
+      c.cacheReadTokens = cacheReadTokens;
+      c.cacheCreationTokens = cacheCreationTokens;
+      c.errorType = errorType;
+      c.errorMessage = errorMessage;
+      c.contentType = contentType;
+      c.rawBody = rawBody;
+      c.delay = delay;
+      c.pauseBetweenEvents = pauseBetweenEvents;
+      c.holdAfterEvents = holdAfterEvents;
+      c.release = release;
+      c.dropAfterEvents = dropAfterEvents;
+      c.errorAfterEvents = errorAfterEvents;
+      return c;
     }
 
     /** A message whose text echoes the last user message: {@code "Echo: …"}. */
     public static Reply echo() {
-      return of(Kind.MESSAGE, 200);
+      return new Reply(Kind.MESSAGE, 200);
     }
 
     /** A message with one text block. */
@@ -506,25 +504,33 @@ public final class FakeAnthropic implements AutoCloseable {
 
     /** An error in Anthropic's shape, e.g. {@code error(529, "overloaded_error", "Overloaded")}. */
     public static Reply error(int status, String type, String message) {
-      Reply r = of(Kind.ERROR, status);
-      return new Reply(r.kind, r.blocks, r.stopReason, null, 0, 0, 0, 0, status, type, message, null, null,
-          Duration.ZERO, Duration.ZERO, -1, null, -1, -1);
+      Reply r = new Reply(Kind.ERROR, status);
+      r.inputTokens = 0;
+      r.outputTokens = 0;
+      r.errorType = type;
+      r.errorMessage = message;
+      return r;
     }
 
     /** Any body with any status. */
     public static Reply raw(int status, String contentType, String body) {
-      return new Reply(Kind.RAW, List.of(), null, null, 0, 0, 0, 0, status, null, null, contentType, body,
-          Duration.ZERO, Duration.ZERO, -1, null, -1, -1);
+      Reply r = new Reply(Kind.RAW, status);
+      r.stopReason = null;
+      r.inputTokens = 0;
+      r.outputTokens = 0;
+      r.contentType = contentType;
+      r.rawBody = body;
+      return r;
     }
 
     /** Reads the request and never answers. */
     public static Reply hang() {
-      return of(Kind.HANG, 0);
+      return new Reply(Kind.HANG, 0);
     }
 
     /** Closes the connection without answering. */
     public static Reply dropConnection() {
-      return of(Kind.DROP, 0);
+      return new Reply(Kind.DROP, 0);
     }
 
     /** A count_tokens answer ({@code input_tokens}); a message reply answers count_tokens with its input tokens. */
@@ -550,67 +556,75 @@ public final class FakeAnthropic implements AutoCloseable {
     }
 
     public Reply stopReason(String reason) {
-      return copy(blocks, reason, stopSequence, inputTokens, outputTokens, cacheReadTokens, cacheCreationTokens);
+      Reply c = copy();
+      c.stopReason = reason;
+      return c;
     }
 
     /** Ends with stop reason {@code stop_sequence} and names the sequence. */
     public Reply stoppedBy(String sequence) {
-      return copy(blocks, "stop_sequence", sequence, inputTokens, outputTokens, cacheReadTokens,
-          cacheCreationTokens);
+      Reply c = copy();
+      c.stopReason = "stop_sequence";
+      c.stopSequence = sequence;
+      return c;
     }
 
     public Reply usage(int input, int output) {
-      return copy(blocks, stopReason, stopSequence, input, output, cacheReadTokens, cacheCreationTokens);
+      Reply c = copy();
+      c.inputTokens = input;
+      c.outputTokens = output;
+      return c;
     }
 
     public Reply cache(int read, int creation) {
-      return copy(blocks, stopReason, stopSequence, inputTokens, outputTokens, read, creation);
+      Reply c = copy();
+      c.cacheReadTokens = read;
+      c.cacheCreationTokens = creation;
+      return c;
     }
 
     public Reply delay(Duration delay) {
-      return new Reply(kind, blocks, stopReason, stopSequence, inputTokens, outputTokens, cacheReadTokens,
-          cacheCreationTokens, status, errorType, errorMessage, contentType, rawBody, delay, pauseBetweenEvents,
-          holdAfterEvents, release, dropAfterEvents, errorAfterEvents);
+      Reply c = copy();
+      c.delay = delay;
+      return c;
     }
 
     public Reply pauseBetweenEvents(Duration pause) {
-      return new Reply(kind, blocks, stopReason, stopSequence, inputTokens, outputTokens, cacheReadTokens,
-          cacheCreationTokens, status, errorType, errorMessage, contentType, rawBody, delay, pause,
-          holdAfterEvents, release, dropAfterEvents, errorAfterEvents);
+      Reply c = copy();
+      c.pauseBetweenEvents = pause;
+      return c;
     }
 
     /** After {@code sentEvents} stream events, sends nothing more until {@code release} completes. */
     public Reply holdAfter(int sentEvents, CompletableFuture<?> release) {
-      return new Reply(kind, blocks, stopReason, stopSequence, inputTokens, outputTokens, cacheReadTokens,
-          cacheCreationTokens, status, errorType, errorMessage, contentType, rawBody, delay, pauseBetweenEvents,
-          sentEvents, Objects.requireNonNull(release), dropAfterEvents, errorAfterEvents);
+      Reply c = copy();
+      c.holdAfterEvents = sentEvents;
+      c.release = Objects.requireNonNull(release);
+      return c;
     }
 
     /** Closes the connection abruptly after {@code sentEvents} stream events. */
     public Reply dropAfter(int sentEvents) {
-      return new Reply(kind, blocks, stopReason, stopSequence, inputTokens, outputTokens, cacheReadTokens,
-          cacheCreationTokens, status, errorType, errorMessage, contentType, rawBody, delay, pauseBetweenEvents,
-          holdAfterEvents, release, sentEvents, errorAfterEvents);
+      Reply c = copy();
+      c.dropAfterEvents = sentEvents;
+      return c;
     }
 
     /** Sends an {@code error} event (e.g. {@code overloaded_error}) after {@code sentEvents} events, then ends. */
     public Reply errorEventAfter(int sentEvents, String type, String message) {
-      return new Reply(kind, blocks, stopReason, stopSequence, inputTokens, outputTokens, cacheReadTokens,
-          cacheCreationTokens, status, type, message, contentType, rawBody, delay, pauseBetweenEvents,
-          holdAfterEvents, release, dropAfterEvents, sentEvents);
+      Reply c = copy();
+      c.errorAfterEvents = sentEvents;
+      c.errorType = type;
+      c.errorMessage = message;
+      return c;
     }
 
     private Reply withBlock(Block block) {
       List<Block> more = new ArrayList<>(blocks);
       more.add(block);
-      return copy(more, stopReason, stopSequence, inputTokens, outputTokens, cacheReadTokens, cacheCreationTokens);
-    }
-
-    private Reply copy(List<Block> blocks, String stopReason, String stopSequence, int input, int output,
-        int cacheRead, int cacheCreation) {
-      return new Reply(kind, blocks, stopReason, stopSequence, input, output, cacheRead, cacheCreation, status,
-          errorType, errorMessage, contentType, rawBody, delay, pauseBetweenEvents, holdAfterEvents, release,
-          dropAfterEvents, errorAfterEvents);
+      Reply c = copy();
+      c.blocks = List.copyOf(more);
+      return c;
     }
 
     private List<Block> blocks(JsonNode request) {
