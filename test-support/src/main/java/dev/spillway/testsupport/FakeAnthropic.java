@@ -29,14 +29,18 @@ import io.netty.handler.codec.http.LastHttpContent;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -56,6 +60,12 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code message_stop}), with optional pauses, holds, drops and a mid-stream {@code error} event. Errors use
  * Anthropic's shape ({@code {"type":"error","error":{"type":…,"message":…}}}) with their statuses (529 for
  * {@code overloaded_error}). Every request is recorded.
+ *
+ * <p>A reply may carry response headers ({@link Reply#header(String, String)}, e.g. {@code retry-after} or
+ * Anthropic's {@link Reply#rateLimits rate-limit headers}), and answers may depend on the provider key a request
+ * carries ({@code x-api-key}; see {@link #respondForKey(String, Reply)}). Which answer a request gets, first match
+ * wins: the next one queued for its key, the answer set for its key, the next one queued for any key, the answer to
+ * every request.
  */
 public final class FakeAnthropic implements AutoCloseable {
   private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -64,6 +74,8 @@ public final class FakeAnthropic implements AutoCloseable {
   private final Channel serverChannel;
   private final ConcurrentLinkedQueue<Reply> queued = new ConcurrentLinkedQueue<>();
   private final AtomicReference<Reply> fallback = new AtomicReference<>(Reply.echo());
+  private final Map<String, ConcurrentLinkedQueue<Reply>> queuedByKey = new ConcurrentHashMap<>();
+  private final Map<String, Reply> byKey = new ConcurrentHashMap<>();
   private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
   private final AtomicInteger abandonedStreams = new AtomicInteger();
   private final AtomicInteger completedStreams = new AtomicInteger();
@@ -111,6 +123,27 @@ public final class FakeAnthropic implements AutoCloseable {
     return this;
   }
 
+  /**
+   * The answer to every request that carries this provider key (e.g. {@code error(401, "authentication_error", …)}),
+   * ahead of the shared queue and {@link #respondWith(Reply)}; other keys are answered as before.
+   */
+  public FakeAnthropic respondForKey(String apiKey, Reply reply) {
+    byKey.put(Objects.requireNonNull(apiKey, "apiKey"), Objects.requireNonNull(reply, "reply"));
+    return this;
+  }
+
+  /** Answers for the next requests that carry this provider key, in order, ahead of everything else. */
+  public FakeAnthropic enqueueForKey(String apiKey, Reply... replies) {
+    Collections.addAll(queuedByKey.computeIfAbsent(Objects.requireNonNull(apiKey, "apiKey"),
+        k -> new ConcurrentLinkedQueue<>()), replies);
+    return this;
+  }
+
+  /** The provider key of each recorded request, in order (null for a request without one). */
+  public List<String> apiKeys() {
+    return requests.stream().map(RecordedRequest::apiKey).toList();
+  }
+
   public List<RecordedRequest> requests() {
     return List.copyOf(requests);
   }
@@ -134,6 +167,8 @@ public final class FakeAnthropic implements AutoCloseable {
 
   public void reset() {
     queued.clear();
+    queuedByKey.clear();
+    byKey.clear();
     requests.clear();
     fallback.set(Reply.echo());
     abandonedStreams.set(0);
@@ -154,8 +189,7 @@ public final class FakeAnthropic implements AutoCloseable {
       RecordedRequest recorded = new RecordedRequest(req.method().name(), req.uri(), headers,
           req.content().toString(StandardCharsets.UTF_8));
       requests.add(recorded);
-      Reply next = queued.poll();
-      Reply reply = next != null ? next : fallback.get();
+      Reply reply = replyFor(recorded.apiKey());
       boolean keepAlive = HttpUtil.isKeepAlive(req);
       if (reply.delay.isZero()) {
         answer(ctx, recorded, reply, keepAlive);
@@ -171,6 +205,22 @@ public final class FakeAnthropic implements AutoCloseable {
     }
   }
 
+  private Reply replyFor(String apiKey) {
+    if (apiKey != null) {
+      ConcurrentLinkedQueue<Reply> forKey = queuedByKey.get(apiKey);
+      Reply next = forKey == null ? null : forKey.poll();
+      if (next != null) {
+        return next;
+      }
+      Reply set = byKey.get(apiKey);
+      if (set != null) {
+        return set;
+      }
+    }
+    Reply next = queued.poll();
+    return next != null ? next : fallback.get();
+  }
+
   private void answer(ChannelHandlerContext ctx, RecordedRequest req, Reply reply, boolean keepAlive) {
     if (!ctx.channel().isActive()) {
       return;
@@ -179,29 +229,31 @@ public final class FakeAnthropic implements AutoCloseable {
       case HANG -> { }
       case DROP -> ctx.close();
       case ERROR -> writeFull(ctx, reply.status, "application/json", errorBody(reply.errorType, reply.errorMessage),
-          keepAlive);
-      case RAW -> writeFull(ctx, reply.status, reply.contentType, reply.rawBody, keepAlive);
+          reply.headers, keepAlive);
+      case RAW -> writeFull(ctx, reply.status, reply.contentType, reply.rawBody, reply.headers, keepAlive);
       case MESSAGE -> {
         JsonNode request = parse(req.body());
         if (req.uri().startsWith("/v1/messages/count_tokens")) {
-          writeFull(ctx, 200, "application/json", "{\"input_tokens\":" + reply.inputTokens + "}", keepAlive);
+          writeFull(ctx, 200, "application/json", "{\"input_tokens\":" + reply.inputTokens + "}", reply.headers,
+              keepAlive);
         } else if (request.path("stream").asBoolean(false)) {
           new StreamWriter(ctx, request, reply, keepAlive).start();
         } else {
-          writeFull(ctx, 200, "application/json", message(request, reply).toString(), keepAlive);
+          writeFull(ctx, 200, "application/json", message(request, reply).toString(), reply.headers, keepAlive);
         }
       }
     }
   }
 
   private static void writeFull(ChannelHandlerContext ctx, int status, String contentType, String body,
-      boolean keepAlive) {
+      Map<String, String> headers, boolean keepAlive) {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status),
         Unpooled.wrappedBuffer(bytes));
     res.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
     res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
     res.headers().set("request-id", "req_fake_" + System.nanoTime());
+    headers.forEach((name, value) -> res.headers().set(name, value));
     if (!keepAlive) {
       res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     }
@@ -385,6 +437,7 @@ public final class FakeAnthropic implements AutoCloseable {
       head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
       head.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
       head.headers().set("request-id", "req_fake_" + System.nanoTime());
+      reply.headers.forEach((name, value) -> head.headers().set(name, value));
       HttpUtil.setTransferEncodingChunked(head, true);
       ctx.writeAndFlush(head);
       ctx.channel().closeFuture().addListener(f -> {
@@ -439,59 +492,59 @@ public final class FakeAnthropic implements AutoCloseable {
   public static final class Reply {
     enum Kind { MESSAGE, ERROR, RAW, HANG, DROP }
 
-    private final Kind kind;
-    private final List<Block> blocks;
-    private final String stopReason;
-    private final String stopSequence;
-    private final int inputTokens;
-    private final int outputTokens;
-    private final int cacheReadTokens;
-    private final int cacheCreationTokens;
-    private final int status;
-    private final String errorType;
-    private final String errorMessage;
-    private final String contentType;
-    private final String rawBody;
-    private final Duration delay;
-    private final Duration pauseBetweenEvents;
-    private final int holdAfterEvents;
-    private final CompletableFuture<?> release;
-    private final int dropAfterEvents;
-    private final int errorAfterEvents;
+    // Set only on a fresh copy, before it is returned: a Reply never changes once a caller has it.
+    private Kind kind;
+    private List<Block> blocks = List.of();
+    private String stopReason = "end_turn";
+    private String stopSequence;
+    private int inputTokens = 21;
+    private int outputTokens = 9;
+    private int cacheReadTokens;
+    private int cacheCreationTokens;
+    private int status;
+    private String errorType;
+    private String errorMessage;
+    private String contentType;
+    private String rawBody;
+    private Duration delay = Duration.ZERO;
+    private Duration pauseBetweenEvents = Duration.ZERO;
+    private int holdAfterEvents = -1;
+    private CompletableFuture<?> release;
+    private int dropAfterEvents = -1;
+    private int errorAfterEvents = -1;
+    private Map<String, String> headers = Map.of();
 
-    private Reply(Kind kind, List<Block> blocks, String stopReason, String stopSequence, int inputTokens,
-        int outputTokens, int cacheReadTokens, int cacheCreationTokens, int status, String errorType,
-        String errorMessage, String contentType, String rawBody, Duration delay, Duration pauseBetweenEvents,
-        int holdAfterEvents, CompletableFuture<?> release, int dropAfterEvents, int errorAfterEvents) {
+    private Reply(Kind kind, int status) {
       this.kind = kind;
-      this.blocks = List.copyOf(blocks);
-      this.stopReason = stopReason;
-      this.stopSequence = stopSequence;
-      this.inputTokens = inputTokens;
-      this.outputTokens = outputTokens;
-      this.cacheReadTokens = cacheReadTokens;
-      this.cacheCreationTokens = cacheCreationTokens;
       this.status = status;
-      this.errorType = errorType;
-      this.errorMessage = errorMessage;
-      this.contentType = contentType;
-      this.rawBody = rawBody;
-      this.delay = delay;
-      this.pauseBetweenEvents = pauseBetweenEvents;
-      this.holdAfterEvents = holdAfterEvents;
-      this.release = release;
-      this.dropAfterEvents = dropAfterEvents;
-      this.errorAfterEvents = errorAfterEvents;
     }
 
-    private static Reply of(Kind kind, int status) {
-      return new Reply(kind, List.of(), "end_turn", null, 21, 9, 0, 0, status, null, null, null, null,
-          Duration.ZERO, Duration.ZERO, -1, null, -1, -1);
+    private Reply copy() {
+      Reply c = new Reply(kind, status);
+      c.blocks = blocks;
+      c.stopReason = stopReason;
+      c.stopSequence = stopSequence;
+      c.inputTokens = inputTokens;
+      c.outputTokens = outputTokens;
+      c.cacheReadTokens = cacheReadTokens;
+      c.cacheCreationTokens = cacheCreationTokens;
+      c.errorType = errorType;
+      c.errorMessage = errorMessage;
+      c.contentType = contentType;
+      c.rawBody = rawBody;
+      c.delay = delay;
+      c.pauseBetweenEvents = pauseBetweenEvents;
+      c.holdAfterEvents = holdAfterEvents;
+      c.release = release;
+      c.dropAfterEvents = dropAfterEvents;
+      c.errorAfterEvents = errorAfterEvents;
+      c.headers = headers;
+      return c;
     }
 
     /** A message whose text echoes the last user message: {@code "Echo: …"}. */
     public static Reply echo() {
-      return of(Kind.MESSAGE, 200);
+      return new Reply(Kind.MESSAGE, 200);
     }
 
     /** A message with one text block. */
@@ -506,25 +559,33 @@ public final class FakeAnthropic implements AutoCloseable {
 
     /** An error in Anthropic's shape, e.g. {@code error(529, "overloaded_error", "Overloaded")}. */
     public static Reply error(int status, String type, String message) {
-      Reply r = of(Kind.ERROR, status);
-      return new Reply(r.kind, r.blocks, r.stopReason, null, 0, 0, 0, 0, status, type, message, null, null,
-          Duration.ZERO, Duration.ZERO, -1, null, -1, -1);
+      Reply r = new Reply(Kind.ERROR, status);
+      r.inputTokens = 0;
+      r.outputTokens = 0;
+      r.errorType = type;
+      r.errorMessage = message;
+      return r;
     }
 
     /** Any body with any status. */
     public static Reply raw(int status, String contentType, String body) {
-      return new Reply(Kind.RAW, List.of(), null, null, 0, 0, 0, 0, status, null, null, contentType, body,
-          Duration.ZERO, Duration.ZERO, -1, null, -1, -1);
+      Reply r = new Reply(Kind.RAW, status);
+      r.stopReason = null;
+      r.inputTokens = 0;
+      r.outputTokens = 0;
+      r.contentType = contentType;
+      r.rawBody = body;
+      return r;
     }
 
     /** Reads the request and never answers. */
     public static Reply hang() {
-      return of(Kind.HANG, 0);
+      return new Reply(Kind.HANG, 0);
     }
 
     /** Closes the connection without answering. */
     public static Reply dropConnection() {
-      return of(Kind.DROP, 0);
+      return new Reply(Kind.DROP, 0);
     }
 
     /** A count_tokens answer ({@code input_tokens}); a message reply answers count_tokens with its input tokens. */
@@ -550,67 +611,105 @@ public final class FakeAnthropic implements AutoCloseable {
     }
 
     public Reply stopReason(String reason) {
-      return copy(blocks, reason, stopSequence, inputTokens, outputTokens, cacheReadTokens, cacheCreationTokens);
+      Reply c = copy();
+      c.stopReason = reason;
+      return c;
     }
 
     /** Ends with stop reason {@code stop_sequence} and names the sequence. */
     public Reply stoppedBy(String sequence) {
-      return copy(blocks, "stop_sequence", sequence, inputTokens, outputTokens, cacheReadTokens,
-          cacheCreationTokens);
+      Reply c = copy();
+      c.stopReason = "stop_sequence";
+      c.stopSequence = sequence;
+      return c;
     }
 
     public Reply usage(int input, int output) {
-      return copy(blocks, stopReason, stopSequence, input, output, cacheReadTokens, cacheCreationTokens);
+      Reply c = copy();
+      c.inputTokens = input;
+      c.outputTokens = output;
+      return c;
     }
 
     public Reply cache(int read, int creation) {
-      return copy(blocks, stopReason, stopSequence, inputTokens, outputTokens, read, creation);
+      Reply c = copy();
+      c.cacheReadTokens = read;
+      c.cacheCreationTokens = creation;
+      return c;
     }
 
     public Reply delay(Duration delay) {
-      return new Reply(kind, blocks, stopReason, stopSequence, inputTokens, outputTokens, cacheReadTokens,
-          cacheCreationTokens, status, errorType, errorMessage, contentType, rawBody, delay, pauseBetweenEvents,
-          holdAfterEvents, release, dropAfterEvents, errorAfterEvents);
+      Reply c = copy();
+      c.delay = delay;
+      return c;
     }
 
     public Reply pauseBetweenEvents(Duration pause) {
-      return new Reply(kind, blocks, stopReason, stopSequence, inputTokens, outputTokens, cacheReadTokens,
-          cacheCreationTokens, status, errorType, errorMessage, contentType, rawBody, delay, pause,
-          holdAfterEvents, release, dropAfterEvents, errorAfterEvents);
+      Reply c = copy();
+      c.pauseBetweenEvents = pause;
+      return c;
     }
 
     /** After {@code sentEvents} stream events, sends nothing more until {@code release} completes. */
     public Reply holdAfter(int sentEvents, CompletableFuture<?> release) {
-      return new Reply(kind, blocks, stopReason, stopSequence, inputTokens, outputTokens, cacheReadTokens,
-          cacheCreationTokens, status, errorType, errorMessage, contentType, rawBody, delay, pauseBetweenEvents,
-          sentEvents, Objects.requireNonNull(release), dropAfterEvents, errorAfterEvents);
+      Reply c = copy();
+      c.holdAfterEvents = sentEvents;
+      c.release = Objects.requireNonNull(release);
+      return c;
     }
 
     /** Closes the connection abruptly after {@code sentEvents} stream events. */
     public Reply dropAfter(int sentEvents) {
-      return new Reply(kind, blocks, stopReason, stopSequence, inputTokens, outputTokens, cacheReadTokens,
-          cacheCreationTokens, status, errorType, errorMessage, contentType, rawBody, delay, pauseBetweenEvents,
-          holdAfterEvents, release, sentEvents, errorAfterEvents);
+      Reply c = copy();
+      c.dropAfterEvents = sentEvents;
+      return c;
     }
 
-    /** Sends an {@code error} event (e.g. {@code overloaded_error}) after {@code sentEvents} events, then ends. */
+    /**
+     * Sends an {@code error} event (e.g. {@code overloaded_error}) after {@code sentEvents} events, then ends. With
+     * 0 the error is the stream's first event (before {@code message_start}); the first text delta is event 3
+     * ({@code message_start}, {@code content_block_start}, {@code ping} come first), so {@code 3 + n} sends
+     * {@code n} deltas of content and then the error.
+     */
     public Reply errorEventAfter(int sentEvents, String type, String message) {
-      return new Reply(kind, blocks, stopReason, stopSequence, inputTokens, outputTokens, cacheReadTokens,
-          cacheCreationTokens, status, type, message, contentType, rawBody, delay, pauseBetweenEvents,
-          holdAfterEvents, release, dropAfterEvents, sentEvents);
+      Reply c = copy();
+      c.errorAfterEvents = sentEvents;
+      c.errorType = type;
+      c.errorMessage = message;
+      return c;
+    }
+
+    /**
+     * Sends this response header too (on messages, errors, raw bodies and the head of a stream); a later value for
+     * the same name replaces the earlier one. Names are sent lower-case.
+     */
+    public Reply header(String name, String value) {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(value, "value");
+      Map<String, String> more = new LinkedHashMap<>(headers);
+      more.put(name.toLowerCase(Locale.ROOT), value);
+      Reply c = copy();
+      c.headers = Collections.unmodifiableMap(more);
+      return c;
+    }
+
+    /**
+     * Anthropic's rate-limit headers: {@code anthropic-ratelimit-requests-remaining},
+     * {@code anthropic-ratelimit-tokens-remaining} and {@code anthropic-ratelimit-requests-reset} (RFC 3339, to
+     * the second, as Anthropic sends it).
+     */
+    public Reply rateLimits(long requestsRemaining, long tokensRemaining, Instant requestsReset) {
+      return header("anthropic-ratelimit-requests-remaining", Long.toString(requestsRemaining))
+          .header("anthropic-ratelimit-tokens-remaining", Long.toString(tokensRemaining))
+          .header("anthropic-ratelimit-requests-reset", requestsReset.truncatedTo(ChronoUnit.SECONDS).toString());
     }
 
     private Reply withBlock(Block block) {
       List<Block> more = new ArrayList<>(blocks);
       more.add(block);
-      return copy(more, stopReason, stopSequence, inputTokens, outputTokens, cacheReadTokens, cacheCreationTokens);
-    }
-
-    private Reply copy(List<Block> blocks, String stopReason, String stopSequence, int input, int output,
-        int cacheRead, int cacheCreation) {
-      return new Reply(kind, blocks, stopReason, stopSequence, input, output, cacheRead, cacheCreation, status,
-          errorType, errorMessage, contentType, rawBody, delay, pauseBetweenEvents, holdAfterEvents, release,
-          dropAfterEvents, errorAfterEvents);
+      Reply c = copy();
+      c.blocks = List.copyOf(more);
+      return c;
     }
 
     private List<Block> blocks(JsonNode request) {

@@ -58,6 +58,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -82,6 +83,10 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code http/1.1} by ALPN (or only {@code http/1.1}). HTTP/2 streams are answered exactly as HTTP/1.1 requests
  * are: each stream speaks {@code HttpObject}s to the same handler. It records each request's protocol, counts the
  * TCP connections it accepted and the streams the client reset.
+ *
+ * <p>Answers may depend on the provider key a request carries ({@link RecordedRequest#apiKey()}): see
+ * {@link #respondForKey(String, FakeResponse)}. Which answer a request gets, first match wins: the next one queued
+ * for its key, the answer set for its key, the next one queued for any key, the answer to every request.
  */
 public final class FakeProvider implements AutoCloseable {
   private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -130,6 +135,8 @@ public final class FakeProvider implements AutoCloseable {
   private final Channel serverChannel;
   private final ConcurrentLinkedQueue<FakeResponse> queued = new ConcurrentLinkedQueue<>();
   private final AtomicReference<FakeResponse> fallback = new AtomicReference<>(FakeResponse.chat());
+  private final Map<String, ConcurrentLinkedQueue<FakeResponse>> queuedByKey = new ConcurrentHashMap<>();
+  private final Map<String, FakeResponse> byKey = new ConcurrentHashMap<>();
   private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
   private final AtomicInteger abandonedStreams = new AtomicInteger();
   private final AtomicInteger completedStreams = new AtomicInteger();
@@ -223,6 +230,27 @@ public final class FakeProvider implements AutoCloseable {
     return this;
   }
 
+  /**
+   * The answer to every request that carries this provider key (e.g. {@code error(401, "invalid key")} for a revoked
+   * one), ahead of the shared queue and {@link #respondWith(FakeResponse)}; other keys are answered as before.
+   */
+  public FakeProvider respondForKey(String apiKey, FakeResponse response) {
+    byKey.put(Objects.requireNonNull(apiKey, "apiKey"), Objects.requireNonNull(response, "response"));
+    return this;
+  }
+
+  /** Answers for the next requests that carry this provider key, in order, ahead of everything else. */
+  public FakeProvider enqueueForKey(String apiKey, FakeResponse... responses) {
+    Collections.addAll(queuedByKey.computeIfAbsent(Objects.requireNonNull(apiKey, "apiKey"),
+        k -> new ConcurrentLinkedQueue<>()), responses);
+    return this;
+  }
+
+  /** The provider key of each recorded request, in order (null for a request without one). */
+  public List<String> apiKeys() {
+    return requests.stream().map(RecordedRequest::apiKey).toList();
+  }
+
   public List<RecordedRequest> requests() {
     return List.copyOf(requests);
   }
@@ -255,6 +283,8 @@ public final class FakeProvider implements AutoCloseable {
 
   public void reset() {
     queued.clear();
+    queuedByKey.clear();
+    byKey.clear();
     requests.clear();
     fallback.set(FakeResponse.chat());
     abandonedStreams.set(0);
@@ -369,8 +399,7 @@ public final class FakeProvider implements AutoCloseable {
       String body = req.content().toString(StandardCharsets.UTF_8);
       RecordedRequest recorded = new RecordedRequest(req.method().name(), req.uri(), headers, body, protocol);
       requests.add(recorded);
-      FakeResponse next = queued.poll();
-      FakeResponse response = next != null ? next : fallback.get();
+      FakeResponse response = responseFor(recorded.apiKey());
       boolean h2 = ctx.channel() instanceof Http2StreamChannel;
       boolean keepAlive = HttpUtil.isKeepAlive(req) && !(response.goAwayFirst && !h2);
       if (response.goAwayFirst && h2) {
@@ -389,6 +418,22 @@ public final class FakeProvider implements AutoCloseable {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       ctx.close();
     }
+  }
+
+  private FakeResponse responseFor(String apiKey) {
+    if (apiKey != null) {
+      ConcurrentLinkedQueue<FakeResponse> forKey = queuedByKey.get(apiKey);
+      FakeResponse next = forKey == null ? null : forKey.poll();
+      if (next != null) {
+        return next;
+      }
+      FakeResponse set = byKey.get(apiKey);
+      if (set != null) {
+        return set;
+      }
+    }
+    FakeResponse next = queued.poll();
+    return next != null ? next : fallback.get();
   }
 
   /** GOAWAY naming the stream before this one as the last processed: this request was never processed. */
@@ -431,9 +476,11 @@ public final class FakeProvider implements AutoCloseable {
       case HANG -> { }
       case DROP -> closeConnection(ctx);
       case REFUSE -> refuse(ctx);
-      case ERROR -> writeFull(ctx, response.status, "application/json", errorBody(response), keepAlive);
-      case RAW -> writeFull(ctx, response.status, response.contentType, response.content, keepAlive);
-      case CHAT -> writeFull(ctx, 200, "application/json", body(req, response), keepAlive);
+      case ERROR -> writeFull(ctx, response.status, "application/json", errorBody(response), response.headers,
+          keepAlive);
+      case RAW -> writeFull(ctx, response.status, response.contentType, response.content, response.headers,
+          keepAlive);
+      case CHAT -> writeFull(ctx, 200, "application/json", body(req, response), response.headers, keepAlive);
       case STREAM -> new StreamWriter(ctx, req, response, keepAlive).start();
     }
   }
@@ -449,11 +496,12 @@ public final class FakeProvider implements AutoCloseable {
   }
 
   private static void writeFull(ChannelHandlerContext ctx, int status, String contentType, String body,
-      boolean keepAlive) {
+      Map<String, String> headers, boolean keepAlive) {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status),
         Unpooled.wrappedBuffer(bytes));
     res.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+    headers.forEach((name, value) -> res.headers().set(name, value));
     res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
     if (!keepAlive) {
       res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -702,7 +750,7 @@ public final class FakeProvider implements AutoCloseable {
   /**
    * Writes one SSE stream event by event on the channel's event loop. Event 0 opens the stream (the role chunk of
    * chat, {@code response.created} of the Responses API), so content chunk {@code n} is event {@code n} for
-   * {@link FakeResponse#holdAfter} and {@link FakeResponse#dropAfter}.
+   * {@link FakeResponse#holdAfter}, {@link FakeResponse#dropAfter} and {@link FakeResponse#errorEventAfter}.
    */
   private final class StreamWriter {
     private final ChannelHandlerContext ctx;
@@ -710,6 +758,7 @@ public final class FakeProvider implements AutoCloseable {
     private final boolean keepAlive;
     private final String id = "chatcmpl-fake-" + ids.incrementAndGet();
     private final String model;
+    private final Api api;
     private final List<String> events = new ArrayList<>();
     private int next;
     private boolean finished;
@@ -720,11 +769,43 @@ public final class FakeProvider implements AutoCloseable {
       this.keepAlive = keepAlive;
       JsonNode request = parse(req.body());
       this.model = request.path("model").asString("unknown");
-      switch (api(req.uri())) {
+      this.api = api(req.uri());
+      switch (api) {
         case RESPONSES -> responsesEvents(request);
         case COMPLETIONS -> completionEvents(request);
         default -> chatEvents(request);
       }
+      if (response.errorEventFirst) {
+        events.clear();
+        events.add(errorEvent(0));
+      } else if (response.errorEventAfterChunks >= 0) {
+        int kept = Math.min(events.size(), response.errorEventAfterChunks + 1);
+        events.subList(kept, events.size()).clear();
+        events.add(errorEvent(kept));
+      }
+    }
+
+    /**
+     * An error delivered in-band: OpenAI's error object as a {@code data:} event on chat and legacy completions,
+     * an {@code error} event on the Responses API.
+     */
+    private String errorEvent(int sequence) {
+      if (api == Api.RESPONSES) {
+        ObjectNode event = JSON.createObjectNode();
+        event.put("type", "error");
+        event.putNull("code");
+        event.put("message", response.streamErrorMessage);
+        event.putNull("param");
+        event.put("sequence_number", sequence);
+        return "event: error\ndata: " + event + "\n\n";
+      }
+      ObjectNode root = JSON.createObjectNode();
+      ObjectNode error = root.putObject("error");
+      error.put("message", response.streamErrorMessage);
+      error.put("type", response.errorType);
+      error.putNull("param");
+      error.putNull("code");
+      return "data: " + root + "\n\n";
     }
 
     private void chatEvents(JsonNode request) {
@@ -845,6 +926,7 @@ public final class FakeProvider implements AutoCloseable {
       HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
       head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream");
       head.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+      response.headers.forEach((name, value) -> head.headers().set(name, value));
       HttpUtil.setTransferEncodingChunked(head, true);
       ctx.writeAndFlush(head);
       ctx.channel().closeFuture().addListener(f -> {

@@ -1,8 +1,13 @@
 package dev.spillway.testsupport;
 
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
@@ -44,6 +49,13 @@ public final class FakeResponse {
   List<ToolCall> toolCalls = List.of();
   String finishReason;
   boolean goAwayFirst;
+  /** Extra response headers, names lower-case, in the order set. */
+  Map<String, String> headers = Map.of();
+  /** After this many content chunks of a stream, an in-band error event ends it; -1 for none. */
+  int errorEventAfterChunks = -1;
+  /** The in-band error event comes before every other event, the stream's opening one included. */
+  boolean errorEventFirst;
+  String streamErrorMessage;
 
   private FakeResponse(Kind kind, int status) {
     this.kind = kind;
@@ -66,6 +78,10 @@ public final class FakeResponse {
     c.toolCalls = toolCalls;
     c.finishReason = finishReason;
     c.goAwayFirst = goAwayFirst;
+    c.headers = headers;
+    c.errorEventAfterChunks = errorEventAfterChunks;
+    c.errorEventFirst = errorEventFirst;
+    c.streamErrorMessage = streamErrorMessage;
     return c;
   }
 
@@ -83,6 +99,20 @@ public final class FakeResponse {
   public static FakeResponse error(int status, String message) {
     FakeResponse r = new FakeResponse(Kind.ERROR, status);
     r.content = message;
+    r.errorType = "server_error";
+    return r;
+  }
+
+  /**
+   * A streamed 200 whose first (and only) SSE event is an error, as OpenAI reports a failure it meets after
+   * committing to the status: {@code data: {"error":{"message":…,"type":"server_error",…}}} on chat and legacy
+   * completions, {@code event: error} on the Responses API; then the body ends, without {@code [DONE]}.
+   * {@link #errorType(String)} changes the type.
+   */
+  public static FakeResponse streamError(String message) {
+    FakeResponse r = stream();
+    r.errorEventFirst = true;
+    r.streamErrorMessage = Objects.requireNonNull(message, "message");
     r.errorType = "server_error";
     return r;
   }
@@ -178,6 +208,82 @@ public final class FakeResponse {
     FakeResponse c = copy();
     c.dropAfterChunks = sentChunks;
     return c;
+  }
+
+  /**
+   * After the stream's opening event and {@code sentChunks} content chunks, an in-band error event (in the shape of
+   * {@link #streamError(String)}) instead of the rest; then the body ends, without {@code [DONE]}. Unlike
+   * {@link #dropAfter(int)} the connection stays up and the HTTP exchange completes.
+   */
+  public FakeResponse errorEventAfter(int sentChunks, String message) {
+    if (sentChunks < 0) {
+      throw new IllegalArgumentException("sentChunks: " + sentChunks + " (expected: >= 0)");
+    }
+    FakeResponse c = copy();
+    c.errorEventAfterChunks = sentChunks;
+    c.errorEventFirst = false;
+    c.streamErrorMessage = Objects.requireNonNull(message, "message");
+    if (c.errorType == null) {
+      c.errorType = "server_error";
+    }
+    return c;
+  }
+
+  /**
+   * Sends this response header too (on errors, raw bodies, completions and the head of a stream); a later value for
+   * the same name replaces the earlier one. Names are sent lower-case, as HTTP/2 requires.
+   */
+  public FakeResponse header(String name, String value) {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(value, "value");
+    FakeResponse c = copy();
+    Map<String, String> more = new LinkedHashMap<>(headers);
+    more.put(name.toLowerCase(Locale.ROOT), value);
+    c.headers = Collections.unmodifiableMap(more);
+    return c;
+  }
+
+  /**
+   * OpenAI's rate-limit headers as OpenAI, Azure OpenAI and compatible providers send them:
+   * {@code x-ratelimit-remaining-requests}, {@code x-ratelimit-remaining-tokens} and
+   * {@code x-ratelimit-reset-requests} (a duration in OpenAI's format, e.g. {@code 1s}, {@code 6m0s}, {@code 20ms};
+   * see {@link #openAiDuration(Duration)}).
+   */
+  public FakeResponse rateLimits(long remainingRequests, long remainingTokens, Duration resetRequests) {
+    return header("x-ratelimit-remaining-requests", Long.toString(remainingRequests))
+        .header("x-ratelimit-remaining-tokens", Long.toString(remainingTokens))
+        .header("x-ratelimit-reset-requests", openAiDuration(resetRequests));
+  }
+
+  /**
+   * A duration as OpenAI writes it in {@code x-ratelimit-reset-*} (Go's duration format): {@code 20ms},
+   * {@code 1s}, {@code 1.5s}, {@code 6m0s}, {@code 1h2m3s}; zero is {@code 0s}.
+   */
+  public static String openAiDuration(Duration duration) {
+    Objects.requireNonNull(duration, "duration");
+    if (duration.isNegative()) {
+      throw new IllegalArgumentException("duration: " + duration + " (expected: >= 0)");
+    }
+    if (duration.isZero()) {
+      return "0s";
+    }
+    long nanos = duration.toNanos();
+    if (nanos < 1_000_000_000L) {
+      return trimmed(nanos, 1_000_000L) + "ms";
+    }
+    long hours = duration.toHours();
+    long minutes = duration.toMinutesPart();
+    String seconds = trimmed(nanos % 60_000_000_000L, 1_000_000_000L) + "s";
+    if (hours > 0) {
+      return hours + "h" + minutes + "m" + seconds;
+    }
+    return minutes > 0 ? minutes + "m" + seconds : seconds;
+  }
+
+  /** {@code value / unit} in decimal, without trailing zeros: 1500000 / 1000000 is {@code 1.5}. */
+  private static String trimmed(long value, long unit) {
+    return BigDecimal.valueOf(value).divide(BigDecimal.valueOf(unit)).stripTrailingZeros()
+        .toPlainString();
   }
 
   public FakeResponse errorType(String type) {

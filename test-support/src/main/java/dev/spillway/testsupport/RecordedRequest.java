@@ -21,6 +21,26 @@ public record RecordedRequest(String method, String uri, Map<String, String> hea
     return headers.get(name.toLowerCase(java.util.Locale.ROOT));
   }
 
+  /**
+   * The provider credential the request carried: {@code x-api-key} (Anthropic), else {@code api-key} (Azure OpenAI),
+   * else the token of {@code Authorization: Bearer …} (OpenAI and compatible providers); null without one.
+   */
+  public String apiKey() {
+    String key = header("x-api-key");
+    if (key != null) {
+      return key;
+    }
+    key = header("api-key");
+    if (key != null) {
+      return key;
+    }
+    String authorization = header("authorization");
+    if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return authorization.substring(7).trim();
+    }
+    return null;
+  }
+
   public JsonNode json() {
     return JSON.readTree(body);
   }
