@@ -85,6 +85,7 @@ class AnthropicMessagesIT {
 
   @BeforeEach
   void reset() {
+    node.routingHealth().clear(); // a fresh node's view: no case inherits another's cooldowns or breakers
     anthropic.reset();
     openAi.reset();
   }
@@ -210,6 +211,7 @@ class AnthropicMessagesIT {
       HttpResponse<String> overloaded = post("/v1/chat/completions", chat("sonnet"));
       HttpResponse<String> invalid = post("/v1/chat/completions", chat("sonnet"));
       HttpResponse<String> refused = post("/v1/chat/completions", chat("sonnet"));
+      node.routingHealth().clear(); // the refused key would otherwise stay out until the next snapshot
       HttpResponse<String> limited = post("/v1/chat/completions", chat("sonnet"));
 
       assertThat(overloaded.statusCode()).isEqualTo(502);

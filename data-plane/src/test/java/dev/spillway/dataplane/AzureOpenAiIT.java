@@ -60,6 +60,7 @@ class AzureOpenAiIT {
 
   @BeforeEach
   void reset() {
+    node.routingHealth().clear(); // a fresh node's view: no case inherits another's cooldowns or breakers
     provider.reset();
   }
 

@@ -82,6 +82,7 @@ class BedrockChatIT {
 
   @BeforeEach
   void resetFake() {
+    node.routingHealth().clear(); // a fresh node's view: no case inherits another's cooldowns or breakers
     bedrock.reset();
   }
 
@@ -207,6 +208,7 @@ class BedrockChatIT {
         new Case(503, "ServiceUnavailableException", "The service is unavailable. Try again later.", 502,
             "upstream_error"));
     for (Case c : cases) {
+      node.routingHealth().clear(); // each case on a fresh node: a refused key would otherwise stay out
       bedrock.enqueue(FakeBedrock.Reply.error(c.status(), c.type(), c.message()));
 
       HttpResponse<String> response = client.post("/v1/chat/completions", chat("claude", "hi", false));

@@ -89,6 +89,7 @@ class ChatCompletionsIT {
 
   @BeforeEach
   void resetProviders() {
+    node.routingHealth().clear(); // a fresh node's view: no case inherits another's cooldowns or breakers
     provider.reset();
     backup.reset();
   }

@@ -63,6 +63,7 @@ class ChatFeaturesIT {
 
   @BeforeEach
   void reset() {
+    node.routingHealth().clear(); // a fresh node's view: no case inherits another's cooldowns or breakers
     provider.reset();
   }
 

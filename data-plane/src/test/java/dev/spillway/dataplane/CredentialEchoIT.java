@@ -61,6 +61,7 @@ class CredentialEchoIT {
 
   @BeforeEach
   void reset() {
+    node.routingHealth().clear(); // a fresh node's view: no case inherits another's cooldowns or breakers
     provider.reset();
   }
 
@@ -85,14 +86,27 @@ class CredentialEchoIT {
   }
 
   @Test
-  void scrubsTheKeyFromAnInBandErrorOfANativeStream() throws Exception {
+  void scrubsTheKeyFromAnInBandErrorThatOpensANativeStream() throws Exception {
     provider.enqueue(FakeResponse.raw(200, "text/event-stream", "data: {\"error\":{\"message\":\"upstream proxy "
         + "refused x-api-key " + SECRET + "\",\"type\":\"invalid_request_error\"}}\n\n"));
 
     HttpResponse<String> response = post("/v1/chat/completions", chat("chat", true));
 
+    // Nothing reached the client before the error, so it is an error answer (no other target could take over).
+    assertThat(response.statusCode()).isEqualTo(502);
+    assertThat(response.body()).contains("\"error\"", "upstream proxy refused").doesNotContain(SECRET);
+  }
+
+  @Test
+  void scrubsTheKeyFromAnInBandErrorInTheMiddleOfANativeStream() throws Exception {
+    provider.enqueue(FakeResponse.raw(200, "text/event-stream", "data: {\"choices\":[{\"index\":0,\"delta\":"
+        + "{\"content\":\"partial\"}}]}\n\ndata: {\"error\":{\"message\":\"upstream proxy refused x-api-key "
+        + SECRET + "\",\"type\":\"invalid_request_error\"}}\n\n"));
+
+    HttpResponse<String> response = post("/v1/chat/completions", chat("chat", true));
+
     assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.body()).contains("\"error\"").doesNotContain(SECRET);
+    assertThat(response.body()).contains("partial", "\"error\"").doesNotContain(SECRET);
   }
 
   @Test
@@ -102,8 +116,8 @@ class CredentialEchoIT {
 
     HttpResponse<String> response = post("/v1/messages", messages("chat", true));
 
-    assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.body()).contains("event: error").doesNotContain(SECRET);
+    assertThat(response.statusCode()).isEqualTo(502);
+    assertThat(response.body()).contains("\"type\":\"error\"", "echo: ").doesNotContain(SECRET);
   }
 
   private static String chat(String model, boolean stream) {

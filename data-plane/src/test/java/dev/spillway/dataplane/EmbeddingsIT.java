@@ -75,6 +75,7 @@ class EmbeddingsIT {
 
   @BeforeEach
   void reset() {
+    node.routingHealth().clear(); // a fresh node's view: no case inherits another's cooldowns or breakers
     provider.reset();
   }
 

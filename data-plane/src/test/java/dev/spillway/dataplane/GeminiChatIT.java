@@ -71,6 +71,7 @@ class GeminiChatIT {
 
   @BeforeEach
   void resetFake() {
+    node.routingHealth().clear(); // a fresh node's view: no case inherits another's cooldowns or breakers
     gemini.reset();
   }
 
@@ -202,6 +203,7 @@ class GeminiChatIT {
         new Case(500, "INTERNAL", "An internal error has occurred.", 502, "upstream_error"),
         new Case(503, "UNAVAILABLE", "The model is overloaded. Please try again later.", 502, "upstream_error"));
     for (Case c : cases) {
+      node.routingHealth().clear(); // each case on a fresh node: a refused key would otherwise stay out
       gemini.enqueue(FakeGemini.Reply.error(c.status(), c.rpc(), c.message()));
 
       HttpResponse<String> response = client.post("/v1/chat/completions", BedrockChatIT.chat("flash", "hi", false));

@@ -64,6 +64,7 @@ class ResponsesApiIT {
 
   @BeforeEach
   void reset() {
+    node.routingHealth().clear(); // a fresh node's view: no case inherits another's cooldowns or breakers
     provider.reset();
   }
 

@@ -118,6 +118,7 @@ class UpstreamHttp2IT {
 
   @BeforeEach
   void resetProviders() {
+    node.routingHealth().clear(); // a fresh node's view: no case inherits another's cooldowns or breakers
     for (FakeProvider fake : List.of(h2, crowd, limited, goingAway, refusing, http1, http1Crowd, otherHost)) {
       fake.reset();
     }

@@ -29,6 +29,7 @@ public final class Snapshots {
   private final List<ProviderConfig> providers = new ArrayList<>();
   private final List<RouteConfig> routes = new ArrayList<>();
   private final List<PriceConfig> prices = new ArrayList<>();
+  private final List<dev.spillway.config.RoutingRuleConfig> rules = new ArrayList<>();
   private final SealedSecret sealer = SealedSecret.forNodes(NODE_TOKEN);
 
   public static Snapshots builder() {
@@ -67,6 +68,34 @@ public final class Snapshots {
   public Snapshots key(String teamId, String secret, Instant expiresAt, String... models) {
     keys.add(new VirtualKeyConfig("key-" + keys.size(), "key " + keys.size(), teamId, Sha256.hex(secret),
         secret.substring(0, Math.min(12, secret.length())), List.of(models), null, null, null, expiresAt));
+    return this;
+  }
+
+  /** A key (all models) carrying {@code metadata}, for routing rules. */
+  public Snapshots key(String teamId, String secret, Map<String, String> metadata) {
+    keys.add(new VirtualKeyConfig("key-" + keys.size(), "key " + keys.size(), teamId, Sha256.hex(secret),
+        secret.substring(0, Math.min(12, secret.length())), List.of(), null, null, null, null, metadata));
+    return this;
+  }
+
+  /** A provider whose breaker (and key cooldowns) follow {@code breaker}; its keys are named k0, k1, … */
+  public Snapshots provider(String name, ProviderType type, String baseUrl, dev.spillway.config.BreakerConfig breaker,
+      String... secrets) {
+    provider(name, type, baseUrl, secrets);
+    ProviderConfig added = providers.remove(providers.size() - 1);
+    providers.add(new ProviderConfig(added.id(), added.name(), added.type(), added.baseUrl(), added.keys(),
+        added.settings(), added.timeouts(), breaker));
+    return this;
+  }
+
+  /** A route as given (strategy, stickiness, weights). */
+  public Snapshots route(RouteConfig route) {
+    routes.add(route);
+    return this;
+  }
+
+  public Snapshots rule(dev.spillway.config.RoutingRuleConfig rule) {
+    rules.add(rule);
     return this;
   }
 
@@ -111,6 +140,6 @@ public final class Snapshots {
 
   public SnapshotConfig build() {
     return new SnapshotConfig(SnapshotConfig.KIND_FULL, version, Instant.parse("2026-11-25T00:00:00Z"),
-        new OrganizationConfig("org", "default", null, null), teams, keys, providers, routes, prices);
+        new OrganizationConfig("org", "default", null, null), teams, keys, providers, routes, prices, rules);
   }
 }

@@ -12,7 +12,7 @@ public final class KeyHealth {
   private final String provider;
   private final String keyName;
   private final AtomicInteger inFlight = new AtomicInteger();
-  private volatile long coolingUntilNanos;
+  private volatile long coolingUntilNanos = System.nanoTime();
   private volatile boolean bad;
   private volatile long badSinceNanos;
   private volatile RateLimitHeaders.Room room = RateLimitHeaders.Room.UNKNOWN;
@@ -76,6 +76,12 @@ public final class KeyHealth {
 
   public void room(RateLimitHeaders.Room room) {
     this.room = room;
+  }
+
+  void reset() {
+    coolingUntilNanos = System.nanoTime();
+    bad = false;
+    room = RateLimitHeaders.Room.UNKNOWN;
   }
 
   /** Forgets a refusal: a new snapshot may carry a new secret under the same name. */

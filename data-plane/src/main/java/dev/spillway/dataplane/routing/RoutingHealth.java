@@ -45,6 +45,16 @@ public final class RoutingHealth {
     targets.values().removeIf(t -> !liveKeys.contains(t.key().provider() + '\u0000' + t.key().keyName()));
   }
 
+  /**
+   * Forgets everything this node learned about its targets, as if it had just started: for tests that share providers
+   * between cases, where one case's refused key or open breaker must not decide the next case.
+   */
+  public void clear() {
+    // In place: route tables hold these very entries.
+    keys.values().forEach(KeyHealth::reset);
+    targets.values().forEach(TargetHealth::reset);
+  }
+
   public static String keyId(String provider, String keyName) {
     return provider + '\u0000' + keyName;
   }

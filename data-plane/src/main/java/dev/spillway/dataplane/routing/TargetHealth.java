@@ -109,6 +109,12 @@ public final class TargetHealth {
     breaker.releasePermission();
   }
 
+  void reset() {
+    breaker.reset();
+    consecutiveFailures.set(0);
+    ewmaTtfbMs = Double.NaN;
+  }
+
   public void ended() {
     inFlight.decrementAndGet();
     key.inFlight().decrementAndGet();
