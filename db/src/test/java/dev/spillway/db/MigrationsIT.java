@@ -41,7 +41,7 @@ class MigrationsIT {
         + "AND table_type = 'BASE TABLE'"))
         .contains("organizations", "users", "org_memberships", "team_memberships", "teams", "virtual_keys",
             "admin_api_tokens", "providers", "provider_keys", "routes", "route_targets", "builtin_prices",
-            "price_overrides", "budgets", "rate_limits", "budget_spend", "limit_counters", "limit_leases", "usage_hourly",
+            "price_overrides", "routing_rules", "budgets", "rate_limits", "budget_spend", "limit_counters", "limit_leases", "usage_hourly",
             "cache_entries", "cache_shadow_hits", "config_version", "config_snapshots", "data_plane_nodes",
             "audit_events");
     assertThat(queryStrings("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"))
@@ -200,6 +200,25 @@ class MigrationsIT {
     assertThatThrownBy(() -> execute("UPDATE budgets SET on_unreachable = 'fail_sideways' WHERE scope_id = '"
         + scope + "'"))
         .isInstanceOf(SQLException.class).hasMessageContaining("budgets_on_unreachable_check");
+  }
+
+  @Test
+  void routesDefaultToWeightedStickyAndRoutingRulesNeedAConditionAndKeepTheirRoute() throws SQLException {
+    UUID route = UUID.randomUUID();
+    execute("INSERT INTO routes (id, org_id, model) VALUES ('" + route
+        + "', '00000000-0000-0000-0000-000000000001', 'ruled-route')");
+    assertThat(queryStrings("SELECT strategy || ' ' || sticky || ' ' || retry_deadline_ms FROM routes WHERE id = '"
+        + route + "'")).containsExactly("weighted true 0");
+    assertThatThrownBy(() -> execute("UPDATE routes SET strategy = 'fastest' WHERE id = '" + route + "'"))
+        .isInstanceOf(SQLException.class).hasMessageContaining("routes_strategy_check");
+
+    assertThatThrownBy(() -> execute("INSERT INTO routing_rules (id, org_id, name, route_id) VALUES ('"
+        + UUID.randomUUID() + "', '00000000-0000-0000-0000-000000000001', 'catch-all', '" + route + "')"))
+        .isInstanceOf(SQLException.class).hasMessageContaining("routing_rules_condition");
+    execute("INSERT INTO routing_rules (id, org_id, name, model_pattern, route_id) VALUES ('" + UUID.randomUUID()
+        + "', '00000000-0000-0000-0000-000000000001', 'claude-to-ruled', 'claude-*', '" + route + "')");
+    assertThatThrownBy(() -> execute("DELETE FROM routes WHERE id = '" + route + "'"))
+        .isInstanceOf(SQLException.class).hasMessageContaining("routing_rules");
   }
 
   /** The migrations on the classpath; in this module they sit in target/classes, a plain directory. */

@@ -11,7 +11,8 @@ import java.util.Map;
 
 /**
  * The shape of {@code spillway.yaml}: what a deployment keeps in git. Every list is optional; resources are
- * matched by name (routes by {@code model}, virtual keys by team and name) and created or updated, never deleted.
+ * matched by name (routes by {@code model}, virtual keys by team and name, routing rules by name) and created or
+ * updated, never deleted.
  * Secrets appear only as environment references ({@code ${OPENAI_API_KEY}}).
  */
 public record ConfigFile(
@@ -19,14 +20,22 @@ public record ConfigFile(
     List<TeamSpec> teams,
     List<ProviderSpec> providers,
     List<RouteRequest> routes,
-    List<KeySpec> virtualKeys) {
+    List<KeySpec> virtualKeys,
+    List<RuleSpec> routingRules) {
 
   public ConfigFile {
     teams = teams == null ? List.of() : teams;
     providers = providers == null ? List.of() : providers;
     routes = routes == null ? List.of() : routes;
     virtualKeys = virtualKeys == null ? List.of() : virtualKeys;
+    routingRules = routingRules == null ? List.of() : routingRules;
   }
+
+  /** A routing rule by name; {@code route} is a route's model, {@code match.team} a team's name. */
+  public record RuleSpec(String name, Integer priority, RuleMatchSpec match, String route) {}
+
+  public record RuleMatchSpec(String team, Map<String, Object> keyMetadata, Map<String, Object> headers,
+      String model) {}
 
   public record OrgSpec(String name, BudgetBody budget, RateLimitBody rateLimit) {}
 
@@ -34,7 +43,7 @@ public record ConfigFile(
       CacheBody cache, Map<String, Object> metadata) {}
 
   public record ProviderSpec(String name, String type, String baseUrl, List<ProviderKeySpec> keys,
-      Map<String, String> settings, ProviderRequest.TimeoutsBody timeouts) {}
+      Map<String, String> settings, ProviderRequest.TimeoutsBody timeouts, ProviderRequest.BreakerBody breaker) {}
 
   /** {@code value} must be an environment reference. */
   public record ProviderKeySpec(String name, String value, Integer weight) {

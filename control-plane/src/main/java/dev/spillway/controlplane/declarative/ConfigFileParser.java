@@ -48,7 +48,7 @@ public final class ConfigFileParser {
       throw ApiException.invalid("config", "is not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
     }
     if (!(document instanceof Map<?, ?>)) {
-      throw ApiException.invalid("config", "must be a mapping with teams, providers, routes, virtual_keys, org");
+      throw ApiException.invalid("config", "must be a mapping with teams, providers, routes, virtual_keys, routing_rules, org");
     }
     JsonNode tree = MAPPER.valueToTree(plain(document));
     try {

@@ -14,6 +14,10 @@ import dev.spillway.controlplane.routing.Route;
 import dev.spillway.controlplane.routing.RouteRepository;
 import dev.spillway.controlplane.routing.RouteRequest;
 import dev.spillway.controlplane.routing.RouteService;
+import dev.spillway.controlplane.routing.RoutingRule;
+import dev.spillway.controlplane.routing.RoutingRuleRepository;
+import dev.spillway.controlplane.routing.RoutingRuleRequest;
+import dev.spillway.controlplane.routing.RoutingRuleService;
 import dev.spillway.controlplane.security.SecretCipher;
 import dev.spillway.controlplane.team.Team;
 import dev.spillway.controlplane.team.TeamRepository;
@@ -68,6 +72,8 @@ public class DeclarativeApplier {
   private final RouteRepository routes;
   private final VirtualKeyService keyService;
   private final VirtualKeyRepository keys;
+  private final RoutingRuleService ruleService;
+  private final RoutingRuleRepository rules;
   private final SecretCipher cipher;
   private final ConfigVersions versions;
   private final AuditLog audit;
@@ -76,8 +82,9 @@ public class DeclarativeApplier {
 
   public DeclarativeApplier(OrganizationService orgs, TeamService teamService, TeamRepository teams,
       ProviderService providerService, ProviderRepository providers, RouteService routeService,
-      RouteRepository routes, VirtualKeyService keyService, VirtualKeyRepository keys, SecretCipher cipher,
-      ConfigVersions versions, AuditLog audit, Environment environment, PlatformTransactionManager txManager) {
+      RouteRepository routes, VirtualKeyService keyService, VirtualKeyRepository keys, RoutingRuleService ruleService,
+      RoutingRuleRepository rules, SecretCipher cipher, ConfigVersions versions, AuditLog audit,
+      Environment environment, PlatformTransactionManager txManager) {
     this.orgs = orgs;
     this.teamService = teamService;
     this.teams = teams;
@@ -87,6 +94,8 @@ public class DeclarativeApplier {
     this.routes = routes;
     this.keyService = keyService;
     this.keys = keys;
+    this.ruleService = ruleService;
+    this.rules = rules;
     this.cipher = cipher;
     this.versions = versions;
     this.audit = audit;
@@ -106,6 +115,7 @@ public class DeclarativeApplier {
       applyProviders(file.providers(), secrets, changes);
       applyRoutes(file.routes(), changes);
       applyKeys(file.virtualKeys(), secrets, changes);
+      applyRules(file.routingRules(), changes);
       long version = before;
       if (!changes.isEmpty()) {
         version = versions.bump();
@@ -169,7 +179,7 @@ public class DeclarativeApplier {
             key.weight()));
       }
       ProviderRequest request = new ProviderRequest(spec.name(), spec.type(), spec.baseUrl(), keyBodies,
-          spec.settings(), spec.timeouts());
+          spec.settings(), spec.timeouts(), spec.breaker());
       ProviderRequest.Valid valid = at(at, () -> request.validate(Set.of()));
       if (!seen.add(valid.name())) {
         throw ApiException.invalid(at + ".name", "provider " + valid.name() + " is declared twice");
@@ -188,6 +198,7 @@ public class DeclarativeApplier {
   private boolean sameProvider(Provider p, ProviderRequest.Valid valid) {
     if (p.type() != valid.type() || !Objects.equals(p.baseUrl(), valid.baseUrl())
         || !p.settings().equals(valid.settings()) || !Objects.equals(p.timeouts(), valid.timeouts())
+        || !Objects.equals(p.breaker(), valid.breaker())
         || p.keys().size() != valid.keys().size()) {
       return false;
     }
@@ -219,7 +230,7 @@ public class DeclarativeApplier {
         at(at, () -> routeService.create(request));
         changes.add(new Change("create", "route", valid.model()));
       } else if (!valid.equals(new RouteRequest.Valid(existing.model(), existing.targets(), existing.fallbacks(),
-          existing.retry()))) {
+          existing.retry(), existing.strategy(), existing.sticky()))) {
         at(at, () -> routeService.update(existing.id(), request));
         changes.add(new Change("update", "route", valid.model()));
       }
@@ -266,6 +277,39 @@ public class DeclarativeApplier {
       }
       if (changed) {
         changes.add(new Change("update", "virtual_key", label));
+      }
+    }
+  }
+
+  private void applyRules(List<ConfigFile.RuleSpec> specs, List<Change> changes) {
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < specs.size(); i++) {
+      ConfigFile.RuleSpec spec = specs.get(i);
+      String at = "routing_rules[" + i + "]";
+      ConfigFile.RuleMatchSpec match = spec.match() == null ? new ConfigFile.RuleMatchSpec(null, null, null, null)
+          : spec.match();
+      String teamId = null;
+      if (match.team() != null) {
+        teamId = teams.findByName(match.team()).orElseThrow(() -> ApiException.invalid(at + ".match.team",
+            "team " + match.team() + " does not exist (declare it under teams)")).id().toString();
+      }
+      RoutingRuleRequest request = new RoutingRuleRequest(spec.name(), spec.priority(),
+          new RoutingRuleRequest.MatchBody(teamId, match.keyMetadata(), match.headers(), match.model()),
+          spec.route());
+      RoutingRuleRequest.Valid valid = at(at, () -> request.validate(routes::findByModel, rules::teamExists));
+      if (!seen.add(valid.name())) {
+        throw ApiException.invalid(at + ".name", "routing rule " + valid.name() + " is declared twice");
+      }
+      RoutingRule existing = rules.findByName(valid.name()).orElse(null);
+      if (existing == null) {
+        at(at, () -> ruleService.create(request));
+        changes.add(new Change("create", "routing_rule", valid.name()));
+      } else if (existing.priority() != valid.priority() || !Objects.equals(existing.teamId(), valid.teamId())
+          || !existing.keyMetadata().equals(valid.keyMetadata()) || !existing.headers().equals(valid.headers())
+          || !Objects.equals(existing.modelPattern(), valid.modelPattern())
+          || !existing.routeId().equals(valid.route().id())) {
+        at(at, () -> ruleService.update(existing.id(), request));
+        changes.add(new Change("update", "routing_rule", valid.name()));
       }
     }
   }

@@ -61,6 +61,22 @@ public class NodeRegistry {
         .query((rs, i) -> row(rs)).optional();
   }
 
+  /** Replaces what the node last reported about its targets (a JSON array of {@link TargetSample}). */
+  public void recordTargetHealth(String nodeId, String samplesJson) {
+    jdbc.sql("UPDATE data_plane_nodes SET target_health = ?::jsonb, target_health_at = now() WHERE node_id = ?")
+        .params(samplesJson, nodeId).update();
+  }
+
+  /** A node's last target report and when it came. */
+  public record HealthRow(String nodeId, Instant reportedAt, String samples) {}
+
+  /** The target reports of the nodes heard from since {@code liveSince}, reported or not. */
+  public List<HealthRow> targetHealthSince(Instant liveSince) {
+    return jdbc.sql("SELECT node_id, target_health_at, target_health FROM data_plane_nodes WHERE last_seen >= ?")
+        .param(Timestamp.from(liveSince))
+        .query((rs, i) -> new HealthRow(rs.getString(1), instant(rs.getTimestamp(2)), rs.getString(3))).list();
+  }
+
   public boolean delete(String nodeId) {
     return jdbc.sql("DELETE FROM data_plane_nodes WHERE node_id = ?").param(nodeId).update() > 0;
   }

@@ -1,5 +1,6 @@
 package dev.spillway.controlplane.provider;
 
+import dev.spillway.config.BreakerConfig;
 import dev.spillway.config.ProviderType;
 import dev.spillway.config.TimeoutsConfig;
 import dev.spillway.controlplane.common.Organization;
@@ -19,7 +20,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 @Repository
 class JdbcProviderRepository implements ProviderRepository {
-  private static final String COLUMNS = "id, name, type, base_url, settings, timeouts, created_at, updated_at";
+  private static final String COLUMNS = "id, name, type, base_url, settings, timeouts, breaker, created_at, updated_at";
 
   private final JdbcClient jdbc;
   private final JsonMapper json;
@@ -53,12 +54,14 @@ class JdbcProviderRepository implements ProviderRepository {
   @Override
   public void save(Provider p) {
     jdbc.sql("""
-        INSERT INTO providers (id, org_id, name, type, base_url, settings, timeouts, created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?)
+        INSERT INTO providers (id, org_id, name, type, base_url, settings, timeouts, breaker, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?)
         ON CONFLICT (id) DO UPDATE SET name = excluded.name, type = excluded.type, base_url = excluded.base_url,
-            settings = excluded.settings, timeouts = excluded.timeouts, updated_at = excluded.updated_at""")
+            settings = excluded.settings, timeouts = excluded.timeouts, breaker = excluded.breaker,
+            updated_at = excluded.updated_at""")
         .params(p.id(), Organization.DEFAULT_ID, p.name(), p.type().wireName(), p.baseUrl(),
             json.writeValueAsString(p.settings()), p.timeouts() == null ? null : json.writeValueAsString(p.timeouts()),
+            p.breaker() == null ? null : json.writeValueAsString(p.breaker()),
             Timestamp.from(p.createdAt()), Timestamp.from(p.updatedAt()))
         .update();
     jdbc.sql("DELETE FROM provider_keys WHERE provider_id = ?").param(p.id()).update();
@@ -119,17 +122,19 @@ class JdbcProviderRepository implements ProviderRepository {
   }
 
   private static Provider withKeys(Provider p, List<ProviderKey> keys) {
-    return new Provider(p.id(), p.name(), p.type(), p.baseUrl(), keys, p.settings(), p.timeouts(), p.createdAt(),
-        p.updatedAt());
+    return new Provider(p.id(), p.name(), p.type(), p.baseUrl(), keys, p.settings(), p.timeouts(), p.breaker(),
+        p.createdAt(), p.updatedAt());
   }
 
   private Provider map(ResultSet rs, List<ProviderKey> keys) throws SQLException {
     String settings = rs.getString("settings");
     String timeouts = rs.getString("timeouts");
+    String breaker = rs.getString("breaker");
     return new Provider(rs.getObject("id", UUID.class), rs.getString("name"),
         ProviderType.find(rs.getString("type")).orElseThrow(), rs.getString("base_url"), keys,
         settings == null ? Map.of() : json.readValue(settings, new TypeReference<Map<String, String>>() {}),
         timeouts == null ? null : json.readValue(timeouts, TimeoutsConfig.class),
+        breaker == null ? null : json.readValue(breaker, BreakerConfig.class),
         rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant());
   }
 }

@@ -1,5 +1,6 @@
 package dev.spillway.controlplane.provider;
 
+import dev.spillway.config.BreakerConfig;
 import dev.spillway.config.ProviderType;
 import dev.spillway.config.TimeoutsConfig;
 import java.time.Instant;
@@ -7,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-/** A provider as stored; key values stay sealed. */
+/** A provider as stored; key values stay sealed. {@code breaker} null means the defaults. */
 public record Provider(
     UUID id,
     String name,
@@ -16,6 +17,7 @@ public record Provider(
     List<ProviderKey> keys,
     Map<String, String> settings,
     TimeoutsConfig timeouts,
+    BreakerConfig breaker,
     Instant createdAt,
     Instant updatedAt) {
 

@@ -1,5 +1,6 @@
 package dev.spillway.controlplane.provider;
 
+import dev.spillway.config.BreakerConfig;
 import dev.spillway.config.ProviderType;
 import dev.spillway.config.TimeoutsConfig;
 import dev.spillway.controlplane.common.ApiException;
@@ -18,7 +19,26 @@ public record ProviderRequest(
     String baseUrl,
     List<KeyBody> keys,
     Map<String, String> settings,
-    TimeoutsBody timeouts) {
+    TimeoutsBody timeouts,
+    BreakerBody breaker) {
+
+  /** A provider with the default breaker. */
+  public ProviderRequest(String name, String type, String baseUrl, List<KeyBody> keys, Map<String, String> settings,
+      TimeoutsBody timeouts) {
+    this(name, type, baseUrl, keys, settings, timeouts, null);
+  }
+
+  /**
+   * Circuit breaking and key cooldowns; each absent field takes its default (see {@link BreakerConfig}), and a null
+   * or absent {@code breaker} means every default.
+   */
+  public record BreakerBody(Integer consecutiveFailures, Integer failureRatePercent, Integer minimumCalls,
+      Integer windowSeconds, Long openMs, Long rateLimitCooldownMs, Long badKeyProbeMs) {
+    static BreakerBody of(BreakerConfig b) {
+      return b == null ? null : new BreakerBody(b.consecutiveFailures(), b.failureRatePercent(), b.minimumCalls(),
+          b.windowSeconds(), b.openMs(), b.rateLimitCooldownMs(), b.badKeyProbeMs());
+    }
+  }
 
   /** A key; {@code value} may be omitted on update to keep the stored value of the key with the same name. */
   public record KeyBody(String name, String value, Integer weight) {
@@ -42,7 +62,7 @@ public record ProviderRequest(
   }
 
   public record Valid(String name, ProviderType type, String baseUrl, List<ValidKey> keys,
-      Map<String, String> settings, TimeoutsConfig timeouts) {}
+      Map<String, String> settings, TimeoutsConfig timeouts, BreakerConfig breaker) {}
 
   /** Checks every field; {@code existingKeyNames} are keys whose stored value may be kept. */
   public Valid validate(Set<String> existingKeyNames) {
@@ -58,7 +78,30 @@ public record ProviderRequest(
     }
     List<ValidKey> validKeys = validateKeys(existingKeyNames);
     Map<String, String> validSettings = ProviderSettingsRules.validate(validType, settings);
-    return new Valid(validName, validType, url, validKeys, validSettings, validateTimeouts());
+    return new Valid(validName, validType, url, validKeys, validSettings, validateTimeouts(), validateBreaker());
+  }
+
+  private BreakerConfig validateBreaker() {
+    if (breaker == null) {
+      return null;
+    }
+    return new BreakerConfig(
+        (Integer) positive("breaker.consecutive_failures", breaker.consecutiveFailures(), 1_000),
+        (Integer) positive("breaker.failure_rate_percent", breaker.failureRatePercent(), 100),
+        (Integer) positive("breaker.minimum_calls", breaker.minimumCalls(), 100_000),
+        (Integer) positive("breaker.window_seconds", breaker.windowSeconds(), 3_600),
+        (Long) positive("breaker.open_ms", breaker.openMs(), 3_600_000),
+        (Long) positive("breaker.rate_limit_cooldown_ms", breaker.rateLimitCooldownMs(), 3_600_000),
+        (Long) positive("breaker.bad_key_probe_ms", breaker.badKeyProbeMs(), 86_400_000));
+  }
+
+  /** Null (the default) or 1 to {@code max}. */
+  private static Number positive(String field, Number value, long max) {
+    if (value != null && (value.longValue() < 1 || value.longValue() > max)) {
+      throw ApiException.invalid(field, "must be between 1 and " + max + " (got " + value + "; leave it out for "
+          + "the default)");
+    }
+    return value;
   }
 
   private List<ValidKey> validateKeys(Set<String> existingKeyNames) {

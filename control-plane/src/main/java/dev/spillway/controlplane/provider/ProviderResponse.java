@@ -15,6 +15,7 @@ public record ProviderResponse(
     List<KeyView> keys,
     Map<String, String> settings,
     ProviderRequest.TimeoutsBody timeouts,
+    ProviderRequest.BreakerBody breaker,
     Instant createdAt,
     Instant updatedAt) {
 
@@ -23,14 +24,15 @@ public record ProviderResponse(
   public static ProviderResponse of(Provider p) {
     return new ProviderResponse(p.id(), p.name(), p.type().wireName(), p.baseUrl(),
         p.keys().stream().map(k -> new KeyView(k.name(), k.weight(), k.valueHint())).toList(),
-        ProviderRequest.sorted(p.settings()), ProviderRequest.TimeoutsBody.of(p.timeouts()), p.createdAt(),
-        p.updatedAt());
+        ProviderRequest.sorted(p.settings()), ProviderRequest.TimeoutsBody.of(p.timeouts()),
+        ProviderRequest.BreakerBody.of(p.breaker()), p.createdAt(), p.updatedAt());
   }
 
   /** The request form of the current state; key values are absent, meaning "keep". */
   public ProviderRequest toRequest() {
     return new ProviderRequest(name, type, baseUrl,
-        keys.stream().map(k -> new ProviderRequest.KeyBody(k.name(), null, k.weight())).toList(), settings, timeouts);
+        keys.stream().map(k -> new ProviderRequest.KeyBody(k.name(), null, k.weight())).toList(), settings, timeouts,
+        breaker);
   }
 
   public Map<String, Object> auditView() {
@@ -42,6 +44,7 @@ public record ProviderResponse(
         + (k.valueHint() == null ? "" : k.valueHint()) + ")").toList());
     view.put("settings", settings);
     view.put("timeouts", timeouts);
+    view.put("breaker", breaker);
     return view;
   }
 }

@@ -45,7 +45,7 @@ public class ProviderService {
     UUID id = UUID.randomUUID();
     Instant now = Instant.now();
     Provider provider = new Provider(id, valid.name(), valid.type(), valid.baseUrl(), sealKeys(id, valid, Map.of()),
-        valid.settings(), valid.timeouts(), now, now);
+        valid.settings(), valid.timeouts(), valid.breaker(), now, now);
     providers.save(provider);
     long version = versions.bump();
     audit.record("provider.create", "provider", id, null, ProviderResponse.of(provider).auditView(), version);
@@ -60,7 +60,7 @@ public class ProviderService {
     ProviderRequest.Valid valid = request.validate(existing.keySet());
     requireUniqueName(valid.name(), id);
     Provider after = new Provider(id, valid.name(), valid.type(), valid.baseUrl(), sealKeys(id, valid, existing),
-        valid.settings(), valid.timeouts(), before.createdAt(), Instant.now());
+        valid.settings(), valid.timeouts(), valid.breaker(), before.createdAt(), Instant.now());
     providers.save(after);
     long version = versions.bump();
     audit.record("provider.update", "provider", id, ProviderResponse.of(before).auditView(),

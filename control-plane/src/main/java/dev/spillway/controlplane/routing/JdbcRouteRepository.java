@@ -1,6 +1,7 @@
 package dev.spillway.controlplane.routing;
 
 import dev.spillway.config.RetryConfig;
+import dev.spillway.config.RoutingStrategy;
 import dev.spillway.controlplane.common.Organization;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -17,7 +18,8 @@ import org.springframework.stereotype.Repository;
 @Repository
 class JdbcRouteRepository implements RouteRepository {
   private static final String COLUMNS =
-      "id, model, retry_max_attempts, retry_initial_backoff_ms, created_at, updated_at";
+      "id, model, retry_max_attempts, retry_initial_backoff_ms, retry_max_backoff_ms, retry_max_retry_after_ms, "
+          + "retry_deadline_ms, strategy, sticky, created_at, updated_at";
 
   private final JdbcClient jdbc;
 
@@ -56,13 +58,19 @@ class JdbcRouteRepository implements RouteRepository {
   @Override
   public void save(Route route) {
     jdbc.sql("""
-        INSERT INTO routes (id, org_id, model, retry_max_attempts, retry_initial_backoff_ms, created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO routes (id, org_id, model, retry_max_attempts, retry_initial_backoff_ms, retry_max_backoff_ms,
+                            retry_max_retry_after_ms, retry_deadline_ms, strategy, sticky, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (id) DO UPDATE SET model = excluded.model, retry_max_attempts = excluded.retry_max_attempts,
-            retry_initial_backoff_ms = excluded.retry_initial_backoff_ms, updated_at = excluded.updated_at""")
+            retry_initial_backoff_ms = excluded.retry_initial_backoff_ms,
+            retry_max_backoff_ms = excluded.retry_max_backoff_ms,
+            retry_max_retry_after_ms = excluded.retry_max_retry_after_ms,
+            retry_deadline_ms = excluded.retry_deadline_ms, strategy = excluded.strategy, sticky = excluded.sticky,
+            updated_at = excluded.updated_at""")
         .params(route.id(), Organization.DEFAULT_ID, route.model(), route.retry().maxAttempts(),
-            (int) route.retry().initialBackoffMs(), Timestamp.from(route.createdAt()),
-            Timestamp.from(route.updatedAt()))
+            (int) route.retry().initialBackoffMs(), (int) route.retry().maxBackoffMs(),
+            (int) route.retry().maxRetryAfterMs(), (int) route.retry().deadlineMs(), route.strategy().wireName(),
+            route.sticky(), Timestamp.from(route.createdAt()), Timestamp.from(route.updatedAt()))
         .update();
     jdbc.sql("DELETE FROM route_targets WHERE route_id = ?").param(route.id()).update();
     insertTargets(route.id(), "target", route.targets());
@@ -127,12 +135,15 @@ class JdbcRouteRepository implements RouteRepository {
     List<Route.Target> targets = rows.stream().filter(r -> r.kind().equals("target")).map(TargetRow::target).toList();
     List<Route.Target> fallbacks = rows.stream().filter(r -> r.kind().equals("fallback")).map(TargetRow::target)
         .toList();
-    return new Route(bare.id(), bare.model(), targets, fallbacks, bare.retry(), bare.createdAt(), bare.updatedAt());
+    return new Route(bare.id(), bare.model(), targets, fallbacks, bare.retry(), bare.strategy(), bare.sticky(),
+        bare.createdAt(), bare.updatedAt());
   }
 
   private Route bare(ResultSet rs, int row) throws SQLException {
     return new Route(rs.getObject("id", UUID.class), rs.getString("model"), List.of(), List.of(),
-        new RetryConfig(rs.getInt("retry_max_attempts"), rs.getInt("retry_initial_backoff_ms")),
+        new RetryConfig(rs.getInt("retry_max_attempts"), rs.getInt("retry_initial_backoff_ms"),
+            rs.getInt("retry_max_backoff_ms"), rs.getInt("retry_max_retry_after_ms"), rs.getInt("retry_deadline_ms")),
+        RoutingStrategy.find(rs.getString("strategy")).orElseThrow(), rs.getBoolean("sticky"),
         rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant());
   }
 }

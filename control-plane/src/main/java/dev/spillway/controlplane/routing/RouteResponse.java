@@ -12,6 +12,8 @@ public record RouteResponse(
     List<TargetView> targets,
     List<FallbackView> fallbacks,
     RouteRequest.RetryBody retry,
+    String strategy,
+    boolean sticky,
     Instant createdAt,
     Instant updatedAt) {
 
@@ -23,14 +25,14 @@ public record RouteResponse(
     return new RouteResponse(r.id(), r.model(),
         r.targets().stream().map(t -> new TargetView(t.providerName(), t.model(), t.weight())).toList(),
         r.fallbacks().stream().map(t -> new FallbackView(t.providerName(), t.model())).toList(),
-        new RouteRequest.RetryBody(r.retry().maxAttempts(), r.retry().initialBackoffMs()), r.createdAt(),
-        r.updatedAt());
+        RouteRequest.RetryBody.of(r.retry()), r.strategy().wireName(), r.sticky(), r.createdAt(), r.updatedAt());
   }
 
   public RouteRequest toRequest() {
     return new RouteRequest(model,
         targets.stream().map(t -> new RouteRequest.TargetBody(t.provider(), t.model(), t.weight())).toList(),
-        fallbacks.stream().map(t -> new RouteRequest.TargetBody(t.provider(), t.model(), null)).toList(), retry);
+        fallbacks.stream().map(t -> new RouteRequest.TargetBody(t.provider(), t.model(), null)).toList(), retry,
+        strategy, sticky);
   }
 
   public Map<String, Object> auditView() {
@@ -39,6 +41,8 @@ public record RouteResponse(
     view.put("targets", targets);
     view.put("fallbacks", fallbacks);
     view.put("retry", retry);
+    view.put("strategy", strategy);
+    view.put("sticky", sticky);
     return view;
   }
 }

@@ -17,12 +17,15 @@ import org.springframework.transaction.annotation.Transactional;
 @Service
 public class RouteService {
   private final RouteRepository routes;
+  private final RoutingRuleRepository rules;
   private final ProviderRepository providers;
   private final ConfigVersions versions;
   private final AuditLog audit;
 
-  public RouteService(RouteRepository routes, ProviderRepository providers, ConfigVersions versions, AuditLog audit) {
+  public RouteService(RouteRepository routes, RoutingRuleRepository rules, ProviderRepository providers,
+      ConfigVersions versions, AuditLog audit) {
     this.routes = routes;
+    this.rules = rules;
     this.providers = providers;
     this.versions = versions;
     this.audit = audit;
@@ -53,8 +56,8 @@ public class RouteService {
     RouteRequest.Valid valid = request.validate(providersByName());
     requireUniqueModel(valid.model(), null);
     Instant now = Instant.now();
-    Route route = new Route(UUID.randomUUID(), valid.model(), valid.targets(), valid.fallbacks(), valid.retry(), now,
-        now);
+    Route route = new Route(UUID.randomUUID(), valid.model(), valid.targets(), valid.fallbacks(), valid.retry(),
+        valid.strategy(), valid.sticky(), now, now);
     routes.save(route);
     long version = versions.bump();
     audit.record("route.create", "route", route.id(), null, RouteResponse.of(route).auditView(), version);
@@ -66,8 +69,8 @@ public class RouteService {
     Route before = get(id);
     RouteRequest.Valid valid = request.validate(providersByName());
     requireUniqueModel(valid.model(), id);
-    Route after = new Route(id, valid.model(), valid.targets(), valid.fallbacks(), valid.retry(), before.createdAt(),
-        Instant.now());
+    Route after = new Route(id, valid.model(), valid.targets(), valid.fallbacks(), valid.retry(), valid.strategy(),
+        valid.sticky(), before.createdAt(), Instant.now());
     routes.save(after);
     long version = versions.bump();
     audit.record("route.update", "route", id, RouteResponse.of(before).auditView(), RouteResponse.of(after).auditView(),
@@ -84,6 +87,11 @@ public class RouteService {
       throw ApiException.conflict("id", "route " + route.model() + " is an allowed model of active virtual keys: "
           + String.join(", ", keys.subList(0, Math.min(10, keys.size()))) + (keys.size() > 10 ? ", …" : "")
           + "; change their models or revoke them first");
+    }
+    List<String> ruleNames = rules.namesUsingRoute(id);
+    if (!ruleNames.isEmpty()) {
+      throw ApiException.conflict("id", "route " + route.model() + " is the target of routing rules: "
+          + String.join(", ", ruleNames) + "; change or delete those rules first");
     }
     routes.delete(id);
     long version = versions.bump();

@@ -12,6 +12,7 @@ import dev.spillway.config.ProviderKeyConfig;
 import dev.spillway.config.RateLimitConfig;
 import dev.spillway.config.RouteConfig;
 import dev.spillway.config.RouteTargetConfig;
+import dev.spillway.config.RoutingRuleConfig;
 import dev.spillway.config.SnapshotConfig;
 import dev.spillway.config.TeamConfig;
 import dev.spillway.config.VirtualKeyConfig;
@@ -20,6 +21,7 @@ import dev.spillway.controlplane.provider.Provider;
 import dev.spillway.controlplane.provider.ProviderRepository;
 import dev.spillway.controlplane.routing.Route;
 import dev.spillway.controlplane.routing.RouteRepository;
+import dev.spillway.controlplane.routing.RoutingRuleRepository;
 import dev.spillway.controlplane.security.SecretCipher;
 import java.math.BigDecimal;
 import java.sql.ResultSet;
@@ -49,6 +51,8 @@ public class SnapshotAssembler {
   private static final int FETCH_SIZE = 5_000;
   /** Model names cannot contain control characters (the API refuses them), so one is a safe separator. */
   private static final String MODEL_SEPARATOR = "\u001f";
+  /** Between metadata entries; a name and its value are separated by {@link #MODEL_SEPARATOR}. */
+  private static final String ENTRY_SEPARATOR = "\u001e";
 
   /** A snapshot and, when its version was produced by a restore, the version it restored. */
   public record Assembled(SnapshotConfig config, Long restoredFrom) {}
@@ -56,13 +60,15 @@ public class SnapshotAssembler {
   private final JdbcClient jdbc;
   private final ProviderRepository providers;
   private final RouteRepository routes;
+  private final RoutingRuleRepository rules;
   private final SecretCipher cipher;
 
   public SnapshotAssembler(JdbcClient jdbc, ProviderRepository providers, RouteRepository routes,
-      SecretCipher cipher) {
+      RoutingRuleRepository rules, SecretCipher cipher) {
     this.jdbc = jdbc;
     this.providers = providers;
     this.routes = routes;
+    this.rules = rules;
     this.cipher = cipher;
   }
 
@@ -105,6 +111,9 @@ public class SnapshotAssembler {
                CASE WHEN cardinality(k.models) = 0 THEN NULL ELSE array_to_string(k.models, E'\\x1f') END AS models,
                k.cache->>'mode' AS cache_mode, (k.cache->>'threshold')::float8 AS cache_threshold,
                (k.cache->>'ttl_seconds')::int AS cache_ttl, k.expires_at,
+               CASE WHEN k.metadata = '{}'::jsonb THEN NULL ELSE
+                 (SELECT string_agg(e.key || E'\\x1f' || e.value, E'\\x1e') FROM jsonb_each_text(k.metadata) e
+                  WHERE e.value IS NOT NULL AND e.key || e.value !~ '[\\x1e\\x1f]') END AS metadata,
                b.limit_usd, b.period, b.enforce AS budget_enforce, b.on_unreachable,
                r.rpm, r.tpm, r.max_concurrent, r.enforce AS rate_limit_enforce
         FROM virtual_keys k
@@ -118,15 +127,20 @@ public class SnapshotAssembler {
           keyConfigs.add(new VirtualKeyConfig(rs.getString("id"), rs.getString("name"), rs.getString("team_id"),
               rs.getString("key_hash"), rs.getString("key_prefix"),
               models == null ? List.of() : Arrays.asList(models.split(MODEL_SEPARATOR)), budget(rs), rateLimit(rs),
-              cache(rs), expires == null ? null : expires.toInstant()));
+              cache(rs), expires == null ? null : expires.toInstant(), metadata(rs.getString("metadata"))));
         });
 
     List<Provider> allProviders = providers.findAll();
     List<ProviderConfig> providerConfigs = allProviders.stream().map(this::providerConfig).toList();
     List<RouteConfig> routeConfigs = routes.findAll().stream().map(SnapshotAssembler::routeConfig).toList();
+    List<RoutingRuleConfig> ruleConfigs = rules.findAll().stream()
+        .map(r -> new RoutingRuleConfig(r.id().toString(), r.name(), r.priority(),
+            r.teamId() == null ? null : r.teamId().toString(), r.keyMetadata(), r.headers(), r.modelPattern(),
+            r.routeModel()))
+        .toList();
 
     SnapshotConfig snapshot = new SnapshotConfig(SnapshotConfig.KIND_FULL, version.version(), version.changedAt(),
-        org, teamConfigs, keyConfigs, providerConfigs, routeConfigs, prices(allProviders));
+        org, teamConfigs, keyConfigs, providerConfigs, routeConfigs, prices(allProviders), ruleConfigs);
     return new Assembled(snapshot, version.restoredFrom());
   }
 
@@ -135,6 +149,22 @@ public class SnapshotAssembler {
     Long estimate = jdbc.sql("SELECT reltuples::bigint FROM pg_class WHERE relname = 'virtual_keys'")
         .query(Long.class).optional().orElse(0L);
     return (int) Math.min(Math.max(estimate, 0), 5_000_000);
+  }
+
+  /**
+   * A key's metadata as text: the API takes string values only, and a value stored before that rule (a number, a
+   * boolean) reaches the nodes as PostgreSQL's text of it ({@code jsonb_each_text}).
+   */
+  private static Map<String, String> metadata(String flattened) {
+    if (flattened == null) {
+      return Map.of();
+    }
+    Map<String, String> entries = new HashMap<>();
+    for (String entry : flattened.split(ENTRY_SEPARATOR)) {
+      int at = entry.indexOf(MODEL_SEPARATOR);
+      entries.put(entry.substring(0, at), entry.substring(at + 1));
+    }
+    return entries;
   }
 
   private static BudgetConfig budget(ResultSet rs) throws SQLException {
@@ -168,14 +198,15 @@ public class SnapshotAssembler {
         .map(k -> new ProviderKeyConfig(k.name(), k.weight(),
             cipher.resealForNodes(k.valueSealed(), Provider.sealContext(p.id(), k.name()))))
         .toList();
-    return new ProviderConfig(p.id().toString(), p.name(), p.type(), p.baseUrl(), sealed, p.settings(), p.timeouts());
+    return new ProviderConfig(p.id().toString(), p.name(), p.type(), p.baseUrl(), sealed, p.settings(), p.timeouts(),
+        p.breaker());
   }
 
   private static RouteConfig routeConfig(Route r) {
     return new RouteConfig(r.id().toString(), r.model(),
         r.targets().stream().map(t -> new RouteTargetConfig(t.providerName(), t.model(), t.weight())).toList(),
         r.fallbacks().stream().map(t -> new RouteTargetConfig(t.providerName(), t.model(), 0)).toList(),
-        r.retry());
+        r.retry(), r.strategy(), r.sticky());
   }
 
   /** Built-in prices of each provider's type, overridden by the admin's prices for that provider. */

@@ -1,5 +1,6 @@
 package dev.spillway.controlplane.snapshot;
 
+import dev.spillway.config.BreakerConfig;
 import dev.spillway.config.InvalidSnapshotException;
 import dev.spillway.config.PriceConfig;
 import dev.spillway.config.ProviderConfig;
@@ -22,6 +23,8 @@ import dev.spillway.controlplane.provider.ProviderKey;
 import dev.spillway.controlplane.provider.ProviderRepository;
 import dev.spillway.controlplane.routing.Route;
 import dev.spillway.controlplane.routing.RouteRepository;
+import dev.spillway.controlplane.routing.RoutingRule;
+import dev.spillway.controlplane.routing.RoutingRuleRepository;
 import dev.spillway.controlplane.security.SecretCipher;
 import dev.spillway.controlplane.team.Team;
 import dev.spillway.controlplane.team.TeamRepository;
@@ -48,9 +51,11 @@ import org.springframework.transaction.annotation.Transactional;
  *       current values;</li>
  *   <li>providers by id with their keys, opened from the node seal and sealed at rest again (this needs the same
  *       node token as when the snapshot was built); providers created since are deleted;</li>
- *   <li>routes by id; routes created since are deleted;</li>
+ *   <li>routes by id (strategy, stickiness and retry included); routes created since are deleted;</li>
+ *   <li>routing rules by id, as they were; rules created since are deleted;</li>
  *   <li>virtual keys by id and hash: every key active at that version is active again with its settings then
- *       (a key revoked since comes back), and every key that was not active then is revoked (keys created since
+ *       (a key revoked since comes back, metadata included, which routing rules match), and every key that was not
+ *       active then is revoked (keys created since
  *       included); revoked keys stay listed;</li>
  *   <li>prices (an override is kept wherever the snapshot's price differs from the built-in one) and the
  *       organisation's name and limits.</li>
@@ -68,6 +73,7 @@ public class SnapshotRestorer {
   private final SnapshotHistory history;
   private final ProviderRepository providers;
   private final RouteRepository routes;
+  private final RoutingRuleRepository rules;
   private final TeamRepository teams;
   private final VirtualKeyRepository keys;
   private final LimitsRepository limits;
@@ -79,11 +85,12 @@ public class SnapshotRestorer {
   private final SnapshotCodec codec = new SnapshotCodec();
 
   public SnapshotRestorer(SnapshotHistory history, ProviderRepository providers, RouteRepository routes,
-      TeamRepository teams, VirtualKeyRepository keys, LimitsRepository limits, PriceRepository prices,
+      RoutingRuleRepository rules, TeamRepository teams, VirtualKeyRepository keys, LimitsRepository limits, PriceRepository prices,
       OrganizationRepository organizations, SecretCipher cipher, ConfigVersions versions, AuditLog audit) {
     this.history = history;
     this.providers = providers;
     this.routes = routes;
+    this.rules = rules;
     this.teams = teams;
     this.keys = keys;
     this.limits = limits;
@@ -129,11 +136,15 @@ public class SnapshotRestorer {
     // routes are replaced: what did not exist then is deleted, the rest written back under their names then.
     Map<String, UUID> providerIdByName = new HashMap<>();
     s.providers().forEach(p -> providerIdByName.put(p.name(), UUID.fromString(p.id())));
+    // Rules go first too: a rule keeps its route from being deleted. They come back once routes and teams are.
+    rules.replaceAll(List.of());
     routes.deleteAllTargets();
     providers.replaceAll(s.providers().stream().map(p -> new Provider(UUID.fromString(p.id()), p.name(), p.type(),
-        p.baseUrl(), providerKeys.get(p.id()), p.settings(), p.timeouts(), now, now)).toList());
+        p.baseUrl(), providerKeys.get(p.id()), p.settings(), p.timeouts(), storedBreaker(p.breaker()), now, now))
+        .toList());
     routes.replaceAll(s.routes().stream().map(r -> new Route(UUID.fromString(r.id()), r.model(),
-        targets(r.targets(), providerIdByName), targets(r.fallbacks(), providerIdByName), r.retry(), now, now))
+        targets(r.targets(), providerIdByName), targets(r.fallbacks(), providerIdByName), r.retry(), r.strategy(),
+        r.isSticky(), now, now))
         .toList());
 
     // Teams that did not exist then go first, with all their keys (none of which the snapshot has), so that a name
@@ -147,6 +158,12 @@ public class SnapshotRestorer {
 
     int revokedKeys = keys.replaceActive(s.virtualKeys().stream().map(k -> virtualKey(k, now)).toList(), now,
         "restore");
+
+    Map<String, UUID> routeIdByModel = new HashMap<>();
+    s.routes().forEach(r -> routeIdByModel.put(r.model(), UUID.fromString(r.id())));
+    rules.replaceAll(s.routingRules().stream().map(r -> new RoutingRule(UUID.fromString(r.id()), r.name(),
+        r.priority(), r.teamId() == null ? null : UUID.fromString(r.teamId()), r.keyMetadata(), r.headers(),
+        r.modelPattern(), routeIdByModel.get(r.route()), r.route(), now, now)).toList());
 
     restorePrices(s, providerIdByName);
 
@@ -163,6 +180,7 @@ public class SnapshotRestorer {
     after.put("teams", result.teams());
     after.put("providers", result.providers());
     after.put("routes", result.routes());
+    after.put("routing_rules", s.routingRules().size());
     after.put("active_keys", result.activeKeys());
     after.put("revoked_keys", result.revokedKeys());
     after.put("deleted_teams", result.deletedTeams());
@@ -170,9 +188,15 @@ public class SnapshotRestorer {
     return result;
   }
 
+  /** The defaults are stored as no breaker, as a provider that never had one. */
+  private static BreakerConfig storedBreaker(BreakerConfig breaker) {
+    return BreakerConfig.DEFAULTS.equals(breaker) ? null : breaker;
+  }
+
   private static VirtualKey virtualKey(VirtualKeyConfig k, Instant now) {
     return new VirtualKey(UUID.fromString(k.id()), k.name(), UUID.fromString(k.teamId()), k.keyHash(), k.keyPrefix(),
-        k.models(), k.budget(), k.rateLimit(), k.cache(), k.expiresAt(), VirtualKey.Status.ACTIVE, Map.of(), null,
+        k.models(), k.budget(), k.rateLimit(), k.cache(), k.expiresAt(), VirtualKey.Status.ACTIVE,
+        new HashMap<>(k.metadata()), null,
         now, now, null);
   }
 

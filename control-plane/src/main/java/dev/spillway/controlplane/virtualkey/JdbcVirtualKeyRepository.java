@@ -199,10 +199,10 @@ class JdbcVirtualKeyRepository implements VirtualKeyRepository {
     jdbc.sql("""
         CREATE TEMP TABLE restore_keys (
             id uuid PRIMARY KEY, team_id uuid, name text, key_hash text, key_prefix text, models text[],
-            cache jsonb, expires_at timestamptz) ON COMMIT DROP""").update();
+            cache jsonb, expires_at timestamptz, metadata jsonb) ON COMMIT DROP""").update();
     template.batchUpdate("""
-        INSERT INTO restore_keys (id, team_id, name, key_hash, key_prefix, models, cache, expires_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?)""", keys, 1000, (ps, k) -> {
+        INSERT INTO restore_keys (id, team_id, name, key_hash, key_prefix, models, cache, expires_at, metadata)
+        VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?::jsonb)""", keys, 1000, (ps, k) -> {
           ps.setObject(1, k.id());
           ps.setObject(2, k.teamId());
           ps.setString(3, k.name());
@@ -211,6 +211,7 @@ class JdbcVirtualKeyRepository implements VirtualKeyRepository {
           ps.setArray(6, ps.getConnection().createArrayOf("text", k.models().toArray()));
           ps.setString(7, k.cache() == null ? null : json.writeValueAsString(k.cache()));
           ps.setTimestamp(8, timestamp(k.expiresAt()));
+          ps.setString(9, json.writeValueAsString(k.metadata()));
         });
     int revoked = jdbc.sql("""
         UPDATE virtual_keys k SET status = 'revoked', revoked_at = ?, updated_at = ?
@@ -220,14 +221,18 @@ class JdbcVirtualKeyRepository implements VirtualKeyRepository {
         .update();
     jdbc.sql("""
         INSERT INTO virtual_keys (id, org_id, team_id, name, key_hash, key_prefix, models, cache, status, expires_at,
-                                  created_at, updated_at, created_by)
+                                  created_at, updated_at, created_by, metadata)
         SELECT r.id, ?, r.team_id, r.name, r.key_hash, r.key_prefix, r.models, r.cache, 'active', r.expires_at, ?, ?,
-               ?
+               ?, r.metadata
         FROM restore_keys r
         ON CONFLICT (id) DO UPDATE SET team_id = excluded.team_id, name = excluded.name,
             key_hash = excluded.key_hash, key_prefix = excluded.key_prefix, models = excluded.models,
             cache = excluded.cache, status = 'active', expires_at = excluded.expires_at, revoked_at = NULL,
-            updated_at = excluded.updated_at""")
+            updated_at = excluded.updated_at,
+            -- Snapshots carry metadata as text; stored values that read the same (a number 5 for "5") stay as they are.
+            metadata = CASE WHEN COALESCE((SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each_text(virtual_keys.metadata) e
+                                           WHERE e.value IS NOT NULL), '{}'::jsonb) = excluded.metadata
+                            THEN virtual_keys.metadata ELSE excluded.metadata END""")
         .params(Organization.DEFAULT_ID, ts, ts, createdBy).update();
     jdbc.sql("DROP TABLE restore_keys").update();
     Map<UUID, BudgetConfig> budgets = new HashMap<>();

@@ -37,7 +37,18 @@ public record VirtualKey(
 
   public VirtualKey {
     models = models == null ? List.of() : List.copyOf(models);
-    metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+    metadata = metadata == null ? Map.of() : withoutNulls(metadata);
+  }
+
+  /** A JSON null stored before the API refused them means "no such entry" (Map.copyOf would throw on it). */
+  private static Map<String, Object> withoutNulls(Map<String, Object> metadata) {
+    Map<String, Object> copy = new java.util.LinkedHashMap<>();
+    metadata.forEach((k, v) -> {
+      if (v != null) {
+        copy.put(k, v);
+      }
+    });
+    return java.util.Collections.unmodifiableMap(copy);
   }
 
   @Override

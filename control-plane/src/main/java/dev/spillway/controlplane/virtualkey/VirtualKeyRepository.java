@@ -40,7 +40,8 @@ public interface VirtualKeyRepository {
   /**
    * Makes exactly these keys the organisation's active ones, as a restore does: every other active key is revoked,
    * and each of these is inserted or updated (team, name, hash, prefix, models, cache, expiry, budget, rate limit)
-   * and is active again if it was revoked. A key that exists keeps its metadata, rotation link and creation time; a
+   * and is active again if it was revoked, with these metadata (routing rules match them; stored values that read
+   * the same as text are kept as they are). A key that exists keeps its rotation link and creation time; a
    * new one is recorded as created by {@code createdBy}. Every change is stamped {@code at}. A name may move from one
    * of them to another. Set-based, so 100,000 keys cost a few statements. Returns how many keys it revoked.
    */

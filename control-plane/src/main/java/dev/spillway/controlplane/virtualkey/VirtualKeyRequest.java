@@ -29,7 +29,20 @@ public record VirtualKeyRequest(
   public record Valid(String name, UUID teamId, List<String> models, BudgetConfig budget, RateLimitConfig rateLimit,
       CacheConfig cache, Instant expiresAt, Map<String, Object> metadata) {}
 
+  static final int MAX_METADATA_ENTRIES = 50;
+  static final int MAX_METADATA_KEY_LENGTH = 100;
+  static final int MAX_METADATA_VALUE_LENGTH = 500;
+
   public Valid validate(Instant now, boolean creating) {
+    return validate(now, creating, Map.of());
+  }
+
+  /**
+   * Checks every field. {@code metadata} is a flat object of strings, since routing rules match it by string
+   * equality; an entry the key already holds ({@code stored}) passes as it is, so keys from before this rule can
+   * still be edited.
+   */
+  public Valid validate(Instant now, boolean creating, Map<String, Object> stored) {
     String validName = Fields.requireName("name", name, 100);
     if (teamId == null || teamId.isBlank()) {
       throw ApiException.invalid("team_id", "is required");
@@ -52,11 +65,52 @@ public record VirtualKeyRequest(
     if (creating && expiresAt != null && !expiresAt.isAfter(now)) {
       throw ApiException.invalid("expires_at", "must be in the future");
     }
-    if (metadata != null && metadata.size() > 50) {
-      throw ApiException.invalid("metadata", "has more than 50 entries");
-    }
+    validateMetadata(stored);
     return new Valid(validName, team, List.copyOf(new LinkedHashSet<>(validModels)), Fields.budget("budget", budget),
         Fields.rateLimit("rate_limit", rateLimit), Fields.cache("cache", cache), expiresAt,
         metadata == null ? Map.of() : metadata);
+  }
+
+  private void validateMetadata(Map<String, Object> stored) {
+    if (metadata == null) {
+      return;
+    }
+    if (metadata.size() > MAX_METADATA_ENTRIES) {
+      throw ApiException.invalid("metadata", "has more than " + MAX_METADATA_ENTRIES + " entries");
+    }
+    for (Map.Entry<String, Object> entry : metadata.entrySet()) {
+      String name = entry.getKey();
+      String field = "metadata." + name;
+      if (name.isEmpty() || name.length() > MAX_METADATA_KEY_LENGTH
+          || name.chars().anyMatch(Character::isISOControl)) {
+        throw ApiException.invalid("metadata", "names must be 1-" + MAX_METADATA_KEY_LENGTH
+            + " characters without control characters");
+      }
+      Object value = entry.getValue();
+      if (stored.containsKey(name) && java.util.Objects.equals(stored.get(name), value)) {
+        continue;
+      }
+      if (!(value instanceof String text)) {
+        throw ApiException.invalid(field, "must be a string (got " + (value == null ? "null" : "a "
+            + jsonType(value)) + "); routing rules compare metadata as text");
+      }
+      if (text.length() > MAX_METADATA_VALUE_LENGTH || text.chars().anyMatch(Character::isISOControl)) {
+        throw ApiException.invalid(field, "must be at most " + MAX_METADATA_VALUE_LENGTH
+            + " characters without control characters");
+      }
+    }
+  }
+
+  private static String jsonType(Object value) {
+    if (value instanceof Number) {
+      return "number";
+    }
+    if (value instanceof Boolean) {
+      return "boolean";
+    }
+    if (value instanceof Map) {
+      return "object";
+    }
+    return value instanceof List ? "array" : "value";
   }
 }

@@ -166,7 +166,7 @@ public class VirtualKeyService {
     if (before.status() == VirtualKey.Status.REVOKED) {
       throw ApiException.conflict("status", "virtual key " + id + " is revoked and cannot be changed");
     }
-    VirtualKeyRequest.Valid valid = request.validate(clock.instant(), false);
+    VirtualKeyRequest.Valid valid = request.validate(clock.instant(), false, before.metadata());
     if (!valid.teamId().equals(before.teamId())) {
       throw ApiException.invalid("team_id", "cannot be changed; create a key in the other team");
     }

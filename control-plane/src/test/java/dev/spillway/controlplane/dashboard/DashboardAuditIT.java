@@ -147,6 +147,22 @@ class DashboardAuditIT extends ControlPlaneIntegrationTest {
           t.ok(admin.post("/routes/" + id + "/delete", Map.of()));
           return id;
         }),
+        new Action("/routing-rules", "routing_rule.create", t -> {
+          String route = unique("audit-rule-route");
+          t.createRoute(route, t.provider());
+          String name = unique("audit-rule");
+          t.ok(admin.post("/routing-rules", Map.of("name", name, "route", route, "model", "audit-*")));
+          return t.ruleId(name);
+        }),
+        new Action("/routing-rules/{id}/delete", "routing_rule.delete", t -> {
+          String route = unique("audit-rule-route");
+          t.createRoute(route, t.provider());
+          String id = assertStatus(t.admin().post("/api/v1/routing-rules", """
+              {"name": "%s", "route": "%s", "match": {"model": "audit-*"}}""".formatted(unique("audit-rule"), route)),
+              201).get("id").stringValue();
+          t.ok(admin.post("/routing-rules/" + id + "/delete", Map.of()));
+          return id;
+        }),
         new Action("/budgets/org", "org.update", t -> {
           t.ok(admin.post("/budgets/org", Map.of("limitUsd", "123456.78", "period", "monthly")));
           return null;
@@ -217,6 +233,11 @@ class DashboardAuditIT extends ControlPlaneIntegrationTest {
     ok(response);
     String location = admin.location(response);
     return location.substring(location.lastIndexOf('/') + 1);
+  }
+
+  private String ruleId(String name) {
+    return assertStatus(admin().get("/api/v1/routing-rules"), 200).get("data").valueStream()
+        .filter(r -> r.get("name").stringValue().equals(name)).findFirst().orElseThrow().get("id").stringValue();
   }
 
   private String team() {

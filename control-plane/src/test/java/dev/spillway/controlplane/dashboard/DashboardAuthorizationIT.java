@@ -46,6 +46,7 @@ class DashboardAuthorizationIT extends ControlPlaneIntegrationTest {
     String userB;
     String providerId;
     String routeId;
+    String ruleId;
     DashboardSession orgViewer;
     DashboardSession teamAdminA;
     DashboardSession teamViewerA;
@@ -68,8 +69,12 @@ class DashboardAuthorizationIT extends ControlPlaneIntegrationTest {
     x.teamB = createTeam(unique("dash-b")).get("id").stringValue();
     x.keyB = createKey(x.teamB, "dash-key").get("id").stringValue();
     x.providerId = createMockProvider(unique("dash-provider")).get("id").stringValue();
-    x.routeId = createRoute(unique("dash-route"), assertStatus(admin().get("/api/v1/providers/" + x.providerId), 200)
+    String routeModel = unique("dash-route");
+    x.routeId = createRoute(routeModel, assertStatus(admin().get("/api/v1/providers/" + x.providerId), 200)
         .get("name").stringValue()).get("id").stringValue();
+    x.ruleId = assertStatus(admin().post("/api/v1/routing-rules", """
+        {"name": "%s", "route": "%s", "match": {"model": "dash-*"}}""".formatted(unique("dash-rule"), routeModel)),
+        201).get("id").stringValue();
     String viewerEmail = user(unique("org-viewer"), "viewer");
     String adminAEmail = user(unique("team-admin-a"), null);
     String viewerAEmail = user(unique("team-viewer-a"), null);
@@ -114,6 +119,10 @@ class DashboardAuthorizationIT extends ControlPlaneIntegrationTest {
         c("POST", "/routes/{id}", "/routes/@routeId", "orgViewer"),
         c("POST", "/routes/check", "/routes/check", "teamAdminA"),
         c("POST", "/routes/{id}/delete", "/routes/@routeId/delete", "orgViewer"),
+        c("GET", "/routes/{id}/health", "/routes/@routeId/health", "teamViewerA"),
+        c("GET", "/routing-rules", "/routing-rules", "teamAdminA"),
+        c("POST", "/routing-rules", "/routing-rules", "orgViewer"),
+        c("POST", "/routing-rules/{id}/delete", "/routing-rules/@ruleId/delete", "orgViewer"),
         c("POST", "/budgets/org", "/budgets/org", "teamAdminA"),
         c("GET", "/usage", "/usage?team=@teamB", "teamViewerA"),
         c("GET", "/usage.csv", "/usage.csv?team=@teamB", "teamViewerA"),
@@ -212,7 +221,8 @@ class DashboardAuthorizationIT extends ControlPlaneIntegrationTest {
 
   private static String resolve(String path) {
     return path.replace("@teamA", f.teamA).replace("@teamB", f.teamB).replace("@keyB", f.keyB)
-        .replace("@userB", f.userB).replace("@providerId", f.providerId).replace("@routeId", f.routeId);
+        .replace("@userB", f.userB).replace("@providerId", f.providerId).replace("@routeId", f.routeId)
+        .replace("@ruleId", f.ruleId);
   }
 
   private String user(String name, String role) {

@@ -1,5 +1,6 @@
 package dev.spillway.controlplane.dashboard;
 
+import static dev.spillway.controlplane.ApiAssertions.assertApiError;
 import static dev.spillway.controlplane.ApiAssertions.assertStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -397,7 +398,7 @@ class DashboardFlowsIT extends ControlPlaneIntegrationTest {
     assertAuditedByAdmin("team_member.add", null);
 
     for (String page : List.of("/", "/?range=7d", "/teams", "/teams/" + teamId, "/virtual-keys", "/virtual-keys/new",
-        "/providers", "/providers/new", "/routes", "/routes/new", "/budgets", "/usage", "/usage?group=day",
+        "/providers", "/providers/new", "/routes", "/routes/new", "/routing-rules", "/budgets", "/usage", "/usage?group=day",
         "/usage?group=key", "/usage?group=model", "/nodes", "/audit", "/settings")) {
       ApiResponse response = admin.get(page);
       assertThat(response.status()).as(page).isEqualTo(200);
@@ -413,6 +414,92 @@ class DashboardFlowsIT extends ControlPlaneIntegrationTest {
     ApiResponse audit = admin.get("/audit?action=team&actor=" + ADMIN_EMAIL, "HX-Request", "true");
 
     assertThat(audit.text()).contains("team.create").contains(ADMIN_EMAIL).contains(name);
+  }
+
+  @Test
+  void theRoutePageShowsEachTargetsHealthAcrossTheFleetAndRefreshesIt() {
+    String provider = unique("dash-health");
+    assertStatus(admin().post("/api/v1/providers", """
+        {"name": "%s", "type": "openai", "keys": [{"name": "main", "value": "sk-1"}, {"name": "spare", "value": "sk-2"}]}"""
+        .formatted(provider)), 201);
+    String routeId = createRoute(unique("dash-health-route"), provider).get("id").stringValue();
+    for (String breaker : new String[] {"open", "closed"}) {
+      assertStatus(node().send("POST", "/internal/v1/nodes/heartbeat", "application/json", """
+          {"node_id": "%s", "targets": [{"provider": "%s", "key": "main", "model": "upstream-1", "breaker": "%s",
+           "error_rate": 0.25, "ewma_ttfb_ms": 140, "in_flight": 2, "remaining_requests": 7}]}"""
+          .formatted(unique("dash-node"), provider, breaker)), 200);
+    }
+
+    ApiResponse page = admin.get("/routes/" + routeId);
+    ApiResponse fragment = admin.get("/routes/" + routeId + "/health", "HX-Request", "true");
+
+    assertThat(page.status()).isEqualTo(200);
+    assertThat(page.text()).contains("data-testid=\"route-health\"").contains("hx-trigger=\"every 10s\"")
+        .contains("</html>");
+    for (ApiResponse r : List.of(page, fragment)) {
+      String html = r.text();
+      String mainRow = html.substring(html.indexOf("data-key=\"main\""));
+      mainRow = mainRow.substring(0, mainRow.indexOf("</tr>"));
+      assertThat(mainRow).contains("class=\"badge bad\"").contains(">open<").contains("1 / 0 / 1")
+          .contains("25.0%").contains("140 ms").contains("7, —");
+      String spareRow = html.substring(html.indexOf("data-key=\"spare\""));
+      assertThat(spareRow.substring(0, spareRow.indexOf("</tr>"))).contains(">unknown<");
+    }
+    assertThat(fragment.text()).doesNotContain("</html>").contains("id=\"route-health\"");
+  }
+
+  @Test
+  void theRouteFormSetsStrategyStickinessAndTheRetryCeilings() {
+    String provider = createMockProvider(unique("dash-strategy")).get("name").stringValue();
+    String model = unique("dash-strategy-route");
+
+    ApiResponse created = admin.postPairs("/routes", List.of("model", model, "targetProvider", provider,
+        "targetModel", "m", "targetWeight", "1", "maxAttempts", "2", "initialBackoffMs", "100",
+        "maxBackoffMs", "1500", "maxRetryAfterMs", "20000", "deadlineMs", "8000", "strategy", "least_busy"));
+
+    assertThat(created.status()).isEqualTo(302);
+    JsonNode route = assertStatus(admin().get("/api/v1/routes"), 200).get("data").valueStream()
+        .filter(r -> r.get("model").stringValue().equals(model)).findFirst().orElseThrow();
+    assertThat(route.get("strategy").stringValue()).isEqualTo("least_busy");
+    assertThat(route.get("sticky").booleanValue()).as("an unticked box").isFalse();
+    assertThat(route.get("retry").get("max_backoff_ms").asLong()).isEqualTo(1500);
+    assertThat(route.get("retry").get("max_retry_after_ms").asLong()).isEqualTo(20000);
+    assertThat(route.get("retry").get("deadline_ms").asLong()).isEqualTo(8000);
+    String form = admin.get("/routes/" + route.get("id").stringValue()).text();
+    assertThat(form).containsPattern("<option value=\"least_busy\" selected=\"selected\">")
+        .containsPattern("name=\"deadlineMs\" value=\"8000\"");
+
+    ApiResponse bad = admin.postPairs("/routes/check", List.of("model", unique("r"), "targetProvider", provider,
+        "targetModel", "m", "targetWeight", "1", "strategy", "fastest"), "HX-Request", "true");
+    assertThat(bad.text()).contains("strategy: must be one of weighted, least_latency, least_busy, headroom");
+  }
+
+  @Test
+  void routingRulesAreAddedListedAndDeletedFromTheirPage() {
+    String provider = createMockProvider(unique("dash-rules")).get("name").stringValue();
+    String route = unique("dash-rules-route");
+    createRoute(route, provider);
+    String name = unique("canary");
+
+    ApiResponse created = admin.post("/routing-rules", Map.of("name", name, "priority", "3", "route", route,
+        "headers", "X-Canary: 1", "keyMetadata", "tier=gold", "model", "gpt-*", "teamId", ""));
+
+    assertThat(created.status()).isEqualTo(302);
+    JsonNode rule = assertStatus(admin().get("/api/v1/routing-rules"), 200).get("data").valueStream()
+        .filter(r -> r.get("name").stringValue().equals(name)).findFirst().orElseThrow();
+    assertThat(rule.get("match").get("headers").get("x-canary").stringValue()).isEqualTo("1");
+    assertThat(rule.get("match").get("key_metadata").get("tier").stringValue()).isEqualTo("gold");
+    assertThat(admin.get("/routing-rules").text()).contains(name).contains("x-canary: 1").contains(route);
+    assertAuditedByAdmin("routing_rule.create", rule.get("id").stringValue());
+
+    ApiResponse noCondition = admin.post("/routing-rules", Map.of("name", unique("all"), "route", route));
+    assertThat(noCondition.status()).isEqualTo(422);
+    assertThat(noCondition.text()).contains("needs at least one condition");
+
+    ApiResponse deleted = admin.post("/routing-rules/" + rule.get("id").stringValue() + "/delete", Map.of(),
+        "HX-Request", "true");
+    assertThat(deleted.header("HX-Redirect")).isEqualTo("/routing-rules");
+    assertApiError(admin().get("/api/v1/routing-rules/" + rule.get("id").stringValue()), 404, null);
   }
 
   private void assertAuditedByAdmin(String action, String resourceId) {

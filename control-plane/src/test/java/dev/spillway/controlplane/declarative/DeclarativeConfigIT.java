@@ -139,4 +139,52 @@ class DeclarativeConfigIT extends ControlPlaneIntegrationTest {
     assertApiError(apply("teams: [unclosed"), 400, "config");
     assertApiError(apply("- just\n- a list"), 400, "config");
   }
+
+  @Test
+  void appliesRouteStrategyProviderBreakerAndRoutingRulesIdempotently() {
+    String suffix = unique("rules");
+    String yaml = """
+        teams:
+          - name: team-%1$s
+        providers:
+          - name: mock-%1$s
+            type: mock
+            breaker: {consecutive_failures: 2, open_ms: 900}
+        routes:
+          - model: main-%1$s
+            targets: [{provider: mock-%1$s, model: mock-1}]
+          - model: premium-%1$s
+            targets: [{provider: mock-%1$s, model: mock-2}]
+            strategy: least_latency
+            sticky: false
+            retry: {max_attempts: 2, deadline_ms: 4000}
+        routing_rules:
+          - name: premium-%1$s
+            priority: %2$d
+            match: {team: team-%1$s, headers: {X-Tier: premium}}
+            route: premium-%1$s
+        """;
+
+    JsonNode first = assertStatus(apply(yaml.formatted(suffix, 1)), 200);
+    assertThat(first.get("changes").valueStream().map(c -> c.get("resource_type").stringValue()))
+        .contains("routing_rule", "route", "provider");
+    JsonNode second = assertStatus(apply(yaml.formatted(suffix, 1)), 200);
+    assertThat(second.get("changes")).isEmpty();
+    JsonNode third = assertStatus(apply(yaml.formatted(suffix, 2)), 200);
+    assertThat(third.get("changes").valueStream().map(c -> c.get("action").stringValue() + " "
+        + c.get("resource_type").stringValue())).containsExactly("update routing_rule");
+
+    JsonNode rule = assertStatus(admin().get("/api/v1/routing-rules"), 200).get("data").valueStream()
+        .filter(r -> r.get("name").stringValue().equals("premium-" + suffix)).findFirst().orElseThrow();
+    assertThat(rule.get("priority").asInt()).isEqualTo(2);
+    assertThat(rule.get("match").get("headers").get("x-tier").stringValue()).isEqualTo("premium");
+    JsonNode route = assertStatus(admin().get("/api/v1/routes"), 200).get("data").valueStream()
+        .filter(r -> r.get("model").stringValue().equals("premium-" + suffix)).findFirst().orElseThrow();
+    assertThat(route.get("strategy").stringValue()).isEqualTo("least_latency");
+    assertThat(route.get("retry").get("deadline_ms").asLong()).isEqualTo(4000);
+    assertApiError(apply("""
+        routing_rules:
+          - {name: r, match: {team: no-such-team-%s}, route: main-%s}""".formatted(suffix, suffix)), 400,
+        "routing_rules[0].match.team");
+  }
 }

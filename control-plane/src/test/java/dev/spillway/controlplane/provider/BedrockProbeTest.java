@@ -107,7 +107,7 @@ class BedrockProbeTest {
   }
 
   private static Provider bedrock(String baseUrl, Map<String, String> settings) {
-    return new Provider(UUID.randomUUID(), "bedrock", ProviderType.BEDROCK, baseUrl, List.of(), settings, null, null,
+    return new Provider(UUID.randomUUID(), "bedrock", ProviderType.BEDROCK, baseUrl, List.of(), settings, null, null, null,
         null);
   }
 }

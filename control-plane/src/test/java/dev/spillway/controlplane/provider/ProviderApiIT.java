@@ -212,4 +212,40 @@ class ProviderApiIT extends ControlPlaneIntegrationTest {
   private static Map<String, JsonNode> keysByName(JsonNode provider) {
     return provider.get("keys").valueStream().collect(Collectors.toMap(k -> k.get("name").stringValue(), k -> k));
   }
+
+  @Test
+  void breakerSettingsRoundTripWithDefaultsForAbsentFieldsAndNullResetsThem() {
+    JsonNode created = assertStatus(admin().post("/api/v1/providers", """
+        {"name": "%s", "type": "mock", "breaker": {"consecutive_failures": 3, "open_ms": 2000,
+         "rate_limit_cooldown_ms": 1500}}""".formatted(unique("breaker"))), 201);
+    String id = created.get("id").stringValue();
+    JsonNode breaker = assertStatus(admin().get("/api/v1/providers/" + id), 200).get("breaker");
+    assertThat(breaker.get("consecutive_failures").asInt()).isEqualTo(3);
+    assertThat(breaker.get("open_ms").asLong()).isEqualTo(2000);
+    assertThat(breaker.get("rate_limit_cooldown_ms").asLong()).isEqualTo(1500);
+    assertThat(breaker.get("failure_rate_percent").asInt()).isEqualTo(50);
+    assertThat(breaker.get("window_seconds").asInt()).isEqualTo(30);
+    assertThat(breaker.get("bad_key_probe_ms").asLong()).isEqualTo(60000);
+
+    JsonNode patched = assertStatus(admin().patch("/api/v1/providers/" + id, """
+        {"breaker": {"window_seconds": 60}}"""), 200);
+    assertThat(patched.get("breaker").get("window_seconds").asInt()).isEqualTo(60);
+    assertThat(patched.get("breaker").get("consecutive_failures").asInt()).isEqualTo(3);
+
+    JsonNode reset = assertStatus(admin().patch("/api/v1/providers/" + id, "{\"breaker\": null}"), 200);
+    assertThat(reset.get("breaker").isNull()).isTrue();
+  }
+
+  @Test
+  void refusesBreakerValuesOutOfRangeNamingTheField() {
+    long before = configVersion();
+    for (String[] c : new String[][] {{"consecutive_failures", "0"}, {"failure_rate_percent", "101"},
+        {"minimum_calls", "-1"}, {"window_seconds", "3601"}, {"open_ms", "0"}, {"rate_limit_cooldown_ms", "3600001"},
+        {"bad_key_probe_ms", "86400001"}, {"open_ms", "\"soon\""}}) {
+      assertApiError(admin().post("/api/v1/providers", """
+          {"name": "%s", "type": "mock", "breaker": {"%s": %s}}""".formatted(unique("breaker"), c[0], c[1])),
+          400, "breaker." + c[0]);
+    }
+    assertThat(configVersion()).isEqualTo(before);
+  }
 }

@@ -183,4 +183,65 @@ class RouteApiIT extends ControlPlaneIntegrationTest {
       assertApiError(admin().delete("/api/v1/routes/" + id), 404, null);
     }
   }
+
+  @Test
+  void strategyStickinessAndTheRetryCeilingsRoundTripAndAbsentOnesTakeTheDefaults() {
+    JsonNode route = assertStatus(admin().post("/api/v1/routes", """
+        {"model": "%s", "targets": [{"provider": "%s", "model": "m"}], "strategy": "headroom", "sticky": false,
+         "retry": {"max_attempts": 2, "initial_backoff_ms": 100, "max_backoff_ms": 2000,
+                   "max_retry_after_ms": 30000, "deadline_ms": 15000}}""".formatted(unique("r"), primary)), 201);
+    String id = route.get("id").stringValue();
+    JsonNode fetched = assertStatus(admin().get("/api/v1/routes/" + id), 200);
+    for (JsonNode body : new JsonNode[] {route, fetched}) {
+      assertThat(body.get("strategy").stringValue()).isEqualTo("headroom");
+      assertThat(body.get("sticky").booleanValue()).isFalse();
+      assertThat(body.get("retry").get("max_backoff_ms").asLong()).isEqualTo(2000);
+      assertThat(body.get("retry").get("max_retry_after_ms").asLong()).isEqualTo(30000);
+      assertThat(body.get("retry").get("deadline_ms").asLong()).isEqualTo(15000);
+    }
+
+    JsonNode patched = assertStatus(admin().patch("/api/v1/routes/" + id, """
+        {"strategy": "least_latency", "retry": {"deadline_ms": 0}}"""), 200);
+    assertThat(patched.get("strategy").stringValue()).isEqualTo("least_latency");
+    assertThat(patched.get("sticky").booleanValue()).isFalse();
+    assertThat(patched.get("retry").get("deadline_ms").asLong()).isZero();
+    assertThat(patched.get("retry").get("max_backoff_ms").asLong()).isEqualTo(2000);
+
+    JsonNode defaults = assertStatus(admin().post("/api/v1/routes", """
+        {"model": "%s", "targets": [{"provider": "%s", "model": "m"}]}""".formatted(unique("r"), primary)), 201);
+    assertThat(defaults.get("strategy").stringValue()).isEqualTo("weighted");
+    assertThat(defaults.get("sticky").booleanValue()).isTrue();
+    assertThat(defaults.get("retry").get("max_backoff_ms").asLong()).isEqualTo(8000);
+    assertThat(defaults.get("retry").get("max_retry_after_ms").asLong()).isEqualTo(10000);
+    assertThat(defaults.get("retry").get("deadline_ms").asLong()).isZero();
+  }
+
+  @Test
+  void refusesAnUnknownStrategyListingTheAcceptedOnes() {
+    var error = assertApiError(admin().post("/api/v1/routes", """
+        {"model": "%s", "targets": [{"provider": "%s", "model": "m"}], "strategy": "fastest"}"""
+        .formatted(unique("r"), primary)), 400, "strategy");
+
+    assertThat(message(error)).contains("fastest", "weighted", "least_latency", "least_busy", "headroom");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"\"max_backoff_ms\": -1", "\"max_backoff_ms\": 300001", "\"max_retry_after_ms\": 600001",
+      "\"deadline_ms\": 3600001", "\"deadline_ms\": -5"})
+  void refusesRetryCeilingsOutOfRangeNamingTheField(String field) {
+    String name = field.substring(1, field.indexOf('"', 1));
+    long before = configVersion();
+
+    assertApiError(admin().post("/api/v1/routes", """
+        {"model": "%s", "targets": [{"provider": "%s", "model": "m"}], "retry": {%s}}"""
+        .formatted(unique("r"), primary, field)), 400, "retry." + name);
+    assertThat(configVersion()).isEqualTo(before);
+  }
+
+  @Test
+  void stickyTakesOnlyAJsonBoolean() {
+    assertApiError(admin().post("/api/v1/routes", """
+        {"model": "%s", "targets": [{"provider": "%s", "model": "m"}], "sticky": "no"}"""
+        .formatted(unique("r"), primary)), 400, "sticky");
+  }
 }

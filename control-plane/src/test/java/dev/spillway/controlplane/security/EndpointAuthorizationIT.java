@@ -42,6 +42,7 @@ class EndpointAuthorizationIT extends ControlPlaneIntegrationTest {
     String provider;
     String providerId;
     String routeId;
+    String ruleId;
     String tokenId;
     String orgViewer;
     String teamAdminA;
@@ -65,7 +66,11 @@ class EndpointAuthorizationIT extends ControlPlaneIntegrationTest {
         {"user_id": "%s", "role": "viewer"}""".formatted(x.user)), 201);
     x.provider = unique("authz-provider");
     x.providerId = createMockProvider(x.provider).get("id").stringValue();
-    x.routeId = createRoute(unique("authz-route"), x.provider).get("id").stringValue();
+    String routeModel = unique("authz-route");
+    x.routeId = createRoute(routeModel, x.provider).get("id").stringValue();
+    x.ruleId = assertStatus(admin().post("/api/v1/routing-rules", """
+        {"name": "%s", "route": "%s", "match": {"model": "authz-*"}}""".formatted(unique("authz-rule"), routeModel)),
+        201).get("id").stringValue();
     x.orgViewer = createApiToken("viewer", null);
     x.teamAdminA = createApiToken("team_admin", x.teamA);
     x.teamViewerA = createApiToken("viewer", x.teamA);
@@ -94,6 +99,12 @@ class EndpointAuthorizationIT extends ControlPlaneIntegrationTest {
         c("GET", "/api/v1/routes/{id}", "/api/v1/routes/@routeId", "teamViewerA"),
         c("PATCH", "/api/v1/routes/{id}", "/api/v1/routes/@routeId", "orgViewer"),
         c("DELETE", "/api/v1/routes/{id}", "/api/v1/routes/@routeId", "teamAdminA"),
+        c("GET", "/api/v1/routes/{id}/health", "/api/v1/routes/@routeId/health", "teamViewerA"),
+        c("GET", "/api/v1/routing-rules", "/api/v1/routing-rules", "teamAdminA"),
+        c("POST", "/api/v1/routing-rules", "/api/v1/routing-rules", "orgViewer"),
+        c("GET", "/api/v1/routing-rules/{id}", "/api/v1/routing-rules/@ruleId", "teamAdminA"),
+        c("PATCH", "/api/v1/routing-rules/{id}", "/api/v1/routing-rules/@ruleId", "orgViewer"),
+        c("DELETE", "/api/v1/routing-rules/{id}", "/api/v1/routing-rules/@ruleId", "teamAdminA"),
         c("GET", "/api/v1/virtual-keys", "/api/v1/virtual-keys?team_id=@teamB", "teamViewerA"),
         new Case("POST", "/api/v1/virtual-keys", "/api/v1/virtual-keys", "teamAdminA", "application/json",
             "{\"name\": \"intruder\", \"team_id\": \"@teamB\"}"),
@@ -211,7 +222,7 @@ class EndpointAuthorizationIT extends ControlPlaneIntegrationTest {
     }
     return text.replace("@teamA", f.teamA).replace("@teamB", f.teamB).replace("@keyB", f.keyB)
         .replace("@user", f.user).replace("@providerId", f.providerId).replace("@provider", f.provider)
-        .replace("@routeId", f.routeId).replace("@tokenId", f.tokenId);
+        .replace("@routeId", f.routeId).replace("@ruleId", f.ruleId).replace("@tokenId", f.tokenId);
   }
 
   private static ApiResponse send(ApiClient client, Case c) {

@@ -215,4 +215,70 @@ class SnapshotIT extends ControlPlaneIntegrationTest {
     return jdbc.sql("SELECT count(*) FROM data_plane_nodes WHERE node_id = ?").param(nodeId).query(Long.class)
         .single();
   }
+
+  @Test
+  void carriesRoutingRulesStrategyStickinessRetryBreakersAndKeyMetadataAndPassesTheValidator() {
+    String providerName = unique("resilient");
+    assertStatus(admin().post("/api/v1/providers", """
+        {"name": "%s", "type": "mock", "breaker": {"consecutive_failures": 2, "open_ms": 750}}"""
+        .formatted(providerName)), 201);
+    String model = unique("resilient-route");
+    String routeId = assertStatus(admin().post("/api/v1/routes", """
+        {"model": "%s", "targets": [{"provider": "%s", "model": "m"}], "strategy": "least_busy", "sticky": false,
+         "retry": {"max_attempts": 3, "initial_backoff_ms": 50, "max_backoff_ms": 400, "deadline_ms": 9000}}"""
+        .formatted(model, providerName)), 201).get("id").stringValue();
+    String teamId = createTeam(unique("resilient-team")).get("id").stringValue();
+    String keyId = assertStatus(admin().post("/api/v1/virtual-keys", """
+        {"name": "labelled", "team_id": "%s", "metadata": {"tier": "gold"}}""".formatted(teamId)), 201)
+        .get("id").stringValue();
+    String legacyKeyId = createKey(teamId, "legacy-labels").get("id").stringValue();
+    jdbc.sql("UPDATE virtual_keys SET metadata = '{\"cost_center\": 42, \"gone\": null}'::jsonb WHERE id = ?::uuid")
+        .param(legacyKeyId).update();
+    String ruleName = unique("gold-to-resilient");
+    String ruleId = assertStatus(admin().post("/api/v1/routing-rules", """
+        {"name": "%s", "priority": 7, "route": "%s",
+         "match": {"team_id": "%s", "key_metadata": {"tier": "gold"}, "headers": {"X-Env": "prod"}, "model": "gpt-*"}}"""
+        .formatted(ruleName, model, teamId)), 201).get("id").stringValue();
+    // The legacy metadata was written behind the API's back; a config change makes the next snapshot read it.
+    assertStatus(admin().patch("/api/v1/virtual-keys/" + legacyKeyId, "{\"models\": []}"), 200);
+    long version = awaitSnapshotCaughtUp();
+
+    ApiResponse poll = pollSnapshot(0);
+    SnapshotConfig snapshot = codec.decode(poll.body(), poll.header("Spillway-Snapshot-Sha256"));
+
+    assertThat(snapshot.version()).isEqualTo(version);
+    assertThat(dev.spillway.config.SnapshotValidator.problems(snapshot)).isEmpty();
+    RouteConfig route = snapshot.routes().stream().filter(r -> r.id().equals(routeId)).findFirst().orElseThrow();
+    assertThat(route.strategy()).isEqualTo(dev.spillway.config.RoutingStrategy.LEAST_BUSY);
+    assertThat(route.isSticky()).isFalse();
+    assertThat(route.retry()).isEqualTo(new dev.spillway.config.RetryConfig(3, 50, 400, 0, 9000));
+    ProviderConfig provider = snapshot.providers().stream().filter(p -> p.name().equals(providerName)).findFirst()
+        .orElseThrow();
+    assertThat(provider.breaker().consecutiveFailures()).isEqualTo(2);
+    assertThat(provider.breaker().openMs()).isEqualTo(750);
+    assertThat(provider.breaker().windowSeconds()).isEqualTo(30);
+    assertThat(snapshot.virtualKeys()).filteredOn(k -> k.id().equals(keyId)).singleElement()
+        .extracting(VirtualKeyConfig::metadata).isEqualTo(java.util.Map.of("tier", "gold"));
+    assertThat(snapshot.virtualKeys()).filteredOn(k -> k.id().equals(legacyKeyId)).singleElement()
+        .extracting(VirtualKeyConfig::metadata).isEqualTo(java.util.Map.of("cost_center", "42"));
+    dev.spillway.config.RoutingRuleConfig rule = snapshot.routingRules().stream().filter(r -> r.id().equals(ruleId))
+        .findFirst().orElseThrow();
+    assertThat(rule.name()).isEqualTo(ruleName);
+    assertThat(rule.priority()).isEqualTo(7);
+    assertThat(rule.teamId()).isEqualTo(teamId);
+    assertThat(rule.keyMetadata()).isEqualTo(java.util.Map.of("tier", "gold"));
+    assertThat(rule.headers()).isEqualTo(java.util.Map.of("x-env", "prod"));
+    assertThat(rule.modelPattern()).isEqualTo("gpt-*");
+    assertThat(rule.route()).isEqualTo(model);
+
+    // Renaming the route follows the rule, which refers to it by id.
+    String renamed = unique("renamed-route");
+    assertStatus(admin().patch("/api/v1/routes/" + routeId, "{\"model\": \"%s\"}".formatted(renamed)), 200);
+    awaitSnapshotCaughtUp();
+    ApiResponse next = pollSnapshot(0);
+    SnapshotConfig after = codec.decode(next.body(), next.header("Spillway-Snapshot-Sha256"));
+    assertThat(after.routingRules()).filteredOn(r -> r.id().equals(ruleId)).singleElement()
+        .extracting(dev.spillway.config.RoutingRuleConfig::route).isEqualTo(renamed);
+    assertThat(dev.spillway.config.SnapshotValidator.problems(after)).isEmpty();
+  }
 }

@@ -192,4 +192,51 @@ class SnapshotRestoreIT extends ControlPlaneIntegrationTest {
     return assertStatus(admin().get("/api/v1/virtual-keys/" + key.get("id").stringValue()), 200).get("status")
         .stringValue();
   }
+
+  @Test
+  void restoresRoutingRulesRouteStrategyProviderBreakerAndKeyMetadataOfThen() {
+    String providerName = unique("restore-breaker");
+    String providerId = assertStatus(admin().post("/api/v1/providers", """
+        {"name": "%s", "type": "mock", "breaker": {"open_ms": 1234}}""".formatted(providerName)), 201)
+        .get("id").stringValue();
+    String route = unique("restore-strategy");
+    String routeId = assertStatus(admin().post("/api/v1/routes", """
+        {"model": "%s", "targets": [{"provider": "%s", "model": "m"}], "strategy": "headroom", "sticky": false,
+         "retry": {"deadline_ms": 5000}}""".formatted(route, providerName)), 201).get("id").stringValue();
+    String team = createTeam(unique("restore-meta")).get("id").stringValue();
+    String keyId = assertStatus(admin().post("/api/v1/virtual-keys", """
+        {"name": "labelled", "team_id": "%s", "metadata": {"tier": "gold"}}""".formatted(team)), 201)
+        .get("id").stringValue();
+    String ruleName = unique("restore-rule");
+    String ruleId = assertStatus(admin().post("/api/v1/routing-rules", """
+        {"name": "%s", "route": "%s", "match": {"team_id": "%s"}}""".formatted(ruleName, route, team)), 201)
+        .get("id").stringValue();
+    long good = awaitSnapshotCaughtUp();
+
+    assertStatus(admin().delete("/api/v1/routing-rules/" + ruleId), 204);
+    assertStatus(admin().patch("/api/v1/routes/" + routeId, """
+        {"strategy": "weighted", "sticky": true, "retry": {"deadline_ms": 0}}"""), 200);
+    assertStatus(admin().patch("/api/v1/providers/" + providerId, "{\"breaker\": null}"), 200);
+    assertStatus(admin().patch("/api/v1/virtual-keys/" + keyId, "{\"metadata\": {\"tier\": \"bronze\"}}"), 200);
+    String laterRule = assertStatus(admin().post("/api/v1/routing-rules", """
+        {"name": "%s", "route": "%s", "match": {"model": "x"}}""".formatted(unique("later"), route)), 201)
+        .get("id").stringValue();
+    awaitSnapshotCaughtUp();
+
+    assertStatus(admin().post("/api/v1/snapshots/" + good + "/restore", ""), 200);
+
+    JsonNode rule = assertStatus(admin().get("/api/v1/routing-rules/" + ruleId), 200);
+    assertThat(rule.get("name").stringValue()).isEqualTo(ruleName);
+    assertThat(rule.get("match").get("team_id").stringValue()).isEqualTo(team);
+    assertThat(rule.get("route_id").stringValue()).isEqualTo(routeId);
+    assertApiError(admin().get("/api/v1/routing-rules/" + laterRule), 404, null);
+    JsonNode restoredRoute = assertStatus(admin().get("/api/v1/routes/" + routeId), 200);
+    assertThat(restoredRoute.get("strategy").stringValue()).isEqualTo("headroom");
+    assertThat(restoredRoute.get("sticky").booleanValue()).isFalse();
+    assertThat(restoredRoute.get("retry").get("deadline_ms").asLong()).isEqualTo(5000);
+    assertThat(assertStatus(admin().get("/api/v1/providers/" + providerId), 200).get("breaker").get("open_ms")
+        .asLong()).isEqualTo(1234);
+    assertThat(assertStatus(admin().get("/api/v1/virtual-keys/" + keyId), 200).get("metadata").get("tier")
+        .stringValue()).isEqualTo("gold");
+  }
 }

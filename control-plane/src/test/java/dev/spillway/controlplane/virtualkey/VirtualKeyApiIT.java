@@ -273,4 +273,37 @@ class VirtualKeyApiIT extends ControlPlaneIntegrationTest {
     return assertStatus(admin().get("/api/v1/virtual-keys" + query), 200).get("data").valueStream()
         .map(k -> k.get("id").stringValue()).toList();
   }
+
+  @Test
+  void metadataTakesStringValuesOnlyWithinItsBounds() {
+    String team = createTeam(unique("meta-team")).get("id").stringValue();
+    JsonNode key = assertStatus(admin().post("/api/v1/virtual-keys", """
+        {"name": "%s", "team_id": "%s", "metadata": {"tier": "gold", "owner": "ml"}}""".formatted(unique("k"), team)),
+        201);
+    assertThat(key.get("metadata").get("tier").stringValue()).isEqualTo("gold");
+
+    assertApiError(admin().post("/api/v1/virtual-keys", """
+        {"name": "%s", "team_id": "%s", "metadata": {"tier": 3}}""".formatted(unique("k"), team)), 400,
+        "metadata.tier");
+    assertApiError(admin().post("/api/v1/virtual-keys", """
+        {"name": "%s", "team_id": "%s", "metadata": {"nested": {"a": "b"}}}""".formatted(unique("k"), team)), 400,
+        "metadata.nested");
+    assertApiError(admin().post("/api/v1/virtual-keys", """
+        {"name": "%s", "team_id": "%s", "metadata": {"long": "%s"}}""".formatted(unique("k"), team, "x".repeat(501))),
+        400, "metadata.long");
+    assertApiError(admin().patch("/api/v1/virtual-keys/" + key.get("id").stringValue(), """
+        {"metadata": {"tier": true}}"""), 400, "metadata.tier");
+  }
+
+  @Test
+  void aKeyWithANonStringValueStoredBeforeTheRuleCanStillBeEdited() {
+    String team = createTeam(unique("legacy-team")).get("id").stringValue();
+    String id = createKey(team, unique("legacy")).get("id").stringValue();
+    jdbc.sql("UPDATE virtual_keys SET metadata = '{\"cost_center\": 42}'::jsonb WHERE id = ?::uuid").param(id)
+        .update();
+
+    JsonNode patched = assertStatus(admin().patch("/api/v1/virtual-keys/" + id, "{\"name\": \"renamed\"}"), 200);
+
+    assertThat(patched.get("metadata").get("cost_center").asInt()).isEqualTo(42);
+  }
 }

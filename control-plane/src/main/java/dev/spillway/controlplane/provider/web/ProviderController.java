@@ -11,6 +11,7 @@ import dev.spillway.controlplane.dashboard.TablePage;
 import dev.spillway.controlplane.dashboard.TableQuery;
 import dev.spillway.controlplane.provider.Provider;
 import dev.spillway.controlplane.provider.ProviderConnectionTester;
+import dev.spillway.controlplane.provider.ProviderResponse;
 import dev.spillway.controlplane.provider.ProviderService;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -104,7 +105,8 @@ class ProviderController {
       Model model, RedirectAttributes redirect) {
     UUID providerId = Ids.parse("provider", id);
     try {
-      Provider updated = providers.update(providerId, form.toRequest());
+      Provider updated = providers.update(providerId,
+          form.toRequest(ProviderResponse.of(providers.get(providerId)).breaker()));
       redirect.addFlashAttribute("saved", "Saved. Nodes apply the change within seconds.");
       return "redirect:/providers/" + updated.id();
     } catch (ApiException e) {

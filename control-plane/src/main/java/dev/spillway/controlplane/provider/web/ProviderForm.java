@@ -64,6 +64,11 @@ public record ProviderForm(String name, String type, String baseUrl, List<String
   }
 
   public ProviderRequest toRequest() {
+    return toRequest(null);
+  }
+
+  /** The API request; the form has no breaker fields, so an edit keeps the provider's {@code current} breaker. */
+  public ProviderRequest toRequest(ProviderRequest.BreakerBody current) {
     List<ProviderRequest.KeyBody> keys = new ArrayList<>();
     for (int i = 0; i < keyName.size(); i++) {
       String n = Forms.text(at(keyName, i));
@@ -86,7 +91,7 @@ public record ProviderForm(String name, String type, String baseUrl, List<String
       timeouts = new ProviderRequest.TimeoutsBody(c, f, idle, total);
     }
     return new ProviderRequest(Forms.text(name), Forms.text(type), Forms.text(baseUrl), keys, parseSettings(),
-        timeouts);
+        timeouts, current);
   }
 
   private Map<String, String> parseSettings() {

@@ -2,6 +2,10 @@ package dev.spillway.controlplane.routing.web;
 
 import dev.spillway.controlplane.common.Ids;
 import dev.spillway.controlplane.common.Patches;
+import dev.spillway.controlplane.node.TargetHealth;
+import dev.spillway.controlplane.provider.Provider;
+import dev.spillway.controlplane.provider.ProviderService;
+import dev.spillway.controlplane.routing.Route;
 import dev.spillway.controlplane.routing.RouteRequest;
 import dev.spillway.controlplane.routing.RouteResponse;
 import dev.spillway.controlplane.routing.RouteService;
@@ -9,6 +13,8 @@ import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -26,10 +32,14 @@ class RouteApiController {
   private static final Set<String> READ_ONLY = Set.of("id", "created_at", "updated_at");
 
   private final RouteService routes;
+  private final ProviderService providers;
+  private final TargetHealth health;
   private final Patches patches;
 
-  RouteApiController(RouteService routes, Patches patches) {
+  RouteApiController(RouteService routes, ProviderService providers, TargetHealth health, Patches patches) {
     this.routes = routes;
+    this.providers = providers;
+    this.health = health;
     this.patches = patches;
   }
 
@@ -47,6 +57,14 @@ class RouteApiController {
   @GetMapping("/{id}")
   RouteResponse get(@PathVariable String id) {
     return RouteResponse.of(routes.get(Ids.parse("route", id)));
+  }
+
+  /** Each target's and fallback's health per provider key, across the live nodes. */
+  @GetMapping("/{id}/health")
+  RouteHealth health(@PathVariable String id) {
+    Route route = routes.get(Ids.parse("route", id));
+    return RouteHealth.of(route, providers.list().stream()
+        .collect(Collectors.toMap(Provider::name, Function.identity())), health);
   }
 
   @PatchMapping("/{id}")

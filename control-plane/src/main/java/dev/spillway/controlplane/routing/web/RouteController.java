@@ -8,6 +8,7 @@ import dev.spillway.controlplane.dashboard.Forms;
 import dev.spillway.controlplane.dashboard.Htmx;
 import dev.spillway.controlplane.dashboard.TablePage;
 import dev.spillway.controlplane.dashboard.TableQuery;
+import dev.spillway.controlplane.node.TargetHealth;
 import dev.spillway.controlplane.provider.Provider;
 import dev.spillway.controlplane.provider.ProviderService;
 import dev.spillway.controlplane.routing.Route;
@@ -39,10 +40,12 @@ class RouteController {
 
   private final RouteService routes;
   private final ProviderService providers;
+  private final TargetHealth health;
 
-  RouteController(RouteService routes, ProviderService providers) {
+  RouteController(RouteService routes, ProviderService providers, TargetHealth health) {
     this.routes = routes;
     this.providers = providers;
+    this.health = health;
   }
 
   @GetMapping("/routes")
@@ -93,7 +96,22 @@ class RouteController {
       model.addAttribute("form", RouteForm.of(route));
     }
     model.addAttribute("providers", providerNames());
+    model.addAttribute("health", health(route));
     return "routes/form";
+  }
+
+  /** The health table alone; the route page fetches it every 10 seconds. */
+  @GetMapping("/routes/{id}/health")
+  String healthTable(@PathVariable String id, Model model) {
+    Route route = routes.get(Ids.parse("route", id));
+    model.addAttribute("route", route);
+    model.addAttribute("health", health(route));
+    return "routes/form :: health";
+  }
+
+  private RouteHealth health(Route route) {
+    return RouteHealth.of(route, providers.list().stream()
+        .collect(java.util.stream.Collectors.toMap(Provider::name, java.util.function.Function.identity())), health);
   }
 
   @PostMapping("/routes/{id}")

@@ -8,11 +8,13 @@ import java.util.List;
 
 /**
  * The dashboard's route form: the model name clients send, weighted targets and ordered fallbacks as rows (empty
- * rows are ignored), and the retry policy.
+ * rows are ignored), the retry policy, the strategy and stickiness. {@code sticky} is a checkbox: absent means
+ * unchecked.
  */
 public record RouteForm(String model, List<String> targetProvider, List<String> targetModel,
     List<String> targetWeight, List<String> fallbackProvider, List<String> fallbackModel, String maxAttempts,
-    String initialBackoffMs) {
+    String initialBackoffMs, String maxBackoffMs, String maxRetryAfterMs, String deadlineMs, String strategy,
+    String sticky) {
   private static final int SPARE_ROWS = 1;
 
   public RouteForm {
@@ -25,7 +27,7 @@ public record RouteForm(String model, List<String> targetProvider, List<String> 
 
   public static RouteForm empty() {
     return new RouteForm("", List.of("", ""), List.of("", ""), List.of("1", "1"), List.of("", ""), List.of("", ""),
-        "1", "0");
+        "1", "0", "", "", "", "weighted", "true");
   }
 
   public static RouteForm of(Route r) {
@@ -51,7 +53,19 @@ public record RouteForm(String model, List<String> targetProvider, List<String> 
       fm.add("");
     }
     return new RouteForm(r.model(), tp, tm, tw, fp, fm, Integer.toString(r.retry().maxAttempts()),
-        Long.toString(r.retry().initialBackoffMs()));
+        Long.toString(r.retry().initialBackoffMs()), Long.toString(r.retry().maxBackoffMs()),
+        Long.toString(r.retry().maxRetryAfterMs()), Long.toString(r.retry().deadlineMs()), r.strategy().wireName(),
+        Boolean.toString(r.sticky()));
+  }
+
+  /** The strategies the select offers, by wire name. */
+  public List<String> strategies() {
+    return java.util.Arrays.stream(dev.spillway.config.RoutingStrategy.values())
+        .map(dev.spillway.config.RoutingStrategy::wireName).toList();
+  }
+
+  public boolean isSticky() {
+    return sticky != null && !sticky.isBlank() && !sticky.equals("false");
   }
 
   public int targetRows() {
@@ -90,6 +104,14 @@ public record RouteForm(String model, List<String> targetProvider, List<String> 
     Integer attempts = Forms.integer("retry.max_attempts", maxAttempts);
     Integer backoff = Forms.integer("retry.initial_backoff_ms", initialBackoffMs);
     return new RouteRequest(Forms.text(model), targets, fallbacks,
-        new RouteRequest.RetryBody(attempts, backoff == null ? null : backoff.longValue()));
+        new RouteRequest.RetryBody(attempts, longOrNull(backoff),
+            longOrNull(Forms.integer("retry.max_backoff_ms", maxBackoffMs)),
+            longOrNull(Forms.integer("retry.max_retry_after_ms", maxRetryAfterMs)),
+            longOrNull(Forms.integer("retry.deadline_ms", deadlineMs))),
+        Forms.text(strategy), isSticky());
+  }
+
+  private static Long longOrNull(Integer value) {
+    return value == null ? null : value.longValue();
   }
 }

@@ -106,7 +106,7 @@ class SecurityConfig {
             // Team admins need the catalogue (models, providers, prices) and the user directory to manage keys
             // and members; none of it carries secrets.
             .requestMatchers(HttpMethod.GET, "/api/v1/providers", "/api/v1/providers/*", "/api/v1/routes",
-                "/api/v1/routes/*", "/api/v1/prices", "/api/v1/users", "/api/v1/users/*")
+                "/api/v1/routes/*", "/api/v1/routes/*/health", "/api/v1/prices", "/api/v1/users", "/api/v1/users/*")
             .hasAnyRole(CATALOGUE)
             .requestMatchers(HttpMethod.GET, "/api/**").hasAnyRole("ORG_ADMIN", "VIEWER")
             // Team admins manage their teams' keys and members; the team is checked per request (Authz).
@@ -140,7 +140,7 @@ class SecurityConfig {
             .requestMatchers(HttpMethod.GET, "/providers", "/providers/**", "/routes", "/routes/**")
             .hasAnyRole(CATALOGUE)
             .requestMatchers(HttpMethod.GET, "/nodes", "/nodes/**", "/audit", "/audit/**", "/settings",
-                "/settings/**").hasAnyRole("ORG_ADMIN", "VIEWER")
+                "/settings/**", "/routing-rules", "/routing-rules/**").hasAnyRole("ORG_ADMIN", "VIEWER")
             .requestMatchers(HttpMethod.POST, "/virtual-keys", "/virtual-keys/**", "/teams/*/members",
                 "/teams/*/members/**").hasAnyRole("ORG_ADMIN", "TEAM_ADMIN")
             .anyRequest().hasRole("ORG_ADMIN"))
