@@ -91,6 +91,8 @@ class OpenAiSdkIT {
         .key("t1", SPENT_KEY, new dev.spillway.config.BudgetConfig(java.math.BigDecimal.ZERO,
             dev.spillway.config.BudgetPeriod.TOTAL), null)
         .price("openai", "gpt-4o", "2.5", "10", null)
+        .route("openai-with-fallback", List.of("openai/gpt-4o"), List.of("compatible/llama-3.3-70b"),
+            dev.spillway.config.RetryConfig.NONE)
         .route("embed", "openai/text-embedding-3-small")
         .route("local-embed", "compatible/nomic-embed"));
     provider = fleet.openAi;
@@ -407,6 +409,26 @@ class OpenAiSdkIT {
         .anyMatch(e -> e.path("error_code").asString("").equals("budget_exceeded")));
     assertThat(fleet.node.controlPlane().usageEvents().stream()
         .filter(e -> e.path("error_code").asString("").equals("budget_exceeded"))).hasSize(1);
+  }
+
+  @Test
+  void aRateLimitedPrimaryIsInvisibleToTheSdkWhichSeesOne200() {
+    provider.respondWith(FakeResponse.error(429, "Rate limit reached for gpt-4o").header("retry-after", "20"));
+    // Default retries: an SDK that saw a 429 would try again, and the fake would count it.
+    OpenAIClient retrying = OpenAIOkHttpClient.builder().baseUrl(fleet.node.openAiBaseUrl()).apiKey(KEY).build();
+    try {
+      ChatCompletion completion = retrying.chat().completions().create(chat("openai-with-fallback", "hi"));
+
+      assertThat(completion.choices()).hasSize(1);
+      assertThat(provider.requestCount()).isEqualTo(1);
+      assertThat(compatibleProvider.requestCount()).isEqualTo(1);
+      // The primary's only key cools down for its Retry-After: the next request goes straight to the fallback.
+      retrying.chat().completions().create(chat("openai-with-fallback", "again"));
+      assertThat(provider.requestCount()).isEqualTo(1);
+      assertThat(compatibleProvider.requestCount()).isEqualTo(2);
+    } finally {
+      retrying.close();
+    }
   }
 
   @Test

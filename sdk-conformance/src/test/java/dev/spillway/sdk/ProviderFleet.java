@@ -101,6 +101,7 @@ final class ProviderFleet implements AutoCloseable {
   }
 
   void reset() {
+    node.forgetTargetHealth();
     openAi.reset();
     azure.reset();
     compatible.reset();
