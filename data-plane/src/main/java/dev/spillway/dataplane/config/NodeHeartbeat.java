@@ -95,6 +95,9 @@ public final class NodeHeartbeat implements AutoCloseable {
         break;
       }
       KeyHealth key = target.key();
+      if (target.model().length() > 200 || key.keyName().length() > 200) {
+        continue; // a model name a client invented (provider/…): the control plane takes names up to 200 characters
+      }
       ObjectNode entry = targets.addObject()
           .put("provider", key.provider())
           .put("key", key.keyName())

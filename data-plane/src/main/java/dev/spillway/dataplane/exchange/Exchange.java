@@ -174,6 +174,9 @@ public final class Exchange implements UpstreamListener {
     long now = System.nanoTime();
     Attempts.Next next = attempts.next(now);
     if (!(next instanceof Attempts.Go go)) {
+      if (attempts.count() == 0) {
+        lastFailurePassing = true; // every target known down: an operation that can answer itself does
+      }
       proceed(next);
       return;
     }

@@ -90,7 +90,9 @@ public final class TargetHealth {
 
   /** The call worked (or failed through the request's own fault, which says the target is fine). */
   public void succeeded(long durationNanos) {
-    consecutiveFailures.set(0);
+    if (consecutiveFailures.get() != 0) {
+      consecutiveFailures.set(0); // a write only when needed: event loops share this line
+    }
     breaker.onSuccess(durationNanos, TimeUnit.NANOSECONDS);
     key.markGood();
   }
