@@ -329,6 +329,8 @@ class AnthropicSdkIT {
             .hasValueSatisfying(m -> assertThat(m).contains("max_tokens: too large")));
     assertThatThrownBy(() -> client.messages().create(hello("anthropic")))
         .isInstanceOf(RateLimitException.class);
+    // The 429 cooled the provider's only key down: without this, the node would answer the next 429 itself.
+    fleet.node.forgetTargetHealth();
     assertThatThrownBy(() -> client.messages().create(hello("anthropic")))
         .isInstanceOfSatisfying(AnthropicServiceException.class, e -> {
           assertThat(e.statusCode()).isEqualTo(502);
