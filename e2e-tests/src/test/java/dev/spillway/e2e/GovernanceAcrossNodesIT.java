@@ -80,6 +80,8 @@ class GovernanceAcrossNodesIT {
 
   @BeforeEach
   void answerWithFixedUsage() {
+    // The faults case opens the provider's breakers on purpose; the next case starts from fresh nodes' view.
+    nodes.forEach(node -> node.routingHealth().clear());
     provider.reset();
     provider.respondWith(FakeResponse.chat().usage(20, 100));
   }
