@@ -1,5 +1,6 @@
 package dev.spillway.dataplane.warmup;
 
+import dev.spillway.config.BreakerConfig;
 import dev.spillway.config.OrganizationConfig;
 import dev.spillway.config.ProviderConfig;
 import dev.spillway.config.ProviderKeyConfig;
@@ -66,6 +67,7 @@ public final class Warmup {
   private static final Logger log = LoggerFactory.getLogger(Warmup.class);
   private static final int CONNECTIONS = 8;
   private static final String MODEL = "warmup";
+  private static final String FAILOVER = "warmup-failover";
 
   /** One request of the mix: a path and a body. */
   private record Call(String path, String body) {}
@@ -86,11 +88,13 @@ public final class Warmup {
     long start = System.nanoTime();
     AtomicLong requests = new AtomicLong();
     AtomicLong failed = new AtomicLong();
-    try (WarmupProvider provider = WarmupProvider.start(group, serverChannel)) {
+    try (WarmupProvider provider = WarmupProvider.start(group, serverChannel);
+        java.net.Socket refusing = refusingPort()) {
       String key = "sk-sw-warmup" + HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
       ConfigHolder config = new ConfigHolder();
       String nodeToken = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
-      config.swap(new NodeConfigCompiler(nodeToken).compile(snapshot(key, provider.baseUrl(), nodeToken), "warmup"));
+      config.swap(new NodeConfigCompiler(nodeToken).compile(snapshot(key, provider.baseUrl(),
+          "http://127.0.0.1:" + refusing.getLocalPort() + "/v1", nodeToken), "warmup"));
       GatewayServer server = GatewayServer.bind(group, serverChannel, "127.0.0.1", 0, config, services, limits,
           new PrometheusNodeMetrics());
       try {
@@ -99,7 +103,7 @@ public final class Warmup {
       } finally {
         server.close();
       }
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | java.io.IOException e) {
       log.warn("warm-up stopped early: {}", e.toString());
     }
     Result result = new Result(requests.get(), failed.get(), Duration.ofNanos(System.nanoTime() - start));
@@ -213,20 +217,42 @@ public final class Warmup {
     }
   }
 
-  /** A team, the random key, and a route {@value #MODEL} to the loopback provider. */
-  private static SnapshotConfig snapshot(String key, String baseUrl, String nodeToken) {
+  /**
+   * A loopback port that refuses connections: bound by a socket that never listens, so nothing else can take it while
+   * the warm-up runs.
+   */
+  private static java.net.Socket refusingPort() throws java.io.IOException {
+    java.net.Socket socket = new java.net.Socket();
+    socket.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+    return socket;
+  }
+
+  /**
+   * A team, the random key, a route {@value #MODEL} to the loopback provider, and a route {@value #FAILOVER} whose
+   * primary refuses connections and whose fallback is that provider: the failure path (a refused connect, the
+   * breaker's bookkeeping, the fallback) runs hot too, so that the first requests after a provider dies do not pay
+   * for its compilation. That primary's breaker never opens, or the path would stop running.
+   */
+  private static SnapshotConfig snapshot(String key, String baseUrl, String refusingUrl, String nodeToken) {
     String providerId = "warmup-provider";
-    String sealed = SealedSecret.forNodes(nodeToken).seal("sk-warmup-provider",
-        "provider:" + providerId + ":key:main");
+    SealedSecret sealer = SealedSecret.forNodes(nodeToken);
+    String sealed = sealer.seal("sk-warmup-provider", "provider:" + providerId + ":key:main");
+    String deadId = "warmup-dead";
+    String deadSealed = sealer.seal("sk-warmup-dead", "provider:" + deadId + ":key:main");
+    BreakerConfig neverOpens = new BreakerConfig(Integer.MAX_VALUE, 100, Integer.MAX_VALUE, null, null, null, null);
     return new SnapshotConfig(SnapshotConfig.KIND_FULL, 1, Instant.now(),
         new OrganizationConfig("warmup", "warm-up", null, null),
         List.of(new TeamConfig("warmup", "warm-up", null, null, null)),
         List.of(new VirtualKeyConfig("warmup-key", "warm-up", "warmup", Sha256.hex(key), key.substring(0, 12),
             List.of(), null, null, null, null)),
         List.of(new ProviderConfig(providerId, "warmup", ProviderType.OPENAI_COMPATIBLE, baseUrl,
-            List.of(new ProviderKeyConfig("main", 1, sealed)), Map.of(), null)),
+            List.of(new ProviderKeyConfig("main", 1, sealed)), Map.of(), null),
+            new ProviderConfig(deadId, "warmup-dead", ProviderType.OPENAI_COMPATIBLE, refusingUrl,
+            List.of(new ProviderKeyConfig("main", 1, deadSealed)), Map.of(), null, neverOpens)),
         List.of(new RouteConfig("warmup-route", MODEL, List.of(new RouteTargetConfig("warmup", "warm-model", 1)),
-            List.of(), RetryConfig.NONE)),
+            List.of(), RetryConfig.NONE),
+            new RouteConfig("warmup-failover", FAILOVER, List.of(new RouteTargetConfig("warmup-dead", "m", 1)),
+            List.of(new RouteTargetConfig("warmup", "warm-model", 1)), RetryConfig.NONE)),
         List.of());
   }
 
@@ -246,7 +272,8 @@ public final class Warmup {
     Call responses = new Call("/v1/responses", "{\"model\":\"" + MODEL + "\",\"input\":\"Warm up, please.\"}");
     Call embeddings = new Call("/v1/embeddings", "{\"model\":\"" + MODEL + "\",\"input\":\"warm up\","
         + "\"encoding_format\":\"base64\"}");
+    Call failover = new Call("/v1/chat/completions", "{\"model\":\"" + FAILOVER + "\"," + messages + "}");
     return List.of(chat, chatStream, chat, messagesCall, chat, chatStream, chat, messagesStream, chat, responses,
-        chat, embeddings);
+        chat, embeddings, failover);
   }
 }
