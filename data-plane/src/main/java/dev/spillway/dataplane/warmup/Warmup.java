@@ -231,7 +231,8 @@ public final class Warmup {
    * A team, the random key, a route {@value #MODEL} to the loopback provider, and a route {@value #FAILOVER} whose
    * primary refuses connections and whose fallback is that provider: the failure path (a refused connect, the
    * breaker's bookkeeping, the fallback) runs hot too, so that the first requests after a provider dies do not pay
-   * for its compilation. That primary's breaker never opens, or the path would stop running.
+   * for its compilation. That primary's breaker opens after two failures and half-opens a millisecond later, so its
+   * transitions, the skip at no cost and the probe all run too.
    */
   private static SnapshotConfig snapshot(String key, String baseUrl, String refusingUrl, String nodeToken) {
     String providerId = "warmup-provider";
@@ -239,7 +240,7 @@ public final class Warmup {
     String sealed = sealer.seal("sk-warmup-provider", "provider:" + providerId + ":key:main");
     String deadId = "warmup-dead";
     String deadSealed = sealer.seal("sk-warmup-dead", "provider:" + deadId + ":key:main");
-    BreakerConfig neverOpens = new BreakerConfig(Integer.MAX_VALUE, 100, Integer.MAX_VALUE, null, null, null, null);
+    BreakerConfig flapping = new BreakerConfig(2, 100, Integer.MAX_VALUE, null, 1L, null, null);
     return new SnapshotConfig(SnapshotConfig.KIND_FULL, 1, Instant.now(),
         new OrganizationConfig("warmup", "warm-up", null, null),
         List.of(new TeamConfig("warmup", "warm-up", null, null, null)),
@@ -248,7 +249,7 @@ public final class Warmup {
         List.of(new ProviderConfig(providerId, "warmup", ProviderType.OPENAI_COMPATIBLE, baseUrl,
             List.of(new ProviderKeyConfig("main", 1, sealed)), Map.of(), null),
             new ProviderConfig(deadId, "warmup-dead", ProviderType.OPENAI_COMPATIBLE, refusingUrl,
-            List.of(new ProviderKeyConfig("main", 1, deadSealed)), Map.of(), null, neverOpens)),
+            List.of(new ProviderKeyConfig("main", 1, deadSealed)), Map.of(), null, flapping)),
         List.of(new RouteConfig("warmup-route", MODEL, List.of(new RouteTargetConfig("warmup", "warm-model", 1)),
             List.of(), RetryConfig.NONE),
             new RouteConfig("warmup-failover", FAILOVER, List.of(new RouteTargetConfig("warmup-dead", "m", 1)),
