@@ -13,13 +13,18 @@ package dev.spillway.config;
  * @param deadlineMs       no attempt starts (and no backoff is waited) after this long since the request arrived;
  *                         0 means no deadline beyond each attempt's own timeouts
  */
-public record RetryConfig(int maxAttempts, long initialBackoffMs, long maxBackoffMs, long maxRetryAfterMs,
-    long deadlineMs) {
+public record RetryConfig(int maxAttempts, long initialBackoffMs, Long maxBackoffMs, Long maxRetryAfterMs,
+    Long deadlineMs) {
   public static final long DEFAULT_MAX_BACKOFF_MS = 8_000;
   public static final long DEFAULT_MAX_RETRY_AFTER_MS = 10_000;
   public static final RetryConfig NONE = new RetryConfig(1, 0);
 
   public RetryConfig {
+    // Boxed, and absent means 0: snapshots written before these fields existed (on a node's disk, or from a control
+    // plane not yet upgraded) must still parse, and Jackson 3 refuses a missing primitive.
+    maxBackoffMs = maxBackoffMs == null ? 0 : maxBackoffMs;
+    maxRetryAfterMs = maxRetryAfterMs == null ? 0 : maxRetryAfterMs;
+    deadlineMs = deadlineMs == null ? 0 : deadlineMs;
     if (maxAttempts < 1) {
       throw new IllegalArgumentException("maxAttempts: " + maxAttempts + " (expected: >= 1)");
     }
@@ -33,7 +38,7 @@ public record RetryConfig(int maxAttempts, long initialBackoffMs, long maxBackof
 
   /** Default backoff ceiling and {@code Retry-After} cap, no deadline. */
   public RetryConfig(int maxAttempts, long initialBackoffMs) {
-    this(maxAttempts, initialBackoffMs, 0, 0, 0);
+    this(maxAttempts, initialBackoffMs, 0L, 0L, 0L);
   }
 
   /** The backoff ceiling before attempt {@code retry + 1} on a target ({@code retry} ≥ 1). */

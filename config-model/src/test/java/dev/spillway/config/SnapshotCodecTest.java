@@ -123,7 +123,7 @@ class SnapshotCodecTest {
   void roundTripsRoutingSettingsRulesBreakersAndKeyMetadata() {
     SnapshotConfig base = sample(3);
     RouteConfig route = new RouteConfig("r2", "fast", List.of(new RouteTargetConfig("openai", "gpt-4o", 1)),
-        List.of(), new RetryConfig(3, 50, 2_000, 4_000, 15_000), RoutingStrategy.HEADROOM, false);
+        List.of(), new RetryConfig(3, 50, 2_000L, 4_000L, 15_000L), RoutingStrategy.HEADROOM, false);
     ProviderConfig openai = new ProviderConfig("p2", "openai", ProviderType.OPENAI, "https://api.openai.com/v1",
         List.of(new ProviderKeyConfig("main", 1, "v1.sealed")), Map.of(), null,
         new BreakerConfig(3, 40, 5, 10, 2_000L, null, null));
@@ -144,7 +144,7 @@ class SnapshotCodecTest {
         .satisfies(r -> {
           assertThat(r.strategy()).isEqualTo(RoutingStrategy.HEADROOM);
           assertThat(r.isSticky()).isFalse();
-          assertThat(r.retry().deadlineMs()).isEqualTo(15_000);
+          assertThat(r.retry().deadlineMs()).isEqualTo(15_000L);
         });
     assertThat(decoded.providers().get(0).breaker().consecutiveFailures()).isEqualTo(3);
     assertThat(decoded.providers().get(0).breaker().rateLimitCooldownMs()).isEqualTo(5_000L);
@@ -165,6 +165,32 @@ class SnapshotCodecTest {
     assertThat(parsed).isEqualTo(sample(1));
     assertThat(parsed.routes().get(0).strategy()).isEqualTo(RoutingStrategy.WEIGHTED);
     assertThat(parsed.providers().get(0).breaker()).isEqualTo(BreakerConfig.DEFAULTS);
+  }
+
+  @Test
+  void readsASnapshotWrittenBeforeRoutingSettingsExisted() {
+    // Verbatim shape of a snapshot from before issue 11 (a node's disk, or a control plane not yet upgraded): retry
+    // without its ceilings and deadline, no strategy, sticky, breaker, metadata or routing rules.
+    String json = "{\"created_at\":\"2026-11-25T10:00:00Z\",\"kind\":\"full\",\"organization\":{\"id\":\"o1\","
+        + "\"name\":\"default\"},\"prices\":[],\"providers\":[{\"id\":\"p1\",\"keys\":[],\"name\":\"mock\","
+        + "\"settings\":{},\"type\":\"mock\"}],\"routes\":[{\"fallbacks\":[],\"id\":\"r1\",\"model\":\"demo\","
+        + "\"retry\":{\"initial_backoff_ms\":100,\"max_attempts\":2},\"targets\":[{\"model\":\"echo\","
+        + "\"provider\":\"mock\",\"weight\":1}]}],\"teams\":[{\"id\":\"t1\",\"name\":\"demo\"}],"
+        + "\"version\":4,\"virtual_keys\":[{\"id\":\"k1\",\"key_hash\":\"" + Sha256.hex("sk-sw-demo")
+        + "\",\"key_prefix\":\"sk-sw-demo\",\"models\":[],\"name\":\"demo\",\"team_id\":\"t1\"}]}";
+
+    SnapshotConfig parsed = codec.parse(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+    RouteConfig route = parsed.routes().get(0);
+    assertThat(route.retry()).isEqualTo(new RetryConfig(2, 100));
+    assertThat(route.retry().maxBackoffMs()).isEqualTo(RetryConfig.DEFAULT_MAX_BACKOFF_MS);
+    assertThat(route.retry().deadlineMs()).isZero();
+    assertThat(route.strategy()).isEqualTo(RoutingStrategy.WEIGHTED);
+    assertThat(route.isSticky()).isTrue();
+    assertThat(parsed.providers().get(0).breaker()).isEqualTo(BreakerConfig.DEFAULTS);
+    assertThat(parsed.virtualKeys().get(0).metadata()).isEmpty();
+    assertThat(parsed.routingRules()).isEmpty();
+    assertThat(SnapshotValidator.problems(parsed)).isEmpty();
   }
 
   @Test

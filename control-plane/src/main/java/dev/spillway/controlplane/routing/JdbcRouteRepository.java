@@ -68,8 +68,8 @@ class JdbcRouteRepository implements RouteRepository {
             retry_deadline_ms = excluded.retry_deadline_ms, strategy = excluded.strategy, sticky = excluded.sticky,
             updated_at = excluded.updated_at""")
         .params(route.id(), Organization.DEFAULT_ID, route.model(), route.retry().maxAttempts(),
-            (int) route.retry().initialBackoffMs(), (int) route.retry().maxBackoffMs(),
-            (int) route.retry().maxRetryAfterMs(), (int) route.retry().deadlineMs(), route.strategy().wireName(),
+            (int) route.retry().initialBackoffMs(), route.retry().maxBackoffMs().intValue(),
+            route.retry().maxRetryAfterMs().intValue(), route.retry().deadlineMs().intValue(), route.strategy().wireName(),
             route.sticky(), Timestamp.from(route.createdAt()), Timestamp.from(route.updatedAt()))
         .update();
     jdbc.sql("DELETE FROM route_targets WHERE route_id = ?").param(route.id()).update();
@@ -142,7 +142,8 @@ class JdbcRouteRepository implements RouteRepository {
   private Route bare(ResultSet rs, int row) throws SQLException {
     return new Route(rs.getObject("id", UUID.class), rs.getString("model"), List.of(), List.of(),
         new RetryConfig(rs.getInt("retry_max_attempts"), rs.getInt("retry_initial_backoff_ms"),
-            rs.getInt("retry_max_backoff_ms"), rs.getInt("retry_max_retry_after_ms"), rs.getInt("retry_deadline_ms")),
+            (long) rs.getInt("retry_max_backoff_ms"), (long) rs.getInt("retry_max_retry_after_ms"),
+            (long) rs.getInt("retry_deadline_ms")),
         RoutingStrategy.find(rs.getString("strategy")).orElseThrow(), rs.getBoolean("sticky"),
         rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant());
   }

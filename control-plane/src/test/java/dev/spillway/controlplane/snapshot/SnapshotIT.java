@@ -251,7 +251,7 @@ class SnapshotIT extends ControlPlaneIntegrationTest {
     RouteConfig route = snapshot.routes().stream().filter(r -> r.id().equals(routeId)).findFirst().orElseThrow();
     assertThat(route.strategy()).isEqualTo(dev.spillway.config.RoutingStrategy.LEAST_BUSY);
     assertThat(route.isSticky()).isFalse();
-    assertThat(route.retry()).isEqualTo(new dev.spillway.config.RetryConfig(3, 50, 400, 0, 9000));
+    assertThat(route.retry()).isEqualTo(new dev.spillway.config.RetryConfig(3, 50, 400L, 0L, 9000L));
     ProviderConfig provider = snapshot.providers().stream().filter(p -> p.name().equals(providerName)).findFirst()
         .orElseThrow();
     assertThat(provider.breaker().consecutiveFailures()).isEqualTo(2);

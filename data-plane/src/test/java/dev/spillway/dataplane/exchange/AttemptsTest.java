@@ -110,12 +110,12 @@ class AttemptsTest {
 
   @Test
   void aRetryWaitsAtLeastTheProvidersRetryAfterUpToTheCapAndMovesOnBeyondIt() {
-    Attempts within = attempts(plan(new RetryConfig(2, 10, 0, 5_000, 0), "a", "b"));
+    Attempts within = attempts(plan(new RetryConfig(2, 10, 0L, 5_000L, 0L), "a", "b"));
     go(within);
     assertThat(((Attempts.Again) within.afterErrorStatus(503, "later", headers("retry-after", "2"), false, now()))
         .delayMs()).isGreaterThanOrEqualTo(2_000);
 
-    Attempts beyond = attempts(plan(new RetryConfig(2, 10, 0, 5_000, 0), "a", "b"));
+    Attempts beyond = attempts(plan(new RetryConfig(2, 10, 0L, 5_000L, 0L), "a", "b"));
     go(beyond);
     assertThat(beyond.afterErrorStatus(503, "later", headers("retry-after", "60"), false, now()))
         .isEqualTo(new Attempts.Again(0));
@@ -256,7 +256,7 @@ class AttemptsTest {
 
   @Test
   void noAttemptStartsAndNoBackoffIsWaitedPastTheRoutesDeadline() {
-    RouteTable.Plan plan = plan(new RetryConfig(5, 1_000, 0, 0, 200), "a");
+    RouteTable.Plan plan = plan(new RetryConfig(5, 1_000, 0L, 0L, 200L), "a");
     Attempts attempts = new Attempts(plan, null, now() - 150_000_000L);
     go(attempts);
 
