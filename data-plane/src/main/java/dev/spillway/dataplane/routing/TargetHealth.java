@@ -136,10 +136,14 @@ public final class TargetHealth {
     return state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN;
   }
 
-  /** The failure rate in the window, 0 to 1; 0 until the window has its minimum of calls. */
+  /**
+   * The share of failed calls in the breaker's window, 0 to 1, however few calls it holds (the breaker itself waits
+   * for its minimum number of calls before it judges by rate; an operator wants to see the failures before that).
+   */
   public double errorRate() {
-    float rate = breaker.getMetrics().getFailureRate();
-    return rate < 0 ? 0 : rate / 100.0;
+    CircuitBreaker.Metrics metrics = breaker.getMetrics();
+    int calls = metrics.getNumberOfBufferedCalls();
+    return calls == 0 ? 0 : (double) metrics.getNumberOfFailedCalls() / calls;
   }
 
   public double ewmaTtfbMs() {

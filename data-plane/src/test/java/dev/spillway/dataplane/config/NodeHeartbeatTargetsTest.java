@@ -37,6 +37,7 @@ class NodeHeartbeatTargetsTest {
     assertThat(backup.path("bad_key").asBoolean()).isTrue();
     JsonNode main = targets.get(1);
     assertThat(main.path("breaker").asString()).isEqualTo("open");
+    assertThat(main.path("error_rate").asDouble()).isEqualTo(1.0); // 2 of 2, below the breaker's minimum of calls
     assertThat(main.has("ewma_ttfb_ms")).isFalse();
     assertThat(main.has("cooldown_until")).isFalse();
     assertThat(main.path("in_flight").asInt()).isZero();
