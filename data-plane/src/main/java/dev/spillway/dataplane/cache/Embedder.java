@@ -1,0 +1,13 @@
+package dev.spillway.dataplane.cache;
+
+/**
+ * Turns normalised text ({@link PromptNormalizer}) into a unit-length vector, so that the cosine of two embeddings is
+ * their dot product. Implementations do CPU work or I/O: never call one from an event loop.
+ */
+public interface Embedder {
+  /** The L2-normalised embedding of {@code normalisedText}; its length is {@link #dimension()}. */
+  float[] embed(String normalisedText);
+
+  /** Length of every vector {@link #embed} returns. */
+  int dimension();
+}
