@@ -66,9 +66,11 @@ public final class OnnxEmbedder implements Embedder, AutoCloseable {
   @Override
   public float[] embed(String normalisedText) {
     requireNonNull(normalisedText, "normalisedText");
-    // An empty prompt has no tokens besides [CLS]/[SEP]; embed it anyway so callers need no special case.
-    float[] vector = model.embed(TextSegment.from(normalisedText.isEmpty() ? " " : normalisedText))
-        .content().vector();
+    if (normalisedText.isBlank()) {
+      throw new IllegalArgumentException("normalisedText: blank (expected: at least one word; a prompt that "
+          + "normalises to nothing has no meaning to match and skips the semantic cache)");
+    }
+    float[] vector = model.embed(TextSegment.from(normalisedText)).content().vector();
     return Vectors.normalize(vector);
   }
 
