@@ -29,7 +29,9 @@ import org.HdrHistogram.Histogram;
  * false hits (non-paraphrase pairs served their own look-alike first question / non-paraphrase pairs); other-entry
  * (hits on another pair's first question, counted wrong in precision) and, of those, identical (the other entry's
  * normalised text equals the query's: PAWS reuses sentences across pairs, so that is the right answer in practice);
- * then embedding latency (prompts up to 250 characters and longer ones) and the
+ * and, outside retrieval, each pair on its own: pair-fh (non-paraphrase pairs whose second question would hit their
+ * first: cosine at or above the threshold and the gate passes / non-paraphrase pairs) and pair-rec (the same for
+ * paraphrase pairs / paraphrase pairs); then embedding latency (prompts up to 250 characters and longer ones) and the
  * gate's cost per check. The dataset stays outside the repository: pass its path.
  *
  * <p>Run: {@code mvn -B -q -pl bench -am -DskipTests package dependency:build-classpath
@@ -115,6 +117,11 @@ public final class CacheMatchEval {
         }
       }
 
+      double[] ownSim = new double[pairs.size()];
+      for (int i = 0; i < pairs.size(); i++) {
+        ownSim[i] = Vectors.cosine(query[i], stored.get(own[i]));
+      }
+
       Map<String, VerificationGate> gates = new LinkedHashMap<>();
       gates.put("none", VerificationGate.of(Set.of()));
       gates.put("numbers", VerificationGate.of(EnumSet.of(Rule.NUMBERS)));
@@ -129,18 +136,29 @@ public final class CacheMatchEval {
       long negatives = pairs.size() - positives;
       for (Map.Entry<String, VerificationGate> g : gates.entrySet()) {
         boolean[] passes = new boolean[pairs.size()];
+        boolean[] ownPasses = new boolean[pairs.size()];
         for (int i = 0; i < pairs.size(); i++) {
           passes[i] = g.getValue().check(queryText[i], storedText[best[i]]) == VerificationGate.Verdict.PASS;
+          ownPasses[i] = g.getValue().check(queryText[i], storedText[own[i]]) == VerificationGate.Verdict.PASS;
         }
-        System.out.printf(Locale.ROOT, "%ngate: %s%n%9s %6s %9s %7s %11s %11s %10s%n", g.getKey(), "threshold",
-            "hits", "precision", "recall", "false-hits", "other-entry", "identical");
+        System.out.printf(Locale.ROOT, "%ngate: %s%n%9s %6s %9s %7s %11s %11s %10s %10s %10s%n", g.getKey(),
+            "threshold", "hits", "precision", "recall", "false-hits", "other-entry", "identical", "pair-fh", "pair-rec");
         for (double t : THRESHOLDS) {
           int hits = 0;
           int correct = 0;
           int falseOnNegatives = 0;
           int otherEntry = 0;
           int identical = 0;
+          int pairFalse = 0;
+          int pairTrue = 0;
           for (int i = 0; i < pairs.size(); i++) {
+            if (ownSim[i] >= t && ownPasses[i]) {
+              if (pairs.get(i).paraphrase()) {
+                pairTrue++;
+              } else {
+                pairFalse++;
+              }
+            }
             if (bestSim[i] < t || !passes[i]) {
               continue;
             }
@@ -160,9 +178,10 @@ public final class CacheMatchEval {
               falseOnNegatives++;
             }
           }
-          System.out.printf(Locale.ROOT, "%9.2f %6d %9s %7.3f %10.1f%% %11d %10d%n", t, hits,
+          System.out.printf(Locale.ROOT, "%9.2f %6d %9s %7.3f %10.1f%% %11d %10d %9.1f%% %10.3f%n", t, hits,
               hits == 0 ? "-" : String.format(Locale.ROOT, "%.3f", (double) correct / hits),
-              (double) correct / positives, 100.0 * falseOnNegatives / negatives, otherEntry, identical);
+              (double) correct / positives, 100.0 * falseOnNegatives / negatives, otherEntry, identical,
+              100.0 * pairFalse / negatives, (double) pairTrue / positives);
         }
       }
 
