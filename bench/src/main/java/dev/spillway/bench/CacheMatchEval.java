@@ -1,11 +1,11 @@
 package dev.spillway.bench;
 
-import dev.spillway.dataplane.cache.OnnxEmbedder;
-import dev.spillway.dataplane.cache.PromptNormalizer;
-import dev.spillway.dataplane.cache.SemanticMatcher;
-import dev.spillway.dataplane.cache.VerificationGate;
-import dev.spillway.dataplane.cache.VerificationGate.Rule;
-import dev.spillway.dataplane.cache.Vectors;
+import dev.spillway.semantic.OnnxEmbedder;
+import dev.spillway.semantic.PromptNormalizer;
+import dev.spillway.semantic.SemanticMatcher;
+import dev.spillway.semantic.VerificationGate;
+import dev.spillway.semantic.VerificationGate.Rule;
+import dev.spillway.semantic.Vectors;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

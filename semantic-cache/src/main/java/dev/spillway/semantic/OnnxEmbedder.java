@@ -1,4 +1,4 @@
-package dev.spillway.dataplane.cache;
+package dev.spillway.semantic;
 
 import static java.util.Objects.requireNonNull;
 

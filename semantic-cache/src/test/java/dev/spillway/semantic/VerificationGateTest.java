@@ -1,9 +1,9 @@
-package dev.spillway.dataplane.cache;
+package dev.spillway.semantic;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.spillway.dataplane.cache.VerificationGate.Rule;
-import dev.spillway.dataplane.cache.VerificationGate.Verdict;
+import dev.spillway.semantic.VerificationGate.Rule;
+import dev.spillway.semantic.VerificationGate.Verdict;
 import java.util.EnumSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;

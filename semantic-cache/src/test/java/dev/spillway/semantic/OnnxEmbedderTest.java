@@ -1,12 +1,12 @@
-package dev.spillway.dataplane.cache;
+package dev.spillway.semantic;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.spillway.dataplane.cache.SemanticMatcher.Candidate;
-import dev.spillway.dataplane.cache.SemanticMatcher.Match;
-import dev.spillway.dataplane.cache.SemanticMatcher.Outcome;
+import dev.spillway.semantic.SemanticMatcher.Candidate;
+import dev.spillway.semantic.SemanticMatcher.Match;
+import dev.spillway.semantic.SemanticMatcher.Outcome;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

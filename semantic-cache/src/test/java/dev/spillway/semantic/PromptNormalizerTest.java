@@ -1,4 +1,4 @@
-package dev.spillway.dataplane.cache;
+package dev.spillway.semantic;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatNullPointerException;

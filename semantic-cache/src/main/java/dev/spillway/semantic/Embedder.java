@@ -1,4 +1,4 @@
-package dev.spillway.dataplane.cache;
+package dev.spillway.semantic;
 
 /**
  * Turns normalised text ({@link PromptNormalizer}) into a unit-length vector, so that the cosine of two embeddings is

@@ -1,10 +1,10 @@
-package dev.spillway.dataplane.cache;
+package dev.spillway.semantic;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
-import dev.spillway.dataplane.cache.SemanticMatcher.Candidate;
-import dev.spillway.dataplane.cache.SemanticMatcher.Outcome;
+import dev.spillway.semantic.SemanticMatcher.Candidate;
+import dev.spillway.semantic.SemanticMatcher.Outcome;
 import org.junit.jupiter.api.Test;
 
 class SemanticMatcherTest {
