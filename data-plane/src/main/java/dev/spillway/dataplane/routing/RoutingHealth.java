@@ -2,7 +2,6 @@ package dev.spillway.dataplane.routing;
 
 import dev.spillway.config.BreakerConfig;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -57,10 +56,6 @@ public final class RoutingHealth {
 
   public static String keyId(String provider, String keyName) {
     return provider + '\u0000' + keyName;
-  }
-
-  public Collection<TargetHealth> targets() {
-    return List.copyOf(targets.values());
   }
 
   /** Every entry, sorted by provider, key and model, for the heartbeat and metrics. */
