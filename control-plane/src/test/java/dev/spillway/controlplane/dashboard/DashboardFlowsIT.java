@@ -374,12 +374,17 @@ class DashboardFlowsIT extends ControlPlaneIntegrationTest {
 
     ApiResponse created = admin.postPairs("/routes", List.of("model", model, "targetProvider", provider,
         "targetModel", "m", "targetWeight", "3", "targetProvider", "", "targetModel", "", "targetWeight", "1",
-        "fallbackProvider", provider, "fallbackModel", "m2", "maxAttempts", "2", "initialBackoffMs", "100"));
+        "fallbackProvider", provider, "fallbackModel", "m2", "maxAttempts", "2", "initialBackoffMs", "100",
+        "strategy", "least_busy"));
     assertThat(created.status()).isEqualTo(302);
     JsonNode route = assertStatus(admin().get("/api/v1/routes"), 200).get("data").valueStream()
         .filter(r -> r.get("model").stringValue().equals(model)).findFirst().orElseThrow();
     assertThat(route.get("targets").get(0).get("weight").asInt()).isEqualTo(3);
     assertThat(route.get("fallbacks").get(0).get("model").stringValue()).isEqualTo("m2");
+    assertThat(route.get("strategy").stringValue()).isEqualTo("least_busy");
+    // The list shows each route's strategy, and says when sessions do not stick (the checkbox was not sent).
+    String list = admin.get("/routes?q=" + model).text();
+    assertThat(list).contains("<code>least_busy</code>").contains("not sticky");
   }
 
   @Test
