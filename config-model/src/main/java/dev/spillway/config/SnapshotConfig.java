@@ -21,6 +21,7 @@ import java.util.Objects;
  * @param routes       every route by client-facing model name
  * @param prices       effective prices per provider name and upstream model
  * @param routingRules conditional routing rules, evaluated by ascending priority before a model resolves
+ * @param cacheInvalidations cached answers admins invalidated, oldest first: nodes drop them from memory
  */
 public record SnapshotConfig(
     String kind,
@@ -32,7 +33,8 @@ public record SnapshotConfig(
     List<ProviderConfig> providers,
     List<RouteConfig> routes,
     List<PriceConfig> prices,
-    List<RoutingRuleConfig> routingRules) {
+    List<RoutingRuleConfig> routingRules,
+    List<CacheInvalidation> cacheInvalidations) {
 
   public static final String KIND_FULL = "full";
 
@@ -47,13 +49,22 @@ public record SnapshotConfig(
     prices = sorted(prices, Comparator.comparing(PriceConfig::provider).thenComparing(PriceConfig::model));
     routingRules = sorted(routingRules,
         Comparator.comparingInt(RoutingRuleConfig::priority).thenComparing(RoutingRuleConfig::id));
+    cacheInvalidations = sorted(cacheInvalidations, Comparator.comparing(CacheInvalidation::at)
+        .thenComparing(CacheInvalidation::scope).thenComparing(i -> i.id() == null ? "" : i.id()));
+  }
+
+  /** A snapshot without cache invalidations. */
+  public SnapshotConfig(String kind, long version, Instant createdAt, OrganizationConfig organization,
+      List<TeamConfig> teams, List<VirtualKeyConfig> virtualKeys, List<ProviderConfig> providers,
+      List<RouteConfig> routes, List<PriceConfig> prices, List<RoutingRuleConfig> routingRules) {
+    this(kind, version, createdAt, organization, teams, virtualKeys, providers, routes, prices, routingRules, null);
   }
 
   /** A snapshot without routing rules. */
   public SnapshotConfig(String kind, long version, Instant createdAt, OrganizationConfig organization,
       List<TeamConfig> teams, List<VirtualKeyConfig> virtualKeys, List<ProviderConfig> providers,
       List<RouteConfig> routes, List<PriceConfig> prices) {
-    this(kind, version, createdAt, organization, teams, virtualKeys, providers, routes, prices, null);
+    this(kind, version, createdAt, organization, teams, virtualKeys, providers, routes, prices, null, null);
   }
 
   private static <T> List<T> sorted(List<T> items, Comparator<T> order) {

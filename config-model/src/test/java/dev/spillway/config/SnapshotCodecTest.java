@@ -66,7 +66,7 @@ class SnapshotCodecTest {
   void writesSnakeCaseSortedJsonWithPlainDecimalsAndNoNulls() {
     String json = new String(codec.toCanonicalJson(sample(1)), java.nio.charset.StandardCharsets.UTF_8);
 
-    assertThat(json).startsWith("{\"created_at\":\"2026-11-25T10:00:00Z\",\"kind\":\"full\",");
+    assertThat(json).startsWith("{\"cache_invalidations\":[],\"created_at\":\"2026-11-25T10:00:00Z\",\"kind\":\"full\",");
     assertThat(json).contains("\"limit_usd\":10,", "\"max_concurrent\":20", "\"type\":\"mock\"",
         "\"input_per_mtok_usd\":0.15");
     assertThat(json).doesNotContain("null", "\n", "E+");
