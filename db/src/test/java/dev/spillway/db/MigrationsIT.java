@@ -42,7 +42,7 @@ class MigrationsIT {
         .contains("organizations", "users", "org_memberships", "team_memberships", "teams", "virtual_keys",
             "admin_api_tokens", "providers", "provider_keys", "routes", "route_targets", "builtin_prices",
             "price_overrides", "routing_rules", "budgets", "rate_limits", "budget_spend", "limit_counters", "limit_leases", "usage_hourly",
-            "cache_entries", "cache_shadow_hits", "config_version", "config_snapshots", "data_plane_nodes",
+            "cache_entries", "config_version", "config_snapshots", "data_plane_nodes",
             "audit_events");
     assertThat(queryStrings("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"))
         .doesNotContain("budget_leases");
