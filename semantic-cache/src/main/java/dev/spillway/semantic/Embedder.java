@@ -14,4 +14,10 @@ public interface Embedder {
 
   /** Length of every vector {@link #embed} returns. */
   int dimension();
+
+  /**
+   * The model's name, stored with every entry: entries embedded by another model are never compared with this
+   * one's vectors (the spaces differ even at the same dimension).
+   */
+  String modelName();
 }

@@ -80,6 +80,16 @@ public final class OnnxEmbedder implements Embedder, AutoCloseable {
   }
 
   @Override
+  public String modelName() {
+    return "bge-small-en-v1.5-q";
+  }
+
+  /** The node's default embedding model (the one docs/cache.md measures and picks the default threshold for). */
+  public static OnnxEmbedder defaultModel(int intraOpThreads) {
+    return bgeSmallEnV15(intraOpThreads);
+  }
+
+  @Override
   public void close() {
     try {
       session.close();

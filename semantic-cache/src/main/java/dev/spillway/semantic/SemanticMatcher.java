@@ -10,6 +10,9 @@ import static java.util.Objects.requireNonNull;
  * <p>Immutable and thread-safe.
  */
 public final class SemanticMatcher {
+  /** The default threshold for the default model and gate, chosen from the curve in docs/cache.md. */
+  public static final double DEFAULT_THRESHOLD = 0.95;
+
   /** A stored prompt: its embedding and its normalised text. */
   public record Candidate(float[] embedding, String normalisedText) {
     public Candidate {
