@@ -42,6 +42,7 @@ import java.util.Objects;
  * @param usageShipInterval how often usage is sent to the control plane ({@code SPILLWAY_DP_USAGE_SHIP_MS}, 250)
  * @param defaultOutputTokens output tokens a request without {@code max_tokens} is assumed to use until its answer
  *                         says ({@code SPILLWAY_DP_DEFAULT_OUTPUT_TOKENS}, 1024): what budgets and token limits reserve
+ * @param cache            the response cache's database and defaults ({@code SPILLWAY_DB_*}, {@code SPILLWAY_DP_CACHE_*})
  */
 public record NodeSettings(
     int port,
@@ -66,7 +67,8 @@ public record NodeSettings(
     Duration warmup,
     long usageSpoolMaxBytes,
     Duration usageShipInterval,
-    long defaultOutputTokens) {
+    long defaultOutputTokens,
+    dev.spillway.dataplane.cache.CacheSettings cache) {
   /** Long enough, on one core, for the JIT to compile the request path (docs/benchmarks.md, the tail by minute). */
   public static final int DEFAULT_WARMUP_SECONDS = 10;
 
@@ -123,7 +125,7 @@ public record NodeSettings(
         + ", nodeToken=<secret>, stateDir=" + stateDir + ", nodeId=" + nodeId + ", eventLoops=" + eventLoops
         + ", upstreamCaFile=" + upstreamCaFile + ", headerTimeout=" + headerTimeout + ", maxConnections="
         + maxConnections + ", warmup=" + warmup + ", usageSpoolMaxBytes=" + usageSpoolMaxBytes
-        + ", usageShipInterval=" + usageShipInterval + "]";
+        + ", usageShipInterval=" + usageShipInterval + ", cache=" + cache + "]";
   }
 
   /** Settings from the environment, with {@code --port N} and {@code --state-dir D} taking precedence. */
@@ -169,7 +171,8 @@ public record NodeSettings(
             Integer.toString(DEFAULT_WARMUP_SECONDS)))),
         Long.parseLong(env.getOrDefault("SPILLWAY_DP_USAGE_SPOOL_MAX_MB", "1024")) * 1024 * 1024,
         Duration.ofMillis(Long.parseLong(env.getOrDefault("SPILLWAY_DP_USAGE_SHIP_MS", "250"))),
-        Long.parseLong(env.getOrDefault("SPILLWAY_DP_DEFAULT_OUTPUT_TOKENS", "1024")));
+        Long.parseLong(env.getOrDefault("SPILLWAY_DP_DEFAULT_OUTPUT_TOKENS", "1024")),
+        dev.spillway.dataplane.cache.CacheSettings.from(env));
   }
 
   /** Unset and empty both mean none (compose and Helm pass empty values for unset options). */

@@ -1,5 +1,6 @@
 package dev.spillway.dataplane;
 
+import dev.spillway.dataplane.cache.ResponseCache;
 import dev.spillway.dataplane.config.ConfigHolder;
 import dev.spillway.dataplane.config.NodeHeartbeat;
 import dev.spillway.dataplane.config.NodeConfigCompiler;
@@ -64,6 +65,7 @@ public final class SpillwayNode implements AutoCloseable {
   private final UsageShipper usageShipper;
   private final LeaseClient leases;
   private final RoutingHealth routingHealth;
+  private final ResponseCache cache;
 
   private SpillwayNode(NodeSettings settings) {
     this.settings = settings;
@@ -111,8 +113,25 @@ public final class SpillwayNode implements AutoCloseable {
     metrics.routingHealth(routingHealth);
     metrics.counter("spillway_shadow_refusals", "Requests a limit in shadow mode would have refused",
         usage::shadowRefusals);
+    this.cache = new ResponseCache(settings.cache());
+    metrics.counter("spillway_cache_hits_exact", "Requests answered from the exact cache", cache::exactHits);
+    metrics.counter("spillway_cache_hits_semantic", "Requests answered from the semantic cache",
+        cache::semanticHits);
+    metrics.counter("spillway_cache_misses", "Cache lookups that found nothing to serve (shadow lookups included)",
+        cache::misses);
+    metrics.counter("spillway_cache_shadow_hits", "Semantic hits found in shadow mode, recorded and not served",
+        cache::shadowHits);
+    metrics.counter("spillway_cache_lookup_timeouts", "Cache lookups that ran out of their time budget",
+        cache::lookupTimeouts);
+    metrics.counter("spillway_cache_writes", "Answers stored in the cache", cache::writes);
+    metrics.counter("spillway_cache_writes_dropped", "Answers not stored because the writer was behind",
+        cache::writesDropped);
+    metrics.counter("spillway_cache_db_failures", "Failed calls to the cache's database", cache::databaseFailures);
+    metrics.gauge("spillway_cache_memory_entries", "Entries in the node's in-memory cache tier",
+        cache::memoryEntries);
     this.server = GatewayServer.bind(group, serverChannel, settings.bindHost(), settings.port(), config, services,
-        limits, metrics, new GovernanceAdmission(leases, settings.defaultOutputTokens()), usage);
+        limits, metrics, new GovernanceAdmission(leases, settings.defaultOutputTokens()), cache,
+        cache.storingAnswers(usage));
 
     String address = settings.bindHost() + ":" + server.port();
     SnapshotPoller.Identity identity = new SnapshotPoller.Identity(settings.nodeId(), address, SOFTWARE_VERSION,
@@ -161,6 +180,11 @@ public final class SpillwayNode implements AutoCloseable {
     return leases.inFlightClaims();
   }
 
+  /** The response cache, for tests. */
+  public ResponseCache cache() {
+    return cache;
+  }
+
   /** The usage spool, for tests. */
   public UsageJournal usageJournal() {
     return usageJournal;
@@ -177,6 +201,7 @@ public final class SpillwayNode implements AutoCloseable {
     server.close();
     upstream.close();
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    cache.close();
     usage.close();
     leases.close();
     usageJournal.close();

@@ -30,6 +30,7 @@ public final class Snapshots {
   private final List<RouteConfig> routes = new ArrayList<>();
   private final List<PriceConfig> prices = new ArrayList<>();
   private final List<dev.spillway.config.RoutingRuleConfig> rules = new ArrayList<>();
+  private final List<dev.spillway.config.CacheInvalidation> invalidations = new ArrayList<>();
   private final SealedSecret sealer = SealedSecret.forNodes(NODE_TOKEN);
 
   public static Snapshots builder() {
@@ -49,6 +50,18 @@ public final class Snapshots {
   /** A key of {@code teamId} whose secret is {@code secret}; {@code models} empty means all. */
   public Snapshots key(String teamId, String secret, String... models) {
     return key(teamId, secret, null, models);
+  }
+
+  /** A team with cache settings. */
+  public Snapshots team(String id, dev.spillway.config.CacheConfig cache) {
+    teams.add(new TeamConfig(id, "team " + id, null, null, cache));
+    return this;
+  }
+
+  /** An admin's cache invalidation. */
+  public Snapshots cacheInvalidation(dev.spillway.config.CacheInvalidation invalidation) {
+    invalidations.add(invalidation);
+    return this;
   }
 
   /** A team with its own budget and rate limit (either may be null). */
@@ -140,6 +153,7 @@ public final class Snapshots {
 
   public SnapshotConfig build() {
     return new SnapshotConfig(SnapshotConfig.KIND_FULL, version, Instant.parse("2026-11-25T00:00:00Z"),
-        new OrganizationConfig("org", "default", null, null), teams, keys, providers, routes, prices, rules);
+        new OrganizationConfig("org", "default", null, null), teams, keys, providers, routes, prices, rules,
+        invalidations);
   }
 }

@@ -4,6 +4,9 @@ import dev.spillway.dataplane.error.GatewayError;
 import dev.spillway.dataplane.json.Json;
 import dev.spillway.dataplane.protocol.ChatCall;
 import dev.spillway.dataplane.protocol.ClientFormat;
+import dev.spillway.dataplane.protocol.ClientStreamEncoder;
+import dev.spillway.dataplane.protocol.InboundApi;
+import dev.spillway.dataplane.protocol.canonical.CompletionReplay;
 import dev.spillway.dataplane.protocol.ProviderAdapter;
 import dev.spillway.dataplane.routing.RouteTable;
 import dev.spillway.dataplane.upstream.UpstreamRequest;
@@ -30,6 +33,10 @@ final class ChatOperation implements Operation {
   private final ClientFormat format;
   /** Whether the current attempt takes the native path; set when its request is built. */
   private boolean nativePath;
+  /** Whether answers are kept for the cache. */
+  private boolean capture;
+  /** The current attempt's answer, kept for the cache; null when not kept. */
+  private CapturedAnswer captured;
 
   ChatOperation(ChatCall call, ClientFormat format) {
     this.call = Objects.requireNonNull(call, "call");
@@ -55,7 +62,7 @@ final class ChatOperation implements Operation {
   @Override
   public String sessionId() {
     ObjectNode body = call.original();
-    if (call.api() == dev.spillway.dataplane.protocol.InboundApi.ANTHROPIC_MESSAGES) {
+    if (call.api() == InboundApi.ANTHROPIC_MESSAGES) {
       return text(body.path("metadata").get("user_id"));
     }
     String cacheKey = text(body.get("prompt_cache_key"));
@@ -85,8 +92,17 @@ final class ChatOperation implements Operation {
     if (!call.stream() || !isStream(head)) {
       return null;
     }
-    return nativePath ? new NativeStreamRelay(adapter, call, format.newStreamEncoder(call), scrub)
-        : new TranslatingStreamRelay(adapter.newStreamDecoder(target.model()), format.newStreamEncoder(call));
+    StreamCapture streamCapture = null;
+    if (capture) {
+      // A native OpenAI chat stream is made of canonical chunks; any other native stream is read back by the
+      // provider's own decoder (the provider speaks the client's API on the native path).
+      streamCapture = new StreamCapture(nativePath && call.api() != InboundApi.OPENAI_CHAT
+          ? () -> adapter.newStreamDecoder(target.model()) : null);
+    }
+    captured = streamCapture;
+    return nativePath ? new NativeStreamRelay(adapter, call, format.newStreamEncoder(call), scrub, streamCapture)
+        : new TranslatingStreamRelay(adapter.newStreamDecoder(target.model()), format.newStreamEncoder(call),
+            streamCapture);
   }
 
   @Override
@@ -98,13 +114,61 @@ final class ChatOperation implements Operation {
   public Answer answer(ProviderAdapter adapter, RouteTable.Target target, CompositeByteBuf body) {
     if (nativePath) {
       Usage usage = adapter.nativeUsage(Json.parseFields(body, adapter.nativeUsageFields()));
+      if (capture) {
+        byte[] copy = ByteBufUtil.getBytes(body);
+        String model = target.model();
+        captured = () -> adapter.chatResponse(Json.parse(copy), model);
+      }
       return new Answer(body, null, usage);
     }
     JsonNode parsed = Json.parse(ByteBufUtil.getBytes(body));
     body.release();
     ObjectNode completion = adapter.chatResponse(parsed, target.model());
+    if (capture) {
+      ObjectNode kept = completion.deepCopy(); // the client's format may reshape the one it encodes
+      captured = () -> kept;
+    }
     return new Answer(Unpooled.wrappedBuffer(Json.bytes(format.encodeResponse(completion, call))), null,
         Usage.fromOpenAi(completion.get("usage")));
+  }
+
+  @Override
+  public boolean cacheable() {
+    return call.api() == InboundApi.OPENAI_CHAT || call.api() == InboundApi.ANTHROPIC_MESSAGES;
+  }
+
+  @Override
+  public void captureForCache() {
+    capture = true;
+  }
+
+  @Override
+  public CapturedAnswer captured() {
+    return captured;
+  }
+
+  @Override
+  public byte[] replay(ObjectNode completion, String id) {
+    return Json.bytes(format.encodeResponse(fresh(completion, id), call));
+  }
+
+  @Override
+  public byte[] replayStream(ObjectNode completion, String id) {
+    ClientStreamEncoder encoder = format.newStreamEncoder(call);
+    StringBuilder out = new StringBuilder(completion.toString().length() * 2 + 256);
+    for (ObjectNode chunk : CompletionReplay.chunks(completion, id, System.currentTimeMillis() / 1000)) {
+      encoder.onChunk(chunk, out);
+    }
+    encoder.onEnd(out);
+    return out.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /** The stored completion under this request's id and time: a replayed answer is a new answer to the client. */
+  private static ObjectNode fresh(ObjectNode completion, String id) {
+    ObjectNode copy = completion.deepCopy();
+    copy.put("id", id);
+    copy.put("created", System.currentTimeMillis() / 1000);
+    return copy;
   }
 
   private static boolean isStream(HttpResponse response) {

@@ -64,6 +64,8 @@ public final class Exchange implements UpstreamListener {
   static final AsciiString PROVIDER_HEADER = AsciiString.cached("x-spillway-provider");
   static final AsciiString MODEL_HEADER = AsciiString.cached("x-spillway-model");
   static final AsciiString ATTEMPTS_HEADER = AsciiString.cached("x-spillway-attempts");
+  static final String CACHE_HEADER = "x-spillway-cache";
+  static final String CACHE_SIMILARITY_HEADER = "x-spillway-cache-similarity";
   private static final int MAX_ERROR_BYTES = 64 * 1024;
 
   private final ProxyServices services;
@@ -100,6 +102,8 @@ public final class Exchange implements UpstreamListener {
   /** The current attempt's request, as sent: what {@link #scrub} removes. */
   private UpstreamRequest sent;
   private CredentialScrubber scrubber;
+  /** What the cache stage decided; {@link CacheResult#OFF} until it has. */
+  private CacheResult cache = CacheResult.OFF;
 
   Exchange(ProxyServices services, RequestContext rc, ExchangeRequest request, Operation operation,
       Settlement settlement, String sessionId) {
@@ -142,15 +146,56 @@ public final class Exchange implements UpstreamListener {
     }
   }
 
-  /** Stage 4's hit: the cached answer goes to the client, no provider is called. */
-  void answerFromCache(Answer answer) {
+  /**
+   * Stage 4's decision: its header goes on the response, and a miss the cache wants to store has its answer kept.
+   */
+  void cacheDecided(CacheResult result) {
+    this.cache = result;
+    String header = result.headerValue();
+    if (header != null) {
+      rc.extraHeader(CACHE_HEADER, header);
+    }
+    if (result.similarity() != null && (result.hit() != null || result.status().startsWith("shadow-"))) {
+      rc.extraHeader(CACHE_SIMILARITY_HEADER, String.format(java.util.Locale.ROOT, "%.4f", result.similarity()));
+    }
+    if (result.write() != null) {
+      operation.captureForCache();
+    }
+  }
+
+  /** Stage 4's hit: the cached answer goes to the client, complete or as a stream; no provider is called. */
+  void answerFromCache(CacheResult.Hit hit) {
     if (finished) {
-      answer.body().release();
       return;
     }
     finished = true;
-    settle(answer.usage(), null, false, null);
-    write(answer, null);
+    settle(hit.usage(), null, false, null);
+    String id = (rc.errorShape() == dev.spillway.dataplane.protocol.ErrorShape.ANTHROPIC ? "msg_" : "chatcmpl-")
+        + rc.requestId();
+    HttpHeaders headers = new DefaultHttpHeaders();
+    if (hit.provider() != null) {
+      headers.set(PROVIDER_HEADER, hit.provider());
+    }
+    if (hit.model() != null) {
+      headers.set(MODEL_HEADER, hit.model());
+    }
+    headers.set(ATTEMPTS_HEADER, "0");
+    if (!operation.stream()) {
+      write(new Answer(io.netty.buffer.Unpooled.wrappedBuffer(operation.replay(hit.completion(), id)), headers,
+          hit.usage()), null);
+      return;
+    }
+    byte[] events = operation.replayStream(hit.completion(), id);
+    HttpResponse clientHead = streamHead();
+    clientHead.headers().add(headers);
+    Responses.decorate(rc, clientHead);
+    client.write(clientHead);
+    rc.observer().streamStarted();
+    client.writeAndFlush(new DefaultHttpContent(io.netty.buffer.Unpooled.wrappedBuffer(events)),
+        client.voidPromise());
+    firstByteNanos = System.nanoTime();
+    rc.observer().firstToken();
+    Responses.endStream(rc);
   }
 
   /** Stage 5: the first attempt. */
@@ -248,15 +293,20 @@ public final class Exchange implements UpstreamListener {
    */
   private void commitStream() {
     streamCommitted = true;
-    HttpResponse clientHead = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
-    clientHead.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
-    clientHead.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
-    clientHead.headers().set("x-accel-buffering", "no");
-    HttpUtil.setTransferEncodingChunked(clientHead, true);
+    HttpResponse clientHead = streamHead();
     servedBy(clientHead.headers());
     Responses.decorate(rc, clientHead);
     client.write(clientHead);
     rc.observer().streamStarted();
+  }
+
+  private static HttpResponse streamHead() {
+    HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+    head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+    head.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
+    head.headers().set("x-accel-buffering", "no");
+    HttpUtil.setTransferEncodingChunked(head, true);
+    return head;
   }
 
   @Override
@@ -616,8 +666,10 @@ public final class Exchange implements UpstreamListener {
       // The client left while admission waited: the reservation, when it comes, is cancelled (admitted()).
       return;
     }
+    CapturedAnswer answer = error == null && !clientClosed && servedBy != null && cache.write() != null
+        ? operation.captured() : null;
     settlement.settle(new Outcome(request, reservation, servedBy, attempts.count(), usage, error, clientClosed,
-        rc.startNanos(), firstByteNanos, relay != null ? relay.transcript() : null, null));
+        rc.startNanos(), firstByteNanos, relay != null ? relay.transcript() : null, cache, answer));
   }
 
   private void servedBy(HttpHeaders headers) {

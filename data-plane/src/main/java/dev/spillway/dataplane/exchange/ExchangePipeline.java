@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -96,6 +95,9 @@ public final class ExchangePipeline {
     // Spillway's own field: no provider sees it.
     JsonNode bodyFallbacks = body.remove(FALLBACKS_FIELD);
     Operation operation = parse(endpoint, body, req);
+    if (operation.cacheable()) {
+      cache.validate(req.headers());
+    }
     RouteTable.Plan plan = resolve(caller, operation.requestedModel(), req.headers());
     plan = operation.plan(withRequestFallbacks(caller, plan, bodyFallbacks, req.headers().get(FALLBACKS_HEADER)));
     ExchangeRequest request = new ExchangeRequest(rc.requestId(), caller, endpoint, plan, operation.canonical(),
@@ -112,22 +114,23 @@ public final class ExchangePipeline {
       } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
         throw refused(rc, request, unwrap(e));
       }
-      admit(rc, request, exchange, reservation);
+      admit(rc, request, exchange, operation, req.headers(), reservation);
       return exchange;
     }
     admitted.whenComplete((reservation, failure) -> rc.ctx().executor().execute(() -> {
       if (failure != null) {
         exchange.refuse(refused(rc, request, unwrap(failure)));
       } else {
-        admit(rc, request, exchange, reservation);
+        admit(rc, request, exchange, operation, req.headers(), reservation);
       }
     }));
     return exchange;
   }
 
-  private void admit(RequestContext rc, ExchangeRequest request, Exchange exchange, Admission.Reservation reservation) {
+  private void admit(RequestContext rc, ExchangeRequest request, Exchange exchange, Operation operation,
+      HttpHeaders headers, Admission.Reservation reservation) {
     if (exchange.admitted(reservation)) {
-      lookUp(rc, request, exchange);
+      lookUp(rc, request, exchange, operation, headers);
     }
   }
 
@@ -228,20 +231,34 @@ public final class ExchangePipeline {
     return plan.withFallbacks(targets);
   }
 
-  /** Stage 4, cache lookup, then stages 5 to 7 on a miss. A lookup that fails counts as a miss. */
-  private void lookUp(RequestContext rc, ExchangeRequest request, Exchange exchange) {
-    CompletableFuture<Optional<Answer>> lookup = cache.lookup(request).toCompletableFuture();
+  /**
+   * Stage 4, cache lookup, then stages 5 to 7 on a miss. A lookup that fails counts as a miss (and its answer is
+   * not stored: the cache could not be read, so it is unlikely to take a write).
+   */
+  private void lookUp(RequestContext rc, ExchangeRequest request, Exchange exchange, Operation operation,
+      HttpHeaders headers) {
+    if (!operation.cacheable()) {
+      exchange.start();
+      return;
+    }
+    CompletableFuture<CacheResult> lookup;
+    try {
+      lookup = cache.lookup(request, headers).toCompletableFuture();
+    } catch (RuntimeException e) {
+      lookup = CompletableFuture.completedFuture(CacheResult.OFF);
+    }
     if (lookup.isDone() && !lookup.isCompletedExceptionally()) {
       continueAfterLookup(exchange, lookup.join());
       return;
     }
-    lookup.whenComplete((hit, failure) -> rc.ctx().executor().execute(() ->
-        continueAfterLookup(exchange, failure == null ? hit : Optional.empty())));
+    lookup.whenComplete((result, failure) -> rc.ctx().executor().execute(() ->
+        continueAfterLookup(exchange, failure == null ? result : CacheResult.OFF)));
   }
 
-  private static void continueAfterLookup(Exchange exchange, Optional<Answer> hit) {
-    if (hit.isPresent()) {
-      exchange.answerFromCache(hit.get());
+  private static void continueAfterLookup(Exchange exchange, CacheResult result) {
+    exchange.cacheDecided(result);
+    if (result.hit() != null) {
+      exchange.answerFromCache(result.hit());
     } else {
       exchange.start();
     }

@@ -32,12 +32,16 @@ final class NativeStreamRelay implements StreamRelay {
   private Usage usage = Usage.NONE;
   private boolean terminal;
   private boolean started;
+  /** Where the events are kept for the cache, or null. */
+  private final StreamCapture capture;
 
-  NativeStreamRelay(ProviderAdapter adapter, ChatCall call, ClientStreamEncoder errors, UnaryOperator<String> scrub) {
+  NativeStreamRelay(ProviderAdapter adapter, ChatCall call, ClientStreamEncoder errors, UnaryOperator<String> scrub,
+      StreamCapture capture) {
     this.adapter = adapter;
     this.call = call;
     this.errors = errors;
     this.scrub = scrub;
+    this.capture = capture;
   }
 
   @Override
@@ -72,6 +76,9 @@ final class NativeStreamRelay implements StreamRelay {
     }
     event.writeTo(out);
     transcript.addEvent(event.dataBytes());
+    if (capture != null) {
+      capture.event(event.event(), event.dataBytes());
+    }
   }
 
   /**

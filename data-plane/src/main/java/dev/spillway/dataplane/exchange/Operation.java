@@ -83,4 +83,35 @@ interface Operation {
   default CompletionStage<Answer> answerLocally(RouteTable.Target target) {
     throw new UnsupportedOperationException("this operation does not answer locally");
   }
+
+  /**
+   * Whether answers to this request can be cached: a chat request in a client API whose answers the cache can
+   * replay (OpenAI chat completions, Anthropic messages).
+   */
+  default boolean cacheable() {
+    return false;
+  }
+
+  /** From now on, the complete answer of a successful attempt is kept for the cache ({@link #captured}). */
+  default void captureForCache() {
+    throw new UnsupportedOperationException("this operation is not cacheable");
+  }
+
+  /** The successful attempt's answer as kept for the cache, or null. */
+  default CapturedAnswer captured() {
+    return null;
+  }
+
+  /**
+   * A cached answer (a canonical chat completion, read only) as this request's complete answer in the client's API,
+   * with {@code id} as its id.
+   */
+  default byte[] replay(tools.jackson.databind.node.ObjectNode completion, String id) {
+    throw new UnsupportedOperationException("this operation is not cacheable");
+  }
+
+  /** The same as the client API's stream: every event, its end marker included. */
+  default byte[] replayStream(tools.jackson.databind.node.ObjectNode completion, String id) {
+    throw new UnsupportedOperationException("this operation is not cacheable");
+  }
 }

@@ -19,11 +19,27 @@ import dev.spillway.dataplane.usage.Usage;
  * @param startNanos      {@link System#nanoTime()} when the request arrived
  * @param firstByteNanos  {@link System#nanoTime()} when the first streamed bytes went to the client, or 0
  * @param transcript      what a stream relayed, to count its output when the provider reported none; or null
- * @param cacheStatus     {@code hit-exact}, {@code hit-semantic}, {@code miss}, {@code bypass}, or null (no cache)
+ * @param cache           what the cache stage decided ({@link CacheResult#OFF} when the cache is off)
+ * @param answer          the provider's complete answer, kept for the cache when the cache stage asked for it and
+ *                        the request succeeded; else null
  */
 public record Outcome(ExchangeRequest request, Admission.Reservation reservation, RouteTable.Target servedBy,
     int attempts, Usage usage, GatewayError error, boolean clientClosed, long startNanos, long firstByteNanos,
-    StreamTranscript transcript, String cacheStatus) {
+    StreamTranscript transcript, CacheResult cache, CapturedAnswer answer) {
+
+  public Outcome {
+    java.util.Objects.requireNonNull(cache, "cache");
+  }
+
+  /** {@code hit-exact}, {@code hit-semantic}, {@code miss}, {@code bypass}, {@code shadow-…}, or null (cache off). */
+  public String cacheStatus() {
+    return cache.status();
+  }
+
+  /** The answer came from the cache: no provider was called. */
+  public boolean cacheHit() {
+    return cache.hit() != null;
+  }
 
   /** The status the client saw: the error's, 499 (nginx's convention) when it left early, else 200. */
   public int statusCode() {

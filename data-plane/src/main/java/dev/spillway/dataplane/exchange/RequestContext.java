@@ -69,6 +69,13 @@ public final class RequestContext {
     this.extraHeaders = headers;
   }
 
+  /** Adds one header to those every response of the request carries. */
+  public void extraHeader(String name, String value) {
+    java.util.Map<String, String> headers = new java.util.LinkedHashMap<>(extraHeaders);
+    headers.put(name, value);
+    this.extraHeaders = headers;
+  }
+
   public java.util.Map<String, String> extraHeaders() {
     return extraHeaders;
   }

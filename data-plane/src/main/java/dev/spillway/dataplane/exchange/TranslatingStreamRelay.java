@@ -19,10 +19,13 @@ final class TranslatingStreamRelay implements StreamRelay {
   private final StreamTranscript transcript = new StreamTranscript();
   private Usage usage = Usage.NONE;
   private boolean started;
+  /** Where the canonical chunks are kept for the cache, or null. */
+  private final StreamCapture capture;
 
-  TranslatingStreamRelay(ChatStreamDecoder decoder, ClientStreamEncoder encoder) {
+  TranslatingStreamRelay(ChatStreamDecoder decoder, ClientStreamEncoder encoder, StreamCapture capture) {
     this.decoder = decoder;
     this.encoder = encoder;
+    this.capture = capture;
   }
 
   @Override
@@ -51,6 +54,9 @@ final class TranslatingStreamRelay implements StreamRelay {
     }
     if (!started) {
       started = beginsAnswer(chunk);
+    }
+    if (capture != null) {
+      capture.chunk(chunk); // before the encoder, which may take the usage out
     }
     encoder.onChunk(chunk, text);
     transcript.addChunk(chunk);

@@ -78,7 +78,8 @@ public final class UsageSettlement implements Settlement {
       UsageEvent event = new UsageEvent(request.requestId(), Instant.now().minusNanos(now - startNanos), nodeId,
           config.snapshot().organization().id(), key.teamId(), key.id(), request.plan().routeName(), null, null,
           request.endpoint().name().toLowerCase(Locale.ROOT), refusal.error().status().code(), refusal.error().code(),
-          0, 0, 0, 0, PriceTable.Cost.NOTHING.usd(), false, UsageEvent.SOURCE_NONE, null, 0,
+          0, 0, 0, 0, PriceTable.Cost.NOTHING.usd(), false, UsageEvent.SOURCE_NONE, null, null,
+          PriceTable.Cost.NOTHING.usd(), 0,
           Math.max(0, now - startNanos) / 1_000_000, null, request.stream(), false, null);
       journal.append(event.toJsonLine());
     } catch (RuntimeException e) {
@@ -120,7 +121,8 @@ public final class UsageSettlement implements Settlement {
       if (event.shadowRefusal() != null) {
         shadowRefusals.increment();
       }
-      outcome.reservation().settle(usage, event.costUsd());
+      // A cache hit used no provider: its tokens are recorded as saved, not taken from the key's limits.
+      outcome.reservation().settle(outcome.cacheHit() ? Usage.NONE : usage, event.costUsd());
       journal.append(event.toJsonLine());
     } catch (RuntimeException e) {
       outcome.reservation().cancel();
@@ -146,8 +148,17 @@ public final class UsageSettlement implements Settlement {
         outcome.error() == null ? (outcome.clientClosed() ? "client_closed" : null) : outcome.error().code(),
         usage.inputTokens(), usage.outputTokens(), usage.cachedInputTokens(), usage.reasoningTokens(), cost.usd(),
         cost.unpriced(), source,
-        outcome.cacheStatus(), outcome.attempts(), latencyNanos / 1_000_000, ttftMs, request.stream(),
+        outcome.cacheStatus(), outcome.cache().similarity(), saved(config, outcome, usage), outcome.attempts(), latencyNanos / 1_000_000, ttftMs, request.stream(),
         outcome.clientClosed(), outcome.reservation().shadowRefusal());
+  }
+
+  /** What a cache hit saved: its tokens at the price of the model that first gave the answer. */
+  private static java.math.BigDecimal saved(NodeConfig config, Outcome outcome, Usage usage) {
+    var hit = outcome.cache().hit();
+    if (hit == null) {
+      return PriceTable.Cost.NOTHING.usd();
+    }
+    return config.prices().cost(hit.provider(), hit.model(), usage).usd();
   }
 
   /** Requests a limit in shadow mode would have refused. */

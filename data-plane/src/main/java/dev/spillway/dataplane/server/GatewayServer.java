@@ -54,8 +54,16 @@ public final class GatewayServer implements AutoCloseable {
   public static GatewayServer bind(EventLoopGroup group, Class<? extends ServerChannel> channelType, String host,
       int port, ConfigHolder config, ProxyServices services, ClientLimits limits, NodeMetrics metrics,
       Admission admission, Settlement settlement) {
+    return bind(group, channelType, host, port, config, services, limits, metrics, admission, CacheLookup.NONE,
+        settlement);
+  }
+
+  /** As above, with the cache stage too. */
+  public static GatewayServer bind(EventLoopGroup group, Class<? extends ServerChannel> channelType, String host,
+      int port, ConfigHolder config, ProxyServices services, ClientLimits limits, NodeMetrics metrics,
+      Admission admission, CacheLookup cache, Settlement settlement) {
     Endpoints endpoints = new Endpoints(config,
-        new ExchangePipeline(config, services, admission, CacheLookup.NONE, settlement), metrics);
+        new ExchangePipeline(config, services, admission, cache, settlement), metrics);
     ConnectionLimit connections = new ConnectionLimit(limits.maxConnections(), metrics);
     Channel channel = new ServerBootstrap()
         .group(group)

@@ -14,6 +14,8 @@ import java.util.Objects;
  *                      tokenizer because the provider reported none) or {@code none} (no provider answered)
  * @param unpriced      the served model has no price: {@code costUsd} is zero but must not be taken as free
  * @param shadowRefusal a limit in shadow mode that would have refused this request, or null
+ * @param cacheSimilarity the best semantic candidate's cosine similarity, or null
+ * @param cacheSavedUsd what a cache hit saved at the price of the model that first answered (zero otherwise)
  */
 public record UsageEvent(
     String requestId,
@@ -36,6 +38,8 @@ public record UsageEvent(
     boolean unpriced,
     String usageSource,
     String cacheStatus,
+    Double cacheSimilarity,
+    BigDecimal cacheSavedUsd,
     int attempts,
     long latencyMs,
     Long ttftMs,
@@ -54,6 +58,7 @@ public record UsageEvent(
     Objects.requireNonNull(endpoint, "endpoint");
     Objects.requireNonNull(costUsd, "costUsd");
     Objects.requireNonNull(usageSource, "usageSource");
+    Objects.requireNonNull(cacheSavedUsd, "cacheSavedUsd");
   }
 
   /**
@@ -84,6 +89,9 @@ public record UsageEvent(
     bool(b, "unpriced", unpriced).append(',');
     string(b, "usage_source", usageSource).append(',');
     string(b, "cache_status", cacheStatus).append(',');
+    b.append("\"cache_similarity\":").append(cacheSimilarity == null ? "null"
+        : String.format(java.util.Locale.ROOT, "%.4f", cacheSimilarity)).append(',');
+    string(b, "cache_saved_usd", cacheSavedUsd.toPlainString()).append(',');
     number(b, "attempts", attempts).append(',');
     number(b, "latency_ms", latencyMs).append(',');
     b.append("\"ttft_ms\":").append(ttftMs == null ? "null" : Long.toString(ttftMs)).append(',');

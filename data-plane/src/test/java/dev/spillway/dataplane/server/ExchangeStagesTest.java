@@ -7,7 +7,7 @@ import dev.spillway.dataplane.config.ConfigHolder;
 import dev.spillway.dataplane.config.NodeConfigCompiler;
 import dev.spillway.dataplane.error.GatewayError;
 import dev.spillway.dataplane.exchange.Admission;
-import dev.spillway.dataplane.exchange.Answer;
+import dev.spillway.dataplane.exchange.CacheResult;
 import dev.spillway.dataplane.exchange.CacheLookup;
 import dev.spillway.dataplane.exchange.ExchangePipeline;
 import dev.spillway.dataplane.exchange.ProviderAdapters;
@@ -35,7 +35,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -209,15 +208,20 @@ class ExchangeStagesTest {
 
   @Test
   void aCacheHitIsAnsweredWithoutAProviderAndSettledOnce() {
-    String cached = "{\"id\":\"cached\"}";
-    EmbeddedChannel ch = channel(Admission.ADMIT_ALL, request -> CompletableFuture.completedFuture(Optional.of(
-        new Answer(Unpooled.copiedBuffer(cached, StandardCharsets.UTF_8), null, Usage.NONE))));
+    tools.jackson.databind.node.ObjectNode cached = dev.spillway.dataplane.json.Json.object();
+    cached.put("id", "chatcmpl-old").put("object", "chat.completion").put("model", "echo");
+    cached.putArray("choices").addObject().put("index", 0).put("finish_reason", "stop").putObject("message")
+        .put("role", "assistant").put("content", "from the cache");
+    EmbeddedChannel ch = channel(Admission.ADMIT_ALL, (request, headers) -> CompletableFuture.completedFuture(
+        new CacheResult(CacheResult.HIT_EXACT, null, new CacheResult.Hit(cached, Usage.NONE, "mock", "echo"),
+            null)));
 
     post(ch, CHAT.formatted("demo", ""));
     FullHttpResponse response = response(ch);
 
     assertThat(response.status().code()).isEqualTo(200);
-    assertThat(text(response)).isEqualTo(cached);
+    assertThat(response.headers().get("x-spillway-cache")).isEqualTo("hit-exact");
+    assertThat(text(response)).contains("\"content\":\"from the cache\"").doesNotContain("chatcmpl-old");
     assertThat(mockCalls).hasValue(0);
     assertThat(settled).singleElement().satisfies(outcome -> {
       assertThat(outcome.servedBy()).isNull();
@@ -229,12 +233,12 @@ class ExchangeStagesTest {
 
   @Test
   void aLookupThatCompletesLaterOnAnotherThreadResumesTheRequestOnItsEventLoop() throws Exception {
-    CompletableFuture<Optional<Answer>> lookup = new CompletableFuture<>();
-    EmbeddedChannel ch = channel(Admission.ADMIT_ALL, request -> lookup);
+    CompletableFuture<CacheResult> lookup = new CompletableFuture<>();
+    EmbeddedChannel ch = channel(Admission.ADMIT_ALL, (request, headers) -> lookup);
 
     post(ch, CHAT.formatted("demo", ""));
     assertThat((Object) ch.readOutbound()).as("nothing is answered while the lookup runs").isNull();
-    Thread other = new Thread(() -> lookup.complete(Optional.empty()));
+    Thread other = new Thread(() -> lookup.complete(CacheResult.OFF));
     other.start();
     other.join();
     for (int i = 0; i < 20 && ch.hasPendingTasks(); i++) {

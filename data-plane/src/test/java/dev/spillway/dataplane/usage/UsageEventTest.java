@@ -15,7 +15,8 @@ class UsageEventTest {
     String awkward = "route \"quoted\" \\ back\nslash\t\u0001 é 😀 \u2028";
     UsageEvent event = new UsageEvent("req-1", Instant.parse("2026-12-07T13:31:00.123456Z"), "node:8000", "org",
         "team", "key", awkward, "oai", "gpt-4o", "chat_completions", 200, null, 10, 20, 3, 4,
-        new BigDecimal("0.000012345"), false, UsageEvent.SOURCE_PROVIDER, null, 1, 12, 5L, true, false,
+        new BigDecimal("0.000012345"), false, UsageEvent.SOURCE_PROVIDER, "hit-semantic", 0.93456,
+        new BigDecimal("0.00042"), 1, 12, 5L, true, false,
         "key 'k' limit of 2 requests per minute");
 
     byte[] line = event.toJsonLine();
@@ -31,6 +32,9 @@ class UsageEventTest {
     assertThat(json.path("ttft_ms").asLong()).isEqualTo(5);
     assertThat(json.path("streamed").asBoolean()).isTrue();
     assertThat(json.path("shadow_refusal").asString()).isEqualTo("key 'k' limit of 2 requests per minute");
-    assertThat(json.size()).isEqualTo(26);
+    assertThat(json.path("cache_status").asString()).isEqualTo("hit-semantic");
+    assertThat(json.path("cache_similarity").asDouble()).isEqualTo(0.9346);
+    assertThat(new BigDecimal(json.path("cache_saved_usd").asString())).isEqualByComparingTo("0.00042");
+    assertThat(json.size()).isEqualTo(28);
   }
 }

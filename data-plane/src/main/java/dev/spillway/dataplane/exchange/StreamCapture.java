@@ -1,0 +1,112 @@
+package dev.spillway.dataplane.exchange;
+
+import dev.spillway.dataplane.json.Json;
+import dev.spillway.dataplane.protocol.ChatStreamDecoder;
+import dev.spillway.dataplane.protocol.canonical.CompletionAccumulator;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * What a stream relayed, kept for the cache: a translated stream's canonical chunks, or a native stream's events
+ * (references only, on the event loop; parsed when the cache stores the answer). Bounded: a stream longer than
+ * {@value #MAX_BYTES} bytes is not kept at all (and not cached).
+ */
+final class StreamCapture implements CapturedAnswer {
+  static final int MAX_BYTES = 1 << 20;
+
+  private final List<ObjectNode> chunks = new ArrayList<>();
+  private final List<String> eventNames = new ArrayList<>();
+  private final List<byte[]> eventData = new ArrayList<>();
+  /** Turns a native stream's events into canonical chunks; null when the events are canonical chunks already. */
+  private final Supplier<ChatStreamDecoder> nativeDecoder;
+  private int bytes;
+  private boolean overflow;
+
+  StreamCapture(Supplier<ChatStreamDecoder> nativeDecoder) {
+    this.nativeDecoder = nativeDecoder;
+  }
+
+  /** A translated stream's canonical chunk, before the client's encoder sees it. */
+  void chunk(ObjectNode chunk) {
+    if (overflow) {
+      return;
+    }
+    // A chunk is a few small fields around its delta; its text is what grows.
+    bytes += 64 + chunk.path("choices").path(0).path("delta").toString().length();
+    if (bytes > MAX_BYTES) {
+      overflow();
+      return;
+    }
+    chunks.add(chunk.deepCopy());
+  }
+
+  /** A native stream's event, as it was relayed. */
+  void event(String name, byte[] data) {
+    if (overflow) {
+      return;
+    }
+    bytes += data.length;
+    if (bytes > MAX_BYTES) {
+      overflow();
+      return;
+    }
+    eventNames.add(name);
+    eventData.add(data);
+  }
+
+  private void overflow() {
+    overflow = true;
+    chunks.clear();
+    eventNames.clear();
+    eventData.clear();
+  }
+
+  @Override
+  public ObjectNode completion() {
+    if (overflow) {
+      return null;
+    }
+    CompletionAccumulator accumulator = new CompletionAccumulator();
+    chunks.forEach(accumulator::add);
+    if (!eventData.isEmpty()) {
+      if (nativeDecoder == null) {
+        for (byte[] data : eventData) {
+          if (data.length > 0 && data[0] == '{') {
+            JsonNode chunk = Json.parse(data);
+            accumulator.add(chunk);
+          }
+        }
+      } else {
+        ByteBuf framed = Unpooled.buffer(bytes + eventData.size() * 32);
+        try {
+          for (int i = 0; i < eventData.size(); i++) {
+            if (eventNames.get(i) != null && !eventNames.get(i).isEmpty()) {
+              framed.writeCharSequence("event: " + eventNames.get(i) + "\n", StandardCharsets.UTF_8);
+            }
+            framed.writeCharSequence("data: ", StandardCharsets.US_ASCII);
+            for (byte b : eventData.get(i)) {
+              if (b == '\n') {
+                framed.writeCharSequence("\ndata: ", StandardCharsets.US_ASCII); // a data line per line
+              } else {
+                framed.writeByte(b);
+              }
+            }
+            framed.writeCharSequence("\n\n", StandardCharsets.US_ASCII);
+          }
+          ChatStreamDecoder decoder = nativeDecoder.get();
+          decoder.decode(framed, accumulator::add);
+          decoder.finish(accumulator::add);
+        } finally {
+          framed.release();
+        }
+      }
+    }
+    return accumulator.hasAnswer() ? accumulator.completion() : null;
+  }
+}
