@@ -73,6 +73,11 @@ final class ConformanceNode implements AutoCloseable {
     return baseUrl() + "/v1";
   }
 
+  /** Answers the node has stored in its cache. */
+  long cacheWrites() {
+    return node.cache().writes();
+  }
+
   /** Forgets what the node learned about its targets (cooldowns, breakers), so that no case inherits them. */
   void forgetTargetHealth() {
     node.routingHealth().clear();

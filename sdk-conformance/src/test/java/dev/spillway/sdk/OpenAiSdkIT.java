@@ -66,6 +66,7 @@ class OpenAiSdkIT {
   static final String KEY = "sk-sw-sdkopenai000000000000000000000000000000";
   static final String LIMITED_KEY = "sk-sw-sdklimited0000000000000000000000000000";
   static final String SPENT_KEY = "sk-sw-sdkspent000000000000000000000000000000";
+  static final String CACHED_KEY = "sk-sw-sdkcached00000000000000000000000000000";
   static final String TOOL = "get_weather";
   static final String TOOL_ARGUMENTS = "{\"city\":\"Paris\"}";
   static final String TOOL_RESULT = "{\"temperature_c\":21,\"sky\":\"clear\"}";
@@ -88,6 +89,8 @@ class OpenAiSdkIT {
   static void start() {
     fleet = ProviderFleet.start(KEY, snapshot -> snapshot
         .key("t1", LIMITED_KEY, "mock")
+        .team("t-cache", new dev.spillway.config.CacheConfig(dev.spillway.config.CacheMode.EXACT, null, 3600))
+        .key("t-cache", CACHED_KEY)
         .key("t1", SPENT_KEY, new dev.spillway.config.BudgetConfig(java.math.BigDecimal.ZERO,
             dev.spillway.config.BudgetPeriod.TOTAL), null)
         .price("openai", "gpt-4o", "2.5", "10", null)
@@ -125,6 +128,11 @@ class OpenAiSdkIT {
   }
 
   private static ChatCompletion accumulate(ChatCompletionCreateParams params, List<CompletionUsage> usages) {
+    return accumulate(client, params, usages);
+  }
+
+  private static ChatCompletion accumulate(OpenAIClient client, ChatCompletionCreateParams params,
+      List<CompletionUsage> usages) {
     ChatCompletionAccumulator accumulator = ChatCompletionAccumulator.create();
     try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(params)) {
       stream.stream().forEach(chunk -> {
@@ -261,6 +269,32 @@ class OpenAiSdkIT {
   }
 
   // ------------------------------------------------------------------ the rest of OpenAI's API surface
+
+  @Test
+  void aCachedStreamIsTheSameStreamToTheSdk() {
+    provider.respondWith(FakeResponse.stream().chunks(List.of("Cached", " answers", " stream", " too.")));
+    ChatCompletionCreateParams params = ChatCompletionCreateParams.builder().model("openai")
+        .addUserMessage("Do cached answers stream?")
+        .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build();
+    OpenAIClient cached = client(CACHED_KEY);
+    try {
+      List<CompletionUsage> firstUsage = new java.util.ArrayList<>();
+      ChatCompletion first = accumulate(cached, params, firstUsage);
+      await().atMost(java.time.Duration.ofSeconds(5)).until(() -> fleet.node.cacheWrites() >= 1);
+      List<CompletionUsage> replayedUsage = new java.util.ArrayList<>();
+      ChatCompletion replayed = accumulate(cached, params, replayedUsage);
+
+      assertThat(replayed.choices().get(0).message().content()).hasValue("Cached answers stream too.")
+          .isEqualTo(first.choices().get(0).message().content());
+      assertThat(replayed.choices().get(0).finishReason()).isEqualTo(first.choices().get(0).finishReason());
+      assertThat(replayed.model()).isEqualTo(first.model());
+      assertThat(replayedUsage).singleElement().satisfies(u ->
+          assertThat(u.completionTokens()).isEqualTo(firstUsage.get(0).completionTokens()));
+      assertThat(provider.requestCount()).as("the second stream came from the cache").isEqualTo(1);
+    } finally {
+      cached.close();
+    }
+  }
 
   @Test
   void callsToolsInParallelAndStreamsThem() {
