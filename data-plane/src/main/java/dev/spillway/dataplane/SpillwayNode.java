@@ -113,6 +113,11 @@ public final class SpillwayNode implements AutoCloseable {
     metrics.routingHealth(routingHealth);
     metrics.counter("spillway_shadow_refusals", "Requests a limit in shadow mode would have refused",
         usage::shadowRefusals);
+    if (System.getProperty("DJL_CACHE_DIR") == null && System.getenv("DJL_CACHE_DIR") == null) {
+      // The embedding model's tokenizer unpacks a native library on first use, by default under ~/.djl.ai: a node
+      // whose home is read-only (containers) uses its state directory instead.
+      System.setProperty("DJL_CACHE_DIR", settings.stateDir().resolve("djl").toString());
+    }
     this.cache = new ResponseCache(settings.cache());
     metrics.counter("spillway_cache_hits_exact", "Requests answered from the exact cache", cache::exactHits);
     metrics.counter("spillway_cache_hits_semantic", "Requests answered from the semantic cache",
