@@ -364,6 +364,30 @@ class ResponseCacheIT {
     }
   }
 
+  @Test
+  void aDatabaseThatHangsCostsTheLookupBudgetNotTheRequest() throws Exception {
+    Path state = Files.createTempDirectory("cache-it-slow");
+    try (SpillwayNode slow = TestNodes.start(controlPlane.uri(), state, Map.of("SPILLWAY_DB_URL", db.jdbcUrl(),
+             "SPILLWAY_DB_USER", db.user(), "SPILLWAY_DB_PASSWORD", db.password()));
+         Connection locker = db.connect()) {
+      TestNodes.awaitVersion(slow, 1);
+      NodeClient client = new NodeClient(slow, KEY_EXACT);
+      // Every lookup and write now waits on the lock (until its statement timeout): a database that hangs.
+      locker.setAutoCommit(false);
+      try (Statement st = locker.createStatement()) {
+        st.execute("LOCK TABLE cache_entries IN ACCESS EXCLUSIVE MODE");
+      }
+      for (int i = 0; i < 3; i++) {
+        HttpResponse<String> response = client.post("/v1/chat/completions", chat("Is the database slow? " + i));
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(cacheHeader(response)).isEqualTo("miss");
+      }
+      // Answered while the lock was still held: no request waited for the database, only for its 25 ms budget.
+      assertThat(slow.cache().lookupTimeouts()).isEqualTo(3);
+      locker.rollback();
+    }
+  }
+
   static String streamedText(String body) {
     StringBuilder text = new StringBuilder();
     for (NodeClient.Event event : NodeClient.events(body)) {
