@@ -13,3 +13,10 @@ CREATE TABLE cache_invalidations (
 );
 -- Snapshots read the invalidations of the last TTL (7 days).
 CREATE INDEX cache_invalidations_at_idx ON cache_invalidations (org_id, at);
+
+-- The cache page splits hits into exact and semantic, and computes the would-be hit rate of shadow mode (shadow
+-- hits / shadow lookups), from the rollups like every other number there. (cache_hits counts both kinds of hit,
+-- cache_lookups every lookup but bypasses.)
+ALTER TABLE usage_hourly
+    ADD COLUMN cache_semantic_hits  bigint NOT NULL DEFAULT 0,
+    ADD COLUMN cache_shadow_lookups bigint NOT NULL DEFAULT 0;
