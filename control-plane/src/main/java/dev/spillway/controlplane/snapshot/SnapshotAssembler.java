@@ -92,7 +92,7 @@ public class SnapshotAssembler {
     List<TeamConfig> teamConfigs = new ArrayList<>();
     jdbc.sql("""
         SELECT t.id, t.name, t.cache->>'mode' AS cache_mode, (t.cache->>'threshold')::float8 AS cache_threshold,
-               (t.cache->>'ttl_seconds')::int AS cache_ttl,
+               (t.cache->>'ttl_seconds')::int AS cache_ttl, (t.cache->>'shadow')::boolean AS cache_shadow,
                b.limit_usd, b.period, b.enforce AS budget_enforce, b.on_unreachable,
                r.rpm, r.tpm, r.max_concurrent, r.enforce AS rate_limit_enforce
         FROM teams t
@@ -110,7 +110,8 @@ public class SnapshotAssembler {
         SELECT k.id, k.name, k.team_id, k.key_hash, k.key_prefix,
                CASE WHEN cardinality(k.models) = 0 THEN NULL ELSE array_to_string(k.models, E'\\x1f') END AS models,
                k.cache->>'mode' AS cache_mode, (k.cache->>'threshold')::float8 AS cache_threshold,
-               (k.cache->>'ttl_seconds')::int AS cache_ttl, k.expires_at,
+               (k.cache->>'ttl_seconds')::int AS cache_ttl, (k.cache->>'shadow')::boolean AS cache_shadow,
+               k.expires_at,
                CASE WHEN k.metadata = '{}'::jsonb THEN NULL ELSE
                  (SELECT string_agg(e.key || E'\\x1f' || e.value, E'\\x1e') FROM jsonb_each_text(k.metadata) e
                   WHERE e.value IS NOT NULL AND e.key || e.value !~ '[\\x1e\\x1f]') END AS metadata,
@@ -190,7 +191,7 @@ public class SnapshotAssembler {
     Object ttl = rs.getObject("cache_ttl");
     return new CacheConfig(CacheMode.find(mode).orElseThrow(() -> new IllegalStateException("unknown cache mode "
         + mode)), threshold == null ? null : ((Number) threshold).doubleValue(),
-        ttl == null ? null : ((Number) ttl).intValue());
+        ttl == null ? null : ((Number) ttl).intValue(), rs.getBoolean("cache_shadow") ? true : null);
   }
 
   private ProviderConfig providerConfig(Provider p) {
