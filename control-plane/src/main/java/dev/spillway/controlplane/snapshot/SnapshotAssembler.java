@@ -16,6 +16,7 @@ import dev.spillway.config.RoutingRuleConfig;
 import dev.spillway.config.SnapshotConfig;
 import dev.spillway.config.TeamConfig;
 import dev.spillway.config.VirtualKeyConfig;
+import dev.spillway.controlplane.cache.CacheInvalidationService;
 import dev.spillway.controlplane.common.Organization;
 import dev.spillway.controlplane.provider.Provider;
 import dev.spillway.controlplane.provider.ProviderRepository;
@@ -62,14 +63,16 @@ public class SnapshotAssembler {
   private final RouteRepository routes;
   private final RoutingRuleRepository rules;
   private final SecretCipher cipher;
+  private final CacheInvalidationService invalidations;
 
   public SnapshotAssembler(JdbcClient jdbc, ProviderRepository providers, RouteRepository routes,
-      RoutingRuleRepository rules, SecretCipher cipher) {
+      RoutingRuleRepository rules, SecretCipher cipher, CacheInvalidationService invalidations) {
     this.jdbc = jdbc;
     this.providers = providers;
     this.routes = routes;
     this.rules = rules;
     this.cipher = cipher;
+    this.invalidations = invalidations;
   }
 
   @Transactional(readOnly = true, isolation = Isolation.REPEATABLE_READ)
@@ -140,8 +143,10 @@ public class SnapshotAssembler {
             r.routeModel()))
         .toList();
 
+    // Relative to the version's instant, not to now: every replica builds the same snapshot for a version.
     SnapshotConfig snapshot = new SnapshotConfig(SnapshotConfig.KIND_FULL, version.version(), version.changedAt(),
-        org, teamConfigs, keyConfigs, providerConfigs, routeConfigs, prices(allProviders), ruleConfigs);
+        org, teamConfigs, keyConfigs, providerConfigs, routeConfigs, prices(allProviders), ruleConfigs,
+        invalidations.carriedAt(version.changedAt()));
     return new Assembled(snapshot, version.restoredFrom());
   }
 
