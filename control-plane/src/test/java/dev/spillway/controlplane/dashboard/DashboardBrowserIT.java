@@ -179,11 +179,7 @@ class DashboardBrowserIT extends ControlPlaneIntegrationTest {
   void aTeamAdminIsRefusedAnotherTeamsPageAndApi() {
     String own = createTeam(unique("own-team")).get("id").stringValue();
     String other = createTeam(unique("other-team")).get("id").stringValue();
-    String email = unique("browser-team-admin") + "@example.com";
-    String userId = assertStatus(admin().post("/api/v1/users", "{\"email\": \"%s\"}".formatted(email)), 201)
-        .get("id").stringValue();
-    assertStatus(admin().post("/api/v1/teams/" + own + "/members", """
-        {"user_id": "%s", "role": "team_admin"}""".formatted(userId)), 201);
+    String email = newTeamAdmin(own, "browser-team-admin");
 
     signIn(email);
     driver.get(baseUrl() + "/teams/" + own);
@@ -242,11 +238,7 @@ class DashboardBrowserIT extends ControlPlaneIntegrationTest {
               VALUES (?, ?, 'ctx', 'demo', '\\x7b7d'::bytea, 'openai-chat', now() + interval '1 hour')""")
           .params(team, unique("hash")).update();
     }
-    String email = unique("browser-cache-admin") + "@example.com";
-    String userId = assertStatus(admin().post("/api/v1/users", "{\"email\": \"%s\"}".formatted(email)), 201)
-        .get("id").stringValue();
-    assertStatus(admin().post("/api/v1/teams/" + own + "/members", """
-        {"user_id": "%s", "role": "team_admin"}""".formatted(userId)), 201);
+    String email = newTeamAdmin(own.toString(), "browser-cache-admin");
 
     signIn(email);
     driver.findElement(By.linkText("Cache")).click();
@@ -283,6 +275,16 @@ class DashboardBrowserIT extends ControlPlaneIntegrationTest {
         .single()).isEqualTo(1);
     assertThat(jdbc.sql("SELECT actor_name FROM audit_events WHERE action = 'cache.invalidate' AND resource_id = ?")
         .param(own.toString()).query(String.class).single()).isEqualTo(email);
+  }
+
+  /** A new user who administers this team; answers the email to sign in with. */
+  private String newTeamAdmin(String teamId, String prefix) {
+    String email = unique(prefix) + "@example.com";
+    String userId = assertStatus(admin().post("/api/v1/users", "{\"email\": \"%s\"}".formatted(email)), 201)
+        .get("id").stringValue();
+    assertStatus(admin().post("/api/v1/teams/" + teamId + "/members", """
+        {"user_id": "%s", "role": "team_admin"}""".formatted(userId)), 201);
+    return email;
   }
 
   private void signIn(String email) {

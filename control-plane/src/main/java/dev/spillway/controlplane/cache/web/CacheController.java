@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.UUID;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 
@@ -37,10 +38,11 @@ class CacheController {
     return "cache";
   }
 
-  @PostMapping("/cache/invalidations")
-  String invalidate(@RequestParam String team, HttpServletRequest request, Model model) {
-    CacheInvalidationService.Result result = invalidations.invalidate("team", Ids.parse("team", team).toString());
+  @PostMapping("/cache/teams/{id}/invalidate")
+  String invalidate(@PathVariable String id, HttpServletRequest request, Model model) {
+    UUID teamId = Ids.parse("team", id);
+    CacheInvalidationService.Result result = invalidations.invalidate("team", teamId.toString());
     model.addAttribute("deleted", result.deleted());
-    return Htmx.isHtmx(request) ? "cache :: invalidated" : "redirect:/cache?team=" + team;
+    return Htmx.isHtmx(request) ? "cache :: invalidated" : "redirect:/cache?team=" + teamId;
   }
 }

@@ -144,7 +144,7 @@ class SecurityConfig {
             .requestMatchers(HttpMethod.GET, "/nodes", "/nodes/**", "/audit", "/audit/**", "/settings",
                 "/settings/**", "/routing-rules", "/routing-rules/**").hasAnyRole("ORG_ADMIN", "VIEWER")
             .requestMatchers(HttpMethod.POST, "/virtual-keys", "/virtual-keys/**", "/teams/*/members",
-                "/teams/*/members/**", "/cache/invalidations").hasAnyRole("ORG_ADMIN", "TEAM_ADMIN")
+                "/teams/*/members/**", "/cache/teams/*/invalidate").hasAnyRole("ORG_ADMIN", "TEAM_ADMIN")
             .anyRequest().hasRole("ORG_ADMIN"))
         .oauth2Login(o -> o.loginPage(DashboardAuthHandlers.LOGIN_PAGE)
             .clientRegistrationRepository(registrations)
