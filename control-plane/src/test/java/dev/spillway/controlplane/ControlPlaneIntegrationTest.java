@@ -91,6 +91,8 @@ public abstract class ControlPlaneIntegrationTest {
     props.put("spillway.usage-lock-timeout", "2s");
     // Likewise the lease cleanup: tests run it explicitly (a background run would hold its lock at random moments).
     props.put("spillway.leases.cleanup-interval-ms", "3600000");
+    // And the cache purge (CachePurgerIT runs it explicitly).
+    props.put("spillway.cache-purge-interval-ms", "3600000");
     // Budget alerts: checked, sent and retried in tenths of seconds instead of seconds, so tests wait little.
     props.put("spillway.alerts.webhook-url", WEBHOOK.url());
     props.put("spillway.alerts.webhook-secret", WEBHOOK_SECRET);

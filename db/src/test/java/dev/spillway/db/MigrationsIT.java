@@ -160,6 +160,23 @@ class MigrationsIT {
   }
 
   @Test
+  void cacheInvalidationsNeedAnIdExceptForScopeAll() throws SQLException {
+    String org = "'00000000-0000-0000-0000-000000000001'";
+    execute("INSERT INTO cache_invalidations (org_id, scope, target_id, at) VALUES (" + org + ", 'all', NULL, now())");
+    execute("INSERT INTO cache_invalidations (org_id, scope, target_id, at) VALUES (" + org + ", 'team', '"
+        + UUID.randomUUID() + "', now())");
+
+    assertThatThrownBy(() -> execute("INSERT INTO cache_invalidations (org_id, scope, target_id, at) VALUES (" + org
+        + ", 'team', NULL, now())")).isInstanceOf(SQLException.class).hasMessageContaining("cache_invalidations_check");
+    assertThatThrownBy(() -> execute("INSERT INTO cache_invalidations (org_id, scope, target_id, at) VALUES (" + org
+        + ", 'all', '" + UUID.randomUUID() + "', now())")).isInstanceOf(SQLException.class)
+        .hasMessageContaining("cache_invalidations_check");
+    assertThatThrownBy(() -> execute("INSERT INTO cache_invalidations (org_id, scope, target_id, at) VALUES (" + org
+        + ", 'model', '" + UUID.randomUUID() + "', now())")).isInstanceOf(SQLException.class)
+        .hasMessageContaining("cache_invalidations_scope_check");
+  }
+
+  @Test
   void refusesToDeleteAProviderThatARouteStillUses() throws SQLException {
     UUID provider = UUID.randomUUID();
     UUID route = UUID.randomUUID();

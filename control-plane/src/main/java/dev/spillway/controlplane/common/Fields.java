@@ -16,6 +16,11 @@ import java.util.regex.Pattern;
 public final class Fields {
   private static final Pattern SLUG = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
   private static final BigDecimal MAX_BUDGET = new BigDecimal("1000000000");
+  /**
+   * The longest cache TTL, 7 days: snapshots carry cache invalidations for this long, so no entry may outlive the
+   * invalidation that covers it.
+   */
+  public static final int MAX_CACHE_TTL_SECONDS = 7 * 24 * 3600;
 
   private Fields() {}
 
@@ -125,10 +130,13 @@ public final class Fields {
     if (body.threshold() != null && (body.threshold() < 0.0 || body.threshold() > 1.0 || body.threshold().isNaN())) {
       throw ApiException.invalid(field + ".threshold", "must be between 0.0 and 1.0");
     }
-    if (body.ttlSeconds() != null && (body.ttlSeconds() <= 0 || body.ttlSeconds() > 365 * 24 * 3600)) {
-      throw ApiException.invalid(field + ".ttl_seconds", "must be between 1 and 31536000");
+    if (body.ttlSeconds() != null && (body.ttlSeconds() <= 0 || body.ttlSeconds() > MAX_CACHE_TTL_SECONDS)) {
+      throw ApiException.invalid(field + ".ttl_seconds", "must be between 1 and " + MAX_CACHE_TTL_SECONDS
+          + " (7 days) (got " + body.ttlSeconds() + ")");
     }
-    return new CacheConfig(mode, body.threshold(), body.ttlSeconds());
+    // Shadow off is stored as absent, so that "false" and a missing field are one setting, not two.
+    Boolean shadow = Boolean.TRUE.equals(body.shadow()) ? true : null;
+    return new CacheConfig(mode, body.threshold(), body.ttlSeconds(), shadow);
   }
 
   private static void positive(String field, Integer value) {

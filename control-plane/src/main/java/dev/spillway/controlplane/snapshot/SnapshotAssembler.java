@@ -16,6 +16,7 @@ import dev.spillway.config.RoutingRuleConfig;
 import dev.spillway.config.SnapshotConfig;
 import dev.spillway.config.TeamConfig;
 import dev.spillway.config.VirtualKeyConfig;
+import dev.spillway.controlplane.cache.CacheInvalidationService;
 import dev.spillway.controlplane.common.Organization;
 import dev.spillway.controlplane.provider.Provider;
 import dev.spillway.controlplane.provider.ProviderRepository;
@@ -62,14 +63,16 @@ public class SnapshotAssembler {
   private final RouteRepository routes;
   private final RoutingRuleRepository rules;
   private final SecretCipher cipher;
+  private final CacheInvalidationService invalidations;
 
   public SnapshotAssembler(JdbcClient jdbc, ProviderRepository providers, RouteRepository routes,
-      RoutingRuleRepository rules, SecretCipher cipher) {
+      RoutingRuleRepository rules, SecretCipher cipher, CacheInvalidationService invalidations) {
     this.jdbc = jdbc;
     this.providers = providers;
     this.routes = routes;
     this.rules = rules;
     this.cipher = cipher;
+    this.invalidations = invalidations;
   }
 
   @Transactional(readOnly = true, isolation = Isolation.REPEATABLE_READ)
@@ -92,7 +95,7 @@ public class SnapshotAssembler {
     List<TeamConfig> teamConfigs = new ArrayList<>();
     jdbc.sql("""
         SELECT t.id, t.name, t.cache->>'mode' AS cache_mode, (t.cache->>'threshold')::float8 AS cache_threshold,
-               (t.cache->>'ttl_seconds')::int AS cache_ttl,
+               (t.cache->>'ttl_seconds')::int AS cache_ttl, (t.cache->>'shadow')::boolean AS cache_shadow,
                b.limit_usd, b.period, b.enforce AS budget_enforce, b.on_unreachable,
                r.rpm, r.tpm, r.max_concurrent, r.enforce AS rate_limit_enforce
         FROM teams t
@@ -110,7 +113,8 @@ public class SnapshotAssembler {
         SELECT k.id, k.name, k.team_id, k.key_hash, k.key_prefix,
                CASE WHEN cardinality(k.models) = 0 THEN NULL ELSE array_to_string(k.models, E'\\x1f') END AS models,
                k.cache->>'mode' AS cache_mode, (k.cache->>'threshold')::float8 AS cache_threshold,
-               (k.cache->>'ttl_seconds')::int AS cache_ttl, k.expires_at,
+               (k.cache->>'ttl_seconds')::int AS cache_ttl, (k.cache->>'shadow')::boolean AS cache_shadow,
+               k.expires_at,
                CASE WHEN k.metadata = '{}'::jsonb THEN NULL ELSE
                  (SELECT string_agg(e.key || E'\\x1f' || e.value, E'\\x1e') FROM jsonb_each_text(k.metadata) e
                   WHERE e.value IS NOT NULL AND e.key || e.value !~ '[\\x1e\\x1f]') END AS metadata,
@@ -139,8 +143,10 @@ public class SnapshotAssembler {
             r.routeModel()))
         .toList();
 
+    // Relative to the version's instant, not to now: every replica builds the same snapshot for a version.
     SnapshotConfig snapshot = new SnapshotConfig(SnapshotConfig.KIND_FULL, version.version(), version.changedAt(),
-        org, teamConfigs, keyConfigs, providerConfigs, routeConfigs, prices(allProviders), ruleConfigs);
+        org, teamConfigs, keyConfigs, providerConfigs, routeConfigs, prices(allProviders), ruleConfigs,
+        invalidations.carriedAt(version.changedAt()));
     return new Assembled(snapshot, version.restoredFrom());
   }
 
@@ -190,7 +196,7 @@ public class SnapshotAssembler {
     Object ttl = rs.getObject("cache_ttl");
     return new CacheConfig(CacheMode.find(mode).orElseThrow(() -> new IllegalStateException("unknown cache mode "
         + mode)), threshold == null ? null : ((Number) threshold).doubleValue(),
-        ttl == null ? null : ((Number) ttl).intValue());
+        ttl == null ? null : ((Number) ttl).intValue(), rs.getBoolean("cache_shadow") ? true : null);
   }
 
   private ProviderConfig providerConfig(Provider p) {

@@ -120,7 +120,7 @@ public final class UsageBatchReader {
         count(n, "output_tokens", 0),
         count(n, "cached_input_tokens", 0),
         count(n, "reasoning_tokens", 0),
-        cost(n),
+        usd(n, "cost_usd"),
         bool(n, "unpriced"),
         usageSource(n),
         text(n, "cache_status", false, MAX_ID_LENGTH),
@@ -130,7 +130,8 @@ public final class UsageBatchReader {
         optionalCount(n, "ttft_ms"),
         bool(n, "streamed"),
         bool(n, "client_closed"),
-        text(n, "shadow_refusal", false, MAX_TEXT_LENGTH));
+        text(n, "shadow_refusal", false, MAX_TEXT_LENGTH),
+        usd(n, "cache_saved_usd"));
   }
 
   private static JsonNode value(JsonNode n, String field, boolean required) {
@@ -232,34 +233,34 @@ public final class UsageBatchReader {
     return v.booleanValue();
   }
 
-  /** A decimal string as the contract sends it; a JSON number is read exactly as well. */
-  private static BigDecimal cost(JsonNode n) {
-    JsonNode v = value(n, "cost_usd", false);
+  /** A decimal string as the contract sends it; a JSON number is read exactly as well. Absent: 0. */
+  private static BigDecimal usd(JsonNode n, String field) {
+    JsonNode v = value(n, field, false);
     if (v == null) {
       return BigDecimal.ZERO;
     }
-    BigDecimal cost;
+    BigDecimal amount;
     if (v.isNumber()) {
-      cost = v.decimalValue();
+      amount = v.decimalValue();
     } else if (v.isString()) {
       try {
-        cost = new BigDecimal(v.stringValue().strip());
+        amount = new BigDecimal(v.stringValue().strip());
       } catch (NumberFormatException e) {
-        throw ApiException.invalid("cost_usd", "is not a decimal number (got '" + v.stringValue() + "')");
+        throw ApiException.invalid(field, "is not a decimal number (got '" + v.stringValue() + "')");
       }
     } else {
-      throw ApiException.invalid("cost_usd", "must be a decimal string such as \"0.000012345\"");
+      throw ApiException.invalid(field, "must be a decimal string such as \"0.000012345\"");
     }
-    if (cost.signum() < 0) {
-      throw ApiException.invalid("cost_usd", "must be >= 0 (got " + cost.toPlainString() + ")");
+    if (amount.signum() < 0) {
+      throw ApiException.invalid(field, "must be >= 0 (got " + amount.toPlainString() + ")");
     }
-    if (cost.compareTo(MAX_COST) >= 0) {
-      throw ApiException.invalid("cost_usd", "must be less than 1000000000");
+    if (amount.compareTo(MAX_COST) >= 0) {
+      throw ApiException.invalid(field, "must be less than 1000000000");
     }
-    if (cost.stripTrailingZeros().scale() > 9) {
-      throw ApiException.invalid("cost_usd", "has more than 9 decimals (got " + cost.toPlainString() + ")");
+    if (amount.stripTrailingZeros().scale() > 9) {
+      throw ApiException.invalid(field, "has more than 9 decimals (got " + amount.toPlainString() + ")");
     }
-    return cost;
+    return amount;
   }
 
   private static String usageSource(JsonNode n) {

@@ -15,6 +15,11 @@ import java.util.UUID;
  * @param usageSource  {@code provider}, {@code estimated} or {@code none}; null from nodes that do not say
  * @param shadowRefusal the limit in shadow mode that would have refused the request, e.g. {@code rate_limit: key
  *                     rpm 60}, else null
+ * @param cacheStatus  null (cache off), {@code hit-exact}, {@code hit-semantic}, {@code miss}, {@code bypass},
+ *                     {@code shadow-hit} or {@code shadow-miss}. On a hit {@code inputTokens}/{@code outputTokens}
+ *                     are what the cached answer stood for (saved, not spent) and {@code costUsd} is 0
+ * @param cacheSavedUsd what a hit saved at the price of the model that first answered; 0 otherwise and from nodes
+ *                     that do not say
  */
 public record UsageEvent(
     String requestId,
@@ -43,4 +48,5 @@ public record UsageEvent(
     Integer ttftMs,
     boolean streamed,
     boolean clientClosed,
-    String shadowRefusal) {}
+    String shadowRefusal,
+    BigDecimal cacheSavedUsd) {}

@@ -19,7 +19,14 @@ final class UsageHourly {
         latency_ms_sum = h.latency_ms_sum + EXCLUDED.latency_ms_sum,
         unpriced_requests = h.unpriced_requests + EXCLUDED.unpriced_requests,
         shadow_refusals = h.shadow_refusals + EXCLUDED.shadow_refusals,
-        refusals = h.refusals + EXCLUDED.refusals
+        refusals = h.refusals + EXCLUDED.refusals,
+        cache_saved_usd = h.cache_saved_usd + EXCLUDED.cache_saved_usd,
+        cache_saved_input_tokens = h.cache_saved_input_tokens + EXCLUDED.cache_saved_input_tokens,
+        cache_saved_output_tokens = h.cache_saved_output_tokens + EXCLUDED.cache_saved_output_tokens,
+        cache_lookups = h.cache_lookups + EXCLUDED.cache_lookups,
+        cache_shadow_hits = h.cache_shadow_hits + EXCLUDED.cache_shadow_hits,
+        cache_semantic_hits = h.cache_semantic_hits + EXCLUDED.cache_semantic_hits,
+        cache_shadow_lookups = h.cache_shadow_lookups + EXCLUDED.cache_shadow_lookups
       """;
 
   private UsageHourly() {}

@@ -38,6 +38,13 @@ import org.springframework.transaction.support.TransactionTemplate;
  * limit refused ({@code error_code} {@code rate_limit_exceeded} or {@code budget_exceeded}) counts in
  * {@code refusals}, one a limit in shadow mode would have refused in {@code shadow_refusals}.
  *
+ * <p>Cache: a served hit ({@code cache_status} {@code hit-exact} or {@code hit-semantic}) counts its tokens in
+ * {@code cache_saved_input_tokens}/{@code cache_saved_output_tokens}, not in {@code input_tokens}/{@code
+ * output_tokens} (tokens paid for at a provider), and its {@code cache_saved_usd}; every event with a cache status
+ * other than {@code bypass} is a {@code cache_lookups}; {@code shadow-hit} and {@code shadow-miss} are
+ * {@code cache_shadow_lookups}, the first also {@code cache_shadow_hits}. Spend ({@code cost_usd}, what budgets
+ * add up) is what the node says a request cost, 0 for a hit.
+ *
  * <p>After a batch with new events has committed, a {@link UsageRecorded} names the teams and keys it touched, so
  * that what watches their spend (budget alerts) looks at them soon, on its own thread.
  */
@@ -53,35 +60,48 @@ public class UsageIngestService {
         SELECT * FROM unnest(?::text[], ?::timestamptz[], ?::text[], ?::uuid[], ?::uuid[], ?::uuid[], ?::text[],
                              ?::text[], ?::text[], ?::text[], ?::int[], ?::text[], ?::int[], ?::int[], ?::int[],
                              ?::int[], ?::numeric[], ?::boolean[], ?::text[], ?::text[], ?::real[], ?::int[],
-                             ?::int[], ?::int[], ?::boolean[], ?::boolean[], ?::text[])
+                             ?::int[], ?::int[], ?::boolean[], ?::boolean[], ?::text[], ?::numeric[])
           AS u(request_id, occurred_at, node_id, org_id, team_id, key_id, route, provider, model, endpoint,
                status_code, error_code, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, cost_usd,
                unpriced, usage_source, cache_status, cache_similarity, attempts, latency_ms, ttft_ms, streamed,
-               client_closed, shadow_refusal)
+               client_closed, shadow_refusal, cache_saved_usd)
       ),
       inserted AS (
         INSERT INTO usage_events (request_id, occurred_at, node_id, org_id, team_id, key_id, route, provider, model,
                                   endpoint, status_code, error_code, input_tokens, output_tokens, cached_input_tokens,
                                   reasoning_tokens, cost_usd, unpriced, usage_source, cache_status, cache_similarity,
-                                  attempts, latency_ms, ttft_ms, streamed, client_closed, shadow_refusal)
+                                  attempts, latency_ms, ttft_ms, streamed, client_closed, shadow_refusal,
+                                  cache_saved_usd)
         SELECT * FROM batch ORDER BY occurred_at, request_id
         ON CONFLICT DO NOTHING
         RETURNING occurred_at, org_id, team_id, key_id, provider, model, status_code, error_code, input_tokens,
                   output_tokens, cached_input_tokens, reasoning_tokens, cost_usd, unpriced, cache_status, latency_ms,
-                  shadow_refusal
+                  shadow_refusal, cache_saved_usd, coalesce(cache_status LIKE 'hit-%', false) AS hit
       ),
       rolled AS (
         INSERT INTO usage_hourly AS h (hour, key_id, provider, model, org_id, team_id, requests, errors, input_tokens,
                                        output_tokens, cached_input_tokens, reasoning_tokens, cost_usd, cache_hits,
-                                       latency_ms_sum, unpriced_requests, shadow_refusals, refusals)
+                                       latency_ms_sum, unpriced_requests, shadow_refusals, refusals,
+                                       cache_saved_usd, cache_saved_input_tokens, cache_saved_output_tokens,
+                                       cache_lookups, cache_shadow_hits, cache_semantic_hits, cache_shadow_lookups)
         SELECT date_trunc('hour', occurred_at, 'UTC'), key_id, coalesce(provider, ''), coalesce(model, ''),
                -- A key belongs to one team; should a node ever disagree, the row keeps the team it has.
                (array_agg(org_id))[1], (array_agg(team_id))[1],
-               count(*), count(*) FILTER (WHERE status_code >= 400), sum(input_tokens), sum(output_tokens),
-               sum(cached_input_tokens), sum(reasoning_tokens), sum(cost_usd),
-               count(*) FILTER (WHERE cache_status LIKE 'hit%'), coalesce(sum(latency_ms), 0),
+               count(*), count(*) FILTER (WHERE status_code >= 400),
+               -- Tokens a provider was paid for: a cache hit's tokens were saved, not spent.
+               coalesce(sum(input_tokens) FILTER (WHERE NOT hit), 0),
+               coalesce(sum(output_tokens) FILTER (WHERE NOT hit), 0),
+               coalesce(sum(cached_input_tokens) FILTER (WHERE NOT hit), 0),
+               coalesce(sum(reasoning_tokens) FILTER (WHERE NOT hit), 0), sum(cost_usd),
+               count(*) FILTER (WHERE hit), coalesce(sum(latency_ms), 0),
                count(*) FILTER (WHERE unpriced), count(*) FILTER (WHERE shadow_refusal IS NOT NULL),
-               count(*) FILTER (WHERE error_code IN ('rate_limit_exceeded', 'budget_exceeded'))
+               count(*) FILTER (WHERE error_code IN ('rate_limit_exceeded', 'budget_exceeded')),
+               sum(cache_saved_usd), coalesce(sum(input_tokens) FILTER (WHERE hit), 0),
+               coalesce(sum(output_tokens) FILTER (WHERE hit), 0),
+               count(*) FILTER (WHERE cache_status IS NOT NULL AND cache_status <> 'bypass'),
+               count(*) FILTER (WHERE cache_status = 'shadow-hit'),
+               count(*) FILTER (WHERE cache_status = 'hit-semantic'),
+               count(*) FILTER (WHERE cache_status IN ('shadow-hit', 'shadow-miss'))
         FROM inserted
         WHERE key_id IS NOT NULL AND team_id IS NOT NULL
         GROUP BY 1, 2, 3, 4
@@ -218,6 +238,7 @@ public class UsageIngestService {
     Boolean[] streamed = new Boolean[n];
     Boolean[] clientClosed = new Boolean[n];
     String[] shadowRefusal = new String[n];
+    String[] cacheSaved = new String[n];
     for (int i = 0; i < n; i++) {
       UsageEvent e = events.get(i);
       requestId[i] = e.requestId();
@@ -247,11 +268,12 @@ public class UsageIngestService {
       streamed[i] = e.streamed();
       clientClosed[i] = e.clientClosed();
       shadowRefusal[i] = e.shadowRefusal();
+      cacheSaved[i] = e.cacheSavedUsd().toPlainString();
     }
     return new Object[] {requestId, occurredAt, nodeId, orgId, teamId, keyId, route, provider, model, endpoint,
         statusCode, errorCode, inputTokens, outputTokens, cachedInputTokens, reasoningTokens, cost, unpriced,
         usageSource, cacheStatus, cacheSimilarity, attempts, latencyMs, ttftMs, streamed, clientClosed,
-        shadowRefusal};
+        shadowRefusal, cacheSaved};
   }
 
   private static String rootMessage(Throwable e) {

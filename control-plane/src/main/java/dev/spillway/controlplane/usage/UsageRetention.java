@@ -162,11 +162,16 @@ public class UsageRetention {
               INSERT INTO usage_hourly AS h (hour, key_id, provider, model, org_id, team_id, requests, errors,
                                              input_tokens, output_tokens, cached_input_tokens, reasoning_tokens,
                                              cost_usd, cache_hits, latency_ms_sum, unpriced_requests,
-                                             shadow_refusals, refusals)
+                                             shadow_refusals, refusals, cache_saved_usd, cache_saved_input_tokens,
+                                             cache_saved_output_tokens, cache_lookups, cache_shadow_hits,
+                                             cache_semantic_hits, cache_shadow_lookups)
               SELECT date_trunc('month', hour, 'UTC'), key_id, provider, model, (array_agg(org_id))[1],
                      (array_agg(team_id))[1], sum(requests), sum(errors), sum(input_tokens), sum(output_tokens),
                      sum(cached_input_tokens), sum(reasoning_tokens), sum(cost_usd), sum(cache_hits),
-                     sum(latency_ms_sum), sum(unpriced_requests), sum(shadow_refusals), sum(refusals)
+                     sum(latency_ms_sum), sum(unpriced_requests), sum(shadow_refusals), sum(refusals),
+                     sum(cache_saved_usd), sum(cache_saved_input_tokens), sum(cache_saved_output_tokens),
+                     sum(cache_lookups), sum(cache_shadow_hits), sum(cache_semantic_hits),
+                     sum(cache_shadow_lookups)
               FROM old
               GROUP BY 1, 2, 3, 4
               ORDER BY 1, 2, 3, 4

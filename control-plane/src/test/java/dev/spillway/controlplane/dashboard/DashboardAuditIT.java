@@ -103,6 +103,11 @@ class DashboardAuditIT extends ControlPlaneIntegrationTest {
           t.ok(admin.post("/teams/" + team + "/delete", Map.of()));
           return team;
         }),
+        new Action("/cache/teams/{id}/invalidate", "cache.invalidate", t -> {
+          String team = t.team();
+          t.ok(admin.post("/cache/teams/" + team + "/invalidate", Map.of()));
+          return team;
+        }),
         new Action("/virtual-keys", "virtual_key.create", t -> t.idFromLocation(admin.post("/virtual-keys",
             Map.of("teamId", t.team(), "name", "audited")))),
         new Action("/virtual-keys/{id}", "virtual_key.update", t -> {

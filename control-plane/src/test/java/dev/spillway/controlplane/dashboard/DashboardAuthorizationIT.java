@@ -126,6 +126,8 @@ class DashboardAuthorizationIT extends ControlPlaneIntegrationTest {
         c("POST", "/budgets/org", "/budgets/org", "teamAdminA"),
         c("GET", "/usage", "/usage?team=@teamB", "teamViewerA"),
         c("GET", "/usage.csv", "/usage.csv?team=@teamB", "teamViewerA"),
+        c("GET", "/cache", "/cache?team=@teamB", "teamViewerA"),
+        c("POST", "/cache/teams/{id}/invalidate", "/cache/teams/@teamB/invalidate", "teamAdminA"),
         c("GET", "/nodes", "/nodes", "teamAdminA"),
         c("POST", "/nodes/{id}/forget", "/nodes/some-node/forget", "orgViewer"),
         c("GET", "/audit", "/audit", "teamAdminA"),

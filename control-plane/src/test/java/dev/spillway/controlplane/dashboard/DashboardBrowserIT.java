@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.spillway.controlplane.ControlPlaneIntegrationTest;
+import dev.spillway.controlplane.usage.UsageLine;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,7 +13,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -175,11 +179,7 @@ class DashboardBrowserIT extends ControlPlaneIntegrationTest {
   void aTeamAdminIsRefusedAnotherTeamsPageAndApi() {
     String own = createTeam(unique("own-team")).get("id").stringValue();
     String other = createTeam(unique("other-team")).get("id").stringValue();
-    String email = unique("browser-team-admin") + "@example.com";
-    String userId = assertStatus(admin().post("/api/v1/users", "{\"email\": \"%s\"}".formatted(email)), 201)
-        .get("id").stringValue();
-    assertStatus(admin().post("/api/v1/teams/" + own + "/members", """
-        {"user_id": "%s", "role": "team_admin"}""".formatted(userId)), 201);
+    String email = newTeamAdmin(own, "browser-team-admin");
 
     signIn(email);
     driver.get(baseUrl() + "/teams/" + own);
@@ -212,6 +212,79 @@ class DashboardBrowserIT extends ControlPlaneIntegrationTest {
     assertThat(text(By.cssSelector("h1"))).isEqualTo("Sign in to the dashboard");
     assertThat(driver.findElements(By.id("table"))).isEmpty();
     shot("session-expired-login");
+  }
+
+  @Test
+  @Order(4)
+  void aTeamAdminSeesItsTeamsCacheNumbersAndInvalidatesItsCacheButNotAnotherTeams() {
+    UUID own = UUID.fromString(createTeam(unique("cache-own")).get("id").stringValue());
+    UUID other = UUID.fromString(createTeam(unique("cache-other")).get("id").stringValue());
+    UUID key = UUID.fromString(createKey(own.toString(), "k").get("id").stringValue());
+    UUID otherKey = UUID.fromString(createKey(other.toString(), "k").get("id").stringValue());
+    Instant at = Instant.now().minus(Duration.ofHours(1));
+    String p = unique("browser-cache");
+    // One exact and one semantic hit of five lookups; one shadow hit of two shadow lookups.
+    assertStatus(node().send("POST", "/internal/v1/usage", "application/x-ndjson", UsageLine.batch(
+        UsageLine.event(p + "-1", at).key(own, key).cacheHit("hit-exact", null, 1000, 2000, "1.25"),
+        UsageLine.event(p + "-2", at).key(own, key).cacheHit("hit-semantic", 0.96f, 500, 500, "0.5"),
+        UsageLine.event(p + "-3", at).key(own, key).cacheStatus("miss").cacheSimilarity(0.62f),
+        UsageLine.event(p + "-4", at).key(own, key).cacheStatus("shadow-hit").cacheSimilarity(0.93f),
+        UsageLine.event(p + "-5", at).key(own, key).cacheStatus("shadow-miss").cacheSimilarity(0.41f),
+        UsageLine.event(p + "-6", at).key(other, otherKey).cacheHit("hit-exact", null, 9, 9, "9"))), 200);
+    for (UUID team : new UUID[] {own, other}) {
+      jdbc.sql("""
+              INSERT INTO cache_entries (team_id, request_hash, context_hash, model, response, response_kind,
+                                         expires_at)
+              VALUES (?, ?, 'ctx', 'demo', '\\x7b7d'::bytea, 'openai-chat', now() + interval '1 hour')""")
+          .params(team, unique("hash")).update();
+    }
+    String email = newTeamAdmin(own.toString(), "browser-cache-admin");
+
+    signIn(email);
+    driver.findElement(By.linkText("Cache")).click();
+    waitFor(() -> driver.getCurrentUrl().endsWith("/cache"));
+
+    List<WebElement> teams = driver.findElements(By.cssSelector("[data-testid=cache-team]"));
+    assertThat(teams).hasSize(1);
+    WebElement card = teams.get(0);
+    assertThat(card.getAttribute("data-team-id")).isEqualTo(own.toString());
+    assertThat(card.findElement(By.cssSelector("[data-testid=hit-rate]")).getText()).isEqualTo("40.0%");
+    assertThat(card.findElement(By.cssSelector("[data-testid=would-be-hit-rate]")).getText()).isEqualTo("50.0%");
+    assertThat(card.findElement(By.cssSelector("[data-testid=tokens-saved]")).getText()).isEqualTo("4,000");
+    assertThat(card.findElement(By.cssSelector("[data-testid=usd-saved]")).getText()).isEqualTo("$1.75");
+    List<String> counts = card.findElements(By.cssSelector("[data-testid=histogram-count]")).stream()
+        .map(WebElement::getText).toList();
+    assertThat(counts).containsExactly("1", "0", "0", "1", "0", "0", "0", "0", "0", "1", "1");
+    shot("cache");
+
+    driver.get(baseUrl() + "/cache?team=" + other);
+    assertThat(text(By.cssSelector("main h1"))).isEqualTo("Not allowed");
+    assertThat(driver.findElements(By.cssSelector("[data-testid=cache-team]"))).isEmpty();
+    driver.get(baseUrl() + "/cache");
+    assertThat(fetchStatus("POST", "/api/v1/cache/invalidations",
+        "{\"scope\":\"team\",\"id\":\"" + other + "\"}")).isEqualTo(403);
+
+    js("window.confirm = () => true;");
+    driver.findElement(By.cssSelector("[data-testid=invalidate-cache]")).click();
+    waitFor(() -> !driver.findElements(By.cssSelector("[data-testid=invalidated]")).isEmpty());
+
+    assertThat(text(By.cssSelector("[data-testid=invalidated]"))).startsWith("Cache invalidated: 1 stored answer");
+    assertThat(jdbc.sql("SELECT count(*) FROM cache_entries WHERE team_id = ?").param(own).query(Long.class)
+        .single()).isZero();
+    assertThat(jdbc.sql("SELECT count(*) FROM cache_entries WHERE team_id = ?").param(other).query(Long.class)
+        .single()).isEqualTo(1);
+    assertThat(jdbc.sql("SELECT actor_name FROM audit_events WHERE action = 'cache.invalidate' AND resource_id = ?")
+        .param(own.toString()).query(String.class).single()).isEqualTo(email);
+  }
+
+  /** A new user who administers this team; answers the email to sign in with. */
+  private String newTeamAdmin(String teamId, String prefix) {
+    String email = unique(prefix) + "@example.com";
+    String userId = assertStatus(admin().post("/api/v1/users", "{\"email\": \"%s\"}".formatted(email)), 201)
+        .get("id").stringValue();
+    assertStatus(admin().post("/api/v1/teams/" + teamId + "/members", """
+        {"user_id": "%s", "role": "team_admin"}""".formatted(userId)), 201);
+    return email;
   }
 
   private void signIn(String email) {

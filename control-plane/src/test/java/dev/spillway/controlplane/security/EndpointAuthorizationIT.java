@@ -138,6 +138,9 @@ class EndpointAuthorizationIT extends ControlPlaneIntegrationTest {
         c("GET", "/api/v1/usage", "/api/v1/usage?team_id=@teamB", "teamViewerA"),
         c("GET", "/api/v1/usage/unpriced", "/api/v1/usage/unpriced?team_id=@teamB", "teamViewerA"),
         c("GET", "/api/v1/budget-alerts", "/api/v1/budget-alerts?team_id=@teamB", "teamViewerA"),
+        c("GET", "/api/v1/cache/stats", "/api/v1/cache/stats?team_id=@teamB", "teamViewerA"),
+        new Case("POST", "/api/v1/cache/invalidations", "/api/v1/cache/invalidations", "teamAdminA",
+            "application/json", "{\"scope\": \"team\", \"id\": \"@teamB\"}"),
         new Case("POST", "/api/v1/config/apply", "/api/v1/config/apply", "orgViewer", "application/yaml",
             "teams: []"));
   }

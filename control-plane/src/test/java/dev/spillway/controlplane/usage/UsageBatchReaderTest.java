@@ -59,7 +59,18 @@ class UsageBatchReaderTest {
     assertThat(e).isEqualTo(new UsageEvent("req_1", Instant.parse("2026-12-07T13:31:00.123456Z"), "host:8000",
         UUID.fromString(ORG), UUID.fromString(TEAM), UUID.fromString(KEY), "demo", "openai", "gpt-4o-mini",
         "chat_completions", 200, null, 10, 20, 3, 4, new BigDecimal("0.000012345"), false, "provider", null, null, 1,
-        12, 5, true, false, null));
+        12, 5, true, false, null, BigDecimal.ZERO));
+  }
+
+  @Test
+  void readsWhatTheCacheStageReports() throws IOException {
+    UsageEvent e = read(line("hit").replace("\"cache_status\":null,\"cache_similarity\":null",
+        "\"cache_status\":\"hit-semantic\",\"cache_similarity\":0.93").replace("\"shadow_refusal\":null",
+        "\"shadow_refusal\":null,\"cache_saved_usd\":\"0.004200000\"")).get(0);
+
+    assertThat(e.cacheStatus()).isEqualTo("hit-semantic");
+    assertThat(e.cacheSimilarity()).isEqualTo(0.93f);
+    assertThat(e.cacheSavedUsd()).isEqualByComparingTo("0.0042");
   }
 
   @Test
@@ -76,6 +87,7 @@ class UsageBatchReaderTest {
     assertThat(e.inputTokens()).isZero();
     assertThat(e.attempts()).isEqualTo(1);
     assertThat(e.costUsd()).isEqualByComparingTo("0");
+    assertThat(e.cacheSavedUsd()).isEqualByComparingTo("0");
     assertThat(e.unpriced()).isTrue();
     assertThat(e.shadowRefusal()).isEqualTo("rate_limit: key rpm 60");
     assertThat(e.latencyMs()).isNull();

@@ -96,7 +96,7 @@ class UsageIngestIT extends ControlPlaneIntegrationTest {
     JsonNode answer = stored(batch(
         event(p + "-a", hour.plusMillis(1_000)).key(team, key).reasoningTokens(4),
         event(p + "-b", hour.plusMillis(2_000)).key(team, key).status(502).tokens(0, 0).cost("0").latencyMs(100),
-        event(p + "-c", hour.plusMillis(3_000)).key(team, key).cacheStatus("hit_exact").tokens(5, 6).cost("0.1")
+        event(p + "-c", hour.plusMillis(3_000)).key(team, key).cacheHit("hit-exact", null, 5, 6, "0.1")
             .latencyMs(3),
         event(p + "-d", hour.plus(Duration.ofMinutes(61))).key(team, key),
         event(p + "-e", hour.plusMillis(5_000)).key(team, other).model("acme", "m-1").unpriced().tokens(7, 8)
@@ -106,7 +106,7 @@ class UsageIngestIT extends ControlPlaneIntegrationTest {
     assertThat(answer.get("duplicates").asInt()).isZero();
     assertThat(rollups(team)).containsOnly(
         Map.entry(hour + " " + key + " openai gpt-4o-mini",
-            new Rollup(3, 1, 15, 26, 4, new BigDecimal("0.100012345"), 1, 115, 0, 0)),
+            new Rollup(3, 1, 10, 20, 4, new BigDecimal("0.000012345"), 1, 115, 0, 0)),
         Map.entry(hour + " " + other + " acme m-1", new Rollup(1, 0, 7, 8, 0, BigDecimal.ZERO, 0, 12, 1, 1)),
         Map.entry(hour.plus(Duration.ofHours(1)) + " " + key + " openai gpt-4o-mini",
             new Rollup(1, 0, 10, 20, 0, new BigDecimal("0.000012345"), 0, 12, 0, 0)));
@@ -126,7 +126,7 @@ class UsageIngestIT extends ControlPlaneIntegrationTest {
     assertThat(totals.get("requests").asLong()).isEqualTo(5);
     assertThat(totals.get("errors").asLong()).isEqualTo(1);
     assertThat(totals.get("unpriced_requests").asLong()).isEqualTo(1);
-    assertThat(totals.get("spend_usd").decimalValue()).isEqualByComparingTo("0.100024690");
+    assertThat(totals.get("spend_usd").decimalValue()).isEqualByComparingTo("0.000024690");
   }
 
   @Test

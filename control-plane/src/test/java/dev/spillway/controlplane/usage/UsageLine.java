@@ -22,6 +22,9 @@ public final class UsageLine {
   private String cost = "0.000012345";
   private boolean unpriced;
   private String cacheStatus;
+  private Float cacheSimilarity;
+  /** Null: the line has no cache_saved_usd, as from nodes older than the cache stage. */
+  private String cacheSavedUsd;
   private Integer latencyMs = 12;
   private String shadowRefusal;
   private boolean clientClosed;
@@ -87,6 +90,25 @@ public final class UsageLine {
     return this;
   }
 
+  public UsageLine cacheSimilarity(Float similarity) {
+    this.cacheSimilarity = similarity;
+    return this;
+  }
+
+  /**
+   * A served cache hit as a node reports it: these tokens stood for by the cached answer (saved, not spent),
+   * nothing paid, {@code savedUsd} saved.
+   */
+  public UsageLine cacheHit(String status, Float similarity, int input, int output, String savedUsd) {
+    this.cacheStatus = status;
+    this.cacheSimilarity = similarity;
+    this.inputTokens = input;
+    this.outputTokens = output;
+    this.cost = "0";
+    this.cacheSavedUsd = savedUsd;
+    return this;
+  }
+
   public UsageLine latencyMs(Integer latencyMs) {
     this.latencyMs = latencyMs;
     return this;
@@ -131,9 +153,11 @@ public final class UsageLine {
         + ",\"input_tokens\":" + inputTokens + ",\"output_tokens\":" + outputTokens
         + ",\"cached_input_tokens\":0,\"reasoning_tokens\":" + reasoningTokens + ",\"cost_usd\":" + str(cost)
         + ",\"unpriced\":" + unpriced + ",\"usage_source\":" + str(usageSource) + ",\"cache_status\":"
-        + str(cacheStatus) + ",\"cache_similarity\":null,\"attempts\":" + attempts + ",\"latency_ms\":" + latencyMs
+        + str(cacheStatus) + ",\"cache_similarity\":" + cacheSimilarity + ",\"attempts\":" + attempts
+        + ",\"latency_ms\":" + latencyMs
         + ",\"ttft_ms\":5,\"streamed\":true,\"client_closed\":" + clientClosed + ",\"shadow_refusal\":"
-        + str(shadowRefusal) + "}";
+        + str(shadowRefusal)
+        + (cacheSavedUsd == null ? "" : ",\"cache_saved_usd\":" + str(cacheSavedUsd)) + "}";
   }
 
   public static String batch(List<UsageLine> lines) {

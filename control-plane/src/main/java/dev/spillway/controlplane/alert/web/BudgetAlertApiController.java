@@ -3,6 +3,7 @@ package dev.spillway.controlplane.alert.web;
 import dev.spillway.controlplane.alert.BudgetAlert;
 import dev.spillway.controlplane.alert.BudgetAlertService;
 import dev.spillway.controlplane.common.ApiException;
+import dev.spillway.controlplane.common.QueryParams;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
@@ -42,20 +43,9 @@ class BudgetAlertApiController {
   Map<String, Object> list(@RequestParam(name = "team_id", required = false) String teamId,
       @RequestParam(name = "key_id", required = false) String keyId,
       @RequestParam(defaultValue = "100") String limit) {
-    List<AlertView> data = alerts.list(uuid("team_id", teamId), uuid("key_id", keyId), number("limit", limit))
-        .stream().map(AlertView::of).toList();
+    List<AlertView> data = alerts.list(QueryParams.id("team_id", teamId), QueryParams.id("key_id", keyId),
+        number("limit", limit)).stream().map(AlertView::of).toList();
     return Map.of("data", data);
-  }
-
-  private static UUID uuid(String field, String value) {
-    if (value == null || value.isBlank()) {
-      return null;
-    }
-    try {
-      return UUID.fromString(value.strip());
-    } catch (IllegalArgumentException e) {
-      throw ApiException.invalid(field, "is not an id");
-    }
   }
 
   private static int number(String field, String value) {

@@ -2,8 +2,8 @@ package dev.spillway.controlplane.audit.web;
 
 import dev.spillway.controlplane.audit.AuditEvents;
 import dev.spillway.controlplane.common.ApiException;
+import dev.spillway.controlplane.common.QueryParams;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,8 +50,8 @@ class AuditEventApiController {
     if (actorType != null && !ACTOR_TYPES.contains(actorType)) {
       throw ApiException.invalid("actor_type", "must be one of user, api_token, bootstrap_token, system");
     }
-    Instant fromInstant = instant("from", from);
-    Instant toInstant = instant("to", to);
+    Instant fromInstant = QueryParams.instant("from", from);
+    Instant toInstant = QueryParams.instant("to", to);
     if (fromInstant != null && toInstant != null && !fromInstant.isBefore(toInstant)) {
       throw ApiException.invalid("to", "must be after from");
     }
@@ -73,17 +73,6 @@ class AuditEventApiController {
     body.put("data", page);
     body.put("next_cursor", page.size() == limit ? Long.toString(page.get(page.size() - 1).id()) : null);
     return body;
-  }
-
-  private static Instant instant(String field, String value) {
-    if (value == null || value.isBlank()) {
-      return null;
-    }
-    try {
-      return Instant.parse(value);
-    } catch (DateTimeParseException e) {
-      throw ApiException.invalid(field, "must be an ISO-8601 instant such as 2025-01-31T00:00:00Z");
-    }
   }
 
   private static String blankToNull(String value) {

@@ -1,12 +1,12 @@
 package dev.spillway.controlplane.usage.web;
 
 import dev.spillway.controlplane.common.ApiException;
+import dev.spillway.controlplane.common.QueryParams;
 import dev.spillway.controlplane.usage.UsageService;
 import dev.spillway.controlplane.virtualkey.VirtualKeyService;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,13 +40,13 @@ class UsageApiController {
       @RequestParam(required = false) String from,
       @RequestParam(required = false) String to,
       @RequestParam(name = "group_by", defaultValue = "team") String groupBy) {
-    UUID team = uuid("team_id", teamId);
-    UUID key = uuid("key_id", keyId);
+    UUID team = QueryParams.id("team_id", teamId);
+    UUID key = QueryParams.id("key_id", keyId);
     if (key != null) {
       keys.get(key);
     }
-    Instant fromInstant = instant("from", from);
-    Instant toInstant = instant("to", to);
+    Instant fromInstant = QueryParams.instant("from", from);
+    Instant toInstant = QueryParams.instant("to", to);
     if (fromInstant != null && toInstant != null && !fromInstant.isBefore(toInstant)) {
       throw ApiException.invalid("to", "must be after from");
     }
@@ -82,29 +82,7 @@ class UsageApiController {
     Instant since = Instant.now().minus(UsageService.UNPRICED_WINDOW);
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("since", since.truncatedTo(ChronoUnit.HOURS));
-    body.put("data", usage.unpriced(uuid("team_id", teamId), since));
+    body.put("data", usage.unpriced(QueryParams.id("team_id", teamId), since));
     return body;
-  }
-
-  private static UUID uuid(String field, String value) {
-    if (value == null || value.isBlank()) {
-      return null;
-    }
-    try {
-      return UUID.fromString(value.strip());
-    } catch (IllegalArgumentException e) {
-      throw ApiException.invalid(field, "is not an id");
-    }
-  }
-
-  private static Instant instant(String field, String value) {
-    if (value == null || value.isBlank()) {
-      return null;
-    }
-    try {
-      return Instant.parse(value);
-    } catch (DateTimeParseException e) {
-      throw ApiException.invalid(field, "must be an ISO-8601 instant such as 2025-01-31T00:00:00Z");
-    }
   }
 }
