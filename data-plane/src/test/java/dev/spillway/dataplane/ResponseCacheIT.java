@@ -388,6 +388,27 @@ class ResponseCacheIT {
     }
   }
 
+  @Test
+  void anAnswerStoredWhileTheModelLoadsStillGetsItsEmbedding() throws Exception {
+    Path state = Files.createTempDirectory("cache-it-cold");
+    try (SpillwayNode cold = TestNodes.start(controlPlane.uri(), state, Map.of("SPILLWAY_DB_URL", db.jdbcUrl(),
+        "SPILLWAY_DB_USER", db.user(), "SPILLWAY_DB_PASSWORD", db.password()))) {
+      TestNodes.awaitVersion(cold, 1);
+      // The node's first semantic request: it starts loading the model and misses without waiting for it.
+      HttpResponse<String> first = new NodeClient(cold, KEY_A).post("/v1/chat/completions",
+          chat("How do I close my account?"));
+      cold.cache().flushWrites();
+
+      assertThat(cacheHeader(first)).isEqualTo("miss");
+      try (Connection c = db.connect(); Statement st = c.createStatement();
+           ResultSet rs = st.executeQuery("SELECT embedding IS NOT NULL FROM cache_entries WHERE team_id = '"
+               + TEAM_A + "' AND prompt_text = 'how do i close my account'")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getBoolean(1)).isTrue();
+      }
+    }
+  }
+
   static String streamedText(String body) {
     StringBuilder text = new StringBuilder();
     for (NodeClient.Event event : NodeClient.events(body)) {

@@ -23,6 +23,7 @@ final class Embeddings implements AutoCloseable {
   private final Supplier<Embedder> loader;
   private final ThreadPoolExecutor executor;
   private final AtomicBoolean loading = new AtomicBoolean();
+  private final java.util.concurrent.CountDownLatch loaded = new java.util.concurrent.CountDownLatch(1);
   private volatile Embedder embedder;
 
   Embeddings(Supplier<Embedder> loader, int workers) {
@@ -57,7 +58,26 @@ final class Embeddings implements AutoCloseable {
           (System.nanoTime() - start) / 1_000_000);
     } catch (RuntimeException | LinkageError e) {
       log.error("semantic cache: the embedding model could not be loaded; semantic lookups miss", e);
+    } finally {
+      loaded.countDown();
     }
+  }
+
+  /**
+   * The model, waiting up to {@code timeout} for it to load (starting it if need be); null if it is not there by
+   * then. For the writer thread only: an answer stored while the model loads still gets its embedding.
+   */
+  Embedder awaitModel(java.time.Duration timeout) {
+    Embedder model = model();
+    if (model != null) {
+      return model;
+    }
+    try {
+      loaded.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return embedder;
   }
 
   /** Embeds on the pool; fails at once when the model is not loaded or the pool is full. */

@@ -51,6 +51,8 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class ResponseCache implements CacheLookup, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ResponseCache.class);
+  /** How long a write waits for the embedding model, which loads once per node (about a second). */
+  private static final java.time.Duration MODEL_LOAD_WAIT = java.time.Duration.ofSeconds(30);
 
   private final CacheSettings settings;
   private final MemoryTier memory;
@@ -273,7 +275,7 @@ public final class ResponseCache implements CacheLookup, AutoCloseable {
       return;
     }
     float[] vector = write.embedding;
-    Embedder model = embeddings.model();
+    Embedder model = write.normalisedPrompt == null ? null : embeddings.awaitModel(MODEL_LOAD_WAIT);
     if (write.normalisedPrompt != null && vector == null && model != null) {
       vector = model.embed(write.normalisedPrompt);
     }
