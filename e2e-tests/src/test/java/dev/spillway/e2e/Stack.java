@@ -88,6 +88,11 @@ final class Stack implements AutoCloseable {
   }
 
   SpillwayNode startNode(Path stateDir, URI controlPlane) {
+    return startNode(stateDir, controlPlane, Map.of());
+  }
+
+  /** A node with more environment (e.g. the cache's database: {@link #databaseEnv}). */
+  SpillwayNode startNode(Path stateDir, URI controlPlane, Map<String, String> extra) {
     Map<String, String> env = new HashMap<>();
     env.put("SPILLWAY_CP_URL", controlPlane.toString());
     env.put("SPILLWAY_NODE_TOKEN", nodeToken);
@@ -97,7 +102,14 @@ final class Stack implements AutoCloseable {
     env.put("SPILLWAY_DP_HOST", "127.0.0.1");
     env.put("SPILLWAY_NODE_ID", "e2e-" + stateDir.getFileName());
     env.put("SPILLWAY_NODE_HEARTBEAT_SECONDS", "1");
+    env.putAll(extra);
     return SpillwayNode.start(NodeSettings.from(env, new String[] {"--port", "0", "--state-dir", stateDir.toString()}));
+  }
+
+  /** The environment that points a node's cache at this stack's database. */
+  Map<String, String> databaseEnv() {
+    return Map.of("SPILLWAY_DB_URL", db.jdbcUrl(), "SPILLWAY_DB_USER", db.user(), "SPILLWAY_DB_PASSWORD",
+        db.password());
   }
 
   HttpResponse<String> admin(String method, String path, String json) {
