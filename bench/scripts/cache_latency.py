@@ -39,6 +39,9 @@ def main():
     p.add_argument("--count", type=int, default=2000)
     p.add_argument("--warmup", type=int, default=500)
     p.add_argument("--header", action="append", default=[])
+    p.add_argument("--vary", action="store_true",
+                   help="make every request's text unique with trailing punctuation, which normalisation removes: "
+                        "no request is an exact hit, each one embeds and searches (for semantic hits)")
     args = p.parse_args()
     u = urlparse(args.url)
     headers = {"Content-Type": "application/json"}
@@ -49,6 +52,8 @@ def main():
     conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
     times, labels, non2xx = [], collections.Counter(), 0
     for i in range(args.warmup + args.count):
+        if args.vary:
+            payload = body(args.model, args.prompt + "?" * (1 + i % 40) + "!" * (i // 40))
         start = time.perf_counter()
         conn.request("POST", u.path, body=payload, headers=headers)
         res = conn.getresponse()
