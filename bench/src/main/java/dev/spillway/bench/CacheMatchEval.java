@@ -25,30 +25,37 @@ import org.HdrHistogram.Histogram;
  * Semantic-cache matching quality on labelled paraphrase pairs, in the retrieval setting of issue 12: every first
  * question is stored, every second question is looked up (nearest stored by cosine, brute force), and a hit is correct
  * only when it returns its own pair's first question and the pair is labelled a paraphrase. Prints, for a sweep of
- * thresholds and for several gates: hits; precision (correct hits / hits); recall (correct hits / paraphrase pairs);
+ * thresholds and for several settings (gate rules, with and without the length rule of {@code SemanticMatcher}):
+ * hits; precision (correct hits / hits); recall (correct hits / paraphrase pairs);
  * false hits (non-paraphrase pairs served their own look-alike first question / non-paraphrase pairs); other-entry
  * (hits on another pair's first question, counted wrong in precision) and, of those, identical (the other entry's
  * normalised text equals the query's: PAWS reuses sentences across pairs, so that is the right answer in practice);
  * and, outside retrieval, each pair on its own: pair-fh (non-paraphrase pairs whose second question would hit their
- * first: cosine at or above the threshold and the gate passes / non-paraphrase pairs) and pair-rec (the same for
+ * first: cosine at or above the required similarity and the gate passes / non-paraphrase pairs) and pair-rec (the same for
  * paraphrase pairs / paraphrase pairs); then embedding latency (prompts up to 250 characters and longer ones) and the
  * gate's cost per check. The dataset stays outside the repository: pass its path.
  *
  * <p>Run: {@code mvn -B -q -pl bench -am -DskipTests package dependency:build-classpath
  * -Dmdep.outputFile=target/classpath.txt && java -cp "bench/target/classes:$(cat bench/target/classpath.txt)"
- * dev.spillway.bench.CacheMatchEval qqp ../shared/datasets/qqp/dev.tsv [--limit N] [--threads N] [--raw]}
- * ({@code --threads}: ONNX Runtime intra-op threads, default 1, 0 = ONNX Runtime's choice; {@code --raw}: embed
- * the text as sent, not normalised, to measure what normalising buys; the gate still reads normalised text).
+ * dev.spillway.bench.CacheMatchEval qqp ../shared/datasets/qqp/dev.tsv [--limit N] [--threads N] [--raw]
+ * [--model bge|minilm] [--window N]} ({@code --threads}: ONNX Runtime intra-op threads, default 1, 0 = ONNX
+ * Runtime's choice; {@code --raw}: embed the text as sent, not normalised, to measure what normalising buys; the gate
+ * still reads normalised text; {@code --model}: bge-small-en-v1.5-q, the default, or all-MiniLM-L6-v2-q;
+ * {@code --window}: word pieces per model run, default the model's).
  */
 public final class CacheMatchEval {
-  private static final double[] THRESHOLDS = {0.80, 0.82, 0.84, 0.86, 0.88, 0.90, 0.91, 0.92, 0.93, 0.94, 0.95,
-      0.96, 0.97, 0.98};
+  private static final double[] THRESHOLDS = {0.80, 0.82, 0.84, 0.86, 0.88, 0.90, 0.91, 0.92, 0.93, 0.94, 0.945,
+      0.95, 0.955, 0.96, 0.97, 0.98};
 
   private record Pair(String a, String b, boolean paraphrase) {}
 
+  /** A gate and a length rule, measured together. */
+  private record Setting(VerificationGate gate, SemanticMatcher.LengthRule lengthRule) {}
+
   public static void main(String[] args) throws IOException {
     if (args.length < 2) {
-      System.err.println("usage: CacheMatchEval <qqp|paws> <path-to-dev.tsv> [--limit N] [--threads N] [--raw]");
+      System.err.println("usage: CacheMatchEval <qqp|paws> <path-to-dev.tsv> [--limit N] [--threads N] [--raw] "
+          + "[--model bge|minilm] [--window N]");
       System.exit(2);
     }
     String name = args[0];
@@ -56,11 +63,15 @@ public final class CacheMatchEval {
     int limit = Integer.MAX_VALUE;
     int threads = 1;
     boolean raw = false;
+    OnnxEmbedder.Model model = OnnxEmbedder.Model.BGE_SMALL_EN_V15_Q;
+    int window = 0;
     for (int i = 2; i < args.length; i++) {
       switch (args[i]) {
         case "--limit" -> limit = Integer.parseInt(args[++i]);
         case "--threads" -> threads = Integer.parseInt(args[++i]);
         case "--raw" -> raw = true;
+        case "--model" -> model = model(args[++i]);
+        case "--window" -> window = Integer.parseInt(args[++i]);
         default -> throw new IllegalArgumentException("unknown option: " + args[i]);
       }
     }
@@ -73,9 +84,10 @@ public final class CacheMatchEval {
         System.getProperty("java.version"));
 
     long loadStart = System.nanoTime();
-    try (OnnxEmbedder embedder = OnnxEmbedder.bgeSmallEnV15(threads)) {
-      System.out.printf(Locale.ROOT, "model: bge-small-en-v1.5-q, intra-op threads %s, loaded in %.2f s%n",
-          threads == 0 ? "auto" : threads, (System.nanoTime() - loadStart) / 1e9);
+    try (OnnxEmbedder embedder = OnnxEmbedder.load(model, threads, window == 0 ? model.window() : window)) {
+      System.out.printf(Locale.ROOT, "model: %s, window %d, intra-op threads %s, loaded in %.2f s%n",
+          embedder.modelName(), window == 0 ? model.window() : window, threads == 0 ? "auto" : threads,
+          (System.nanoTime() - loadStart) / 1e9);
       for (int i = 0; i < 50; i++) {
         embedder.embed(embedForm.apply(pairs.get(i % pairs.size()).b()));
       }
@@ -122,24 +134,30 @@ public final class CacheMatchEval {
         ownSim[i] = Vectors.cosine(query[i], stored.get(own[i]));
       }
 
-      Map<String, VerificationGate> gates = new LinkedHashMap<>();
-      gates.put("none", VerificationGate.of(Set.of()));
-      gates.put("numbers", VerificationGate.of(EnumSet.of(Rule.NUMBERS)));
-      gates.put("negation", VerificationGate.of(EnumSet.of(Rule.NEGATION)));
-      gates.put("order", VerificationGate.of(EnumSet.of(Rule.ORDER)));
-      gates.put("roles", VerificationGate.of(EnumSet.of(Rule.ROLES)));
-      gates.put("num+neg+roles", VerificationGate.of(EnumSet.of(Rule.NUMBERS, Rule.NEGATION, Rule.ROLES)));
-      gates.put("num+neg+order (standard)", VerificationGate.standard());
-      gates.put("all", VerificationGate.of(EnumSet.allOf(Rule.class)));
-
+      SemanticMatcher.LengthRule flat = SemanticMatcher.LengthRule.NONE;
+      SemanticMatcher.LengthRule standardLength = SemanticMatcher.LengthRule.STANDARD;
+      Map<String, Setting> gates = new LinkedHashMap<>();
+      gates.put("none (plain cosine)", new Setting(VerificationGate.of(Set.of()), flat));
+      gates.put("numbers", new Setting(VerificationGate.of(EnumSet.of(Rule.NUMBERS)), flat));
+      gates.put("negation", new Setting(VerificationGate.of(EnumSet.of(Rule.NEGATION)), flat));
+      gates.put("order", new Setting(VerificationGate.of(EnumSet.of(Rule.ORDER)), flat));
+      gates.put("roles", new Setting(VerificationGate.of(EnumSet.of(Rule.ROLES)), flat));
+      gates.put("num+neg+roles", new Setting(VerificationGate.of(EnumSet.of(Rule.NUMBERS, Rule.NEGATION, Rule.ROLES)),
+          flat));
+      gates.put("num+neg+order (standard gate), flat threshold", new Setting(VerificationGate.standard(), flat));
+      gates.put("all four rules, flat threshold", new Setting(VerificationGate.of(EnumSet.allOf(Rule.class)), flat));
+      gates.put("none, length rule", new Setting(VerificationGate.of(Set.of()), standardLength));
+      gates.put("standard gate + length rule (the default)", new Setting(VerificationGate.standard(), standardLength));
       long positives = pairs.stream().filter(Pair::paraphrase).count();
       long negatives = pairs.size() - positives;
-      for (Map.Entry<String, VerificationGate> g : gates.entrySet()) {
+      for (Map.Entry<String, Setting> g : gates.entrySet()) {
+        VerificationGate gate = g.getValue().gate();
+        SemanticMatcher matcher = new SemanticMatcher(gate, g.getValue().lengthRule());
         boolean[] passes = new boolean[pairs.size()];
         boolean[] ownPasses = new boolean[pairs.size()];
         for (int i = 0; i < pairs.size(); i++) {
-          passes[i] = g.getValue().check(queryText[i], storedText[best[i]]) == VerificationGate.Verdict.PASS;
-          ownPasses[i] = g.getValue().check(queryText[i], storedText[own[i]]) == VerificationGate.Verdict.PASS;
+          passes[i] = gate.check(queryText[i], storedText[best[i]]) == VerificationGate.Verdict.PASS;
+          ownPasses[i] = gate.check(queryText[i], storedText[own[i]]) == VerificationGate.Verdict.PASS;
         }
         System.out.printf(Locale.ROOT, "%ngate: %s%n%9s %6s %9s %7s %11s %11s %10s %10s %10s%n", g.getKey(),
             "threshold", "hits", "precision", "recall", "false-hits", "other-entry", "identical", "pair-fh", "pair-rec");
@@ -152,14 +170,14 @@ public final class CacheMatchEval {
           int pairFalse = 0;
           int pairTrue = 0;
           for (int i = 0; i < pairs.size(); i++) {
-            if (ownSim[i] >= t && ownPasses[i]) {
+            if (ownSim[i] >= matcher.requiredSimilarity(queryText[i], storedText[own[i]], t) && ownPasses[i]) {
               if (pairs.get(i).paraphrase()) {
                 pairTrue++;
               } else {
                 pairFalse++;
               }
             }
-            if (bestSim[i] < t || !passes[i]) {
+            if (bestSim[i] < matcher.requiredSimilarity(queryText[i], storedText[best[i]], t) || !passes[i]) {
               continue;
             }
             hits++;
@@ -178,7 +196,7 @@ public final class CacheMatchEval {
               falseOnNegatives++;
             }
           }
-          System.out.printf(Locale.ROOT, "%9.2f %6d %9s %7.3f %10.1f%% %11d %10d %9.1f%% %10.3f%n", t, hits,
+          System.out.printf(Locale.ROOT, "%9.3f %6d %9s %7.3f %10.1f%% %11d %10d %9.1f%% %10.3f%n", t, hits,
               hits == 0 ? "-" : String.format(Locale.ROOT, "%.3f", (double) correct / hits),
               (double) correct / positives, 100.0 * falseOnNegatives / negatives, otherEntry, identical,
               100.0 * pairFalse / negatives, (double) pairTrue / positives);
@@ -192,16 +210,19 @@ public final class CacheMatchEval {
 
       System.out.printf(Locale.ROOT, "%ngate cost per check (query vs its best candidate, all %d pairs):%n",
           pairs.size());
-      for (Map.Entry<String, VerificationGate> g : gates.entrySet()) {
-        System.out.printf(Locale.ROOT, "  %-26s %7.0f ns/op%n", g.getKey(),
-            gateCost(g.getValue(), queryText, storedText, best));
+      for (Map.Entry<String, Setting> g : gates.entrySet()) {
+        System.out.printf(Locale.ROOT, "  %-45s %7.0f ns/op%n", g.getKey(),
+            gateCost(g.getValue().gate(), queryText, storedText, best));
       }
       normaliseCost(pairs);
       if (System.getProperty("dump") != null) {
-        VerificationGate standard = VerificationGate.standard();
+        // Lookups the default matcher gets wrong at the given threshold (-Ddump=0.945), for reading.
+        double dumpAt = Double.parseDouble(System.getProperty("dump"));
+        SemanticMatcher defaultMatcher = new SemanticMatcher(VerificationGate.standard());
         for (int i = 0; i < pairs.size(); i++) {
-          boolean pass = standard.check(queryText[i], storedText[best[i]]) == VerificationGate.Verdict.PASS;
-          if (bestSim[i] >= Double.parseDouble(System.getProperty("dump")) && !storedText[best[i]].equals(queryText[i])
+          boolean pass = defaultMatcher.match(query[i], queryText[i],
+              new SemanticMatcher.Candidate(stored.get(best[i]), storedText[best[i]]), dumpAt).hit();
+          if (bestSim[i] >= dumpAt && !storedText[best[i]].equals(queryText[i])
               && pass != (pairs.get(i).paraphrase() && best[i] == own[i])) {
             System.out.printf(Locale.ROOT, "DUMP %s %.3f label=%s own=%s%n  q: %s%n  c: %s%n", pass ? "FALSE-HIT" : "MISSED",
                 bestSim[i], pairs.get(i).paraphrase() ? 1 : 0, best[i] == own[i], queryText[i], storedText[best[i]]);
@@ -260,7 +281,7 @@ public final class CacheMatchEval {
         sink += PromptNormalizer.normalize(p.b()).length();
       }
       if (round == 69) {
-        System.out.printf(Locale.ROOT, "  normaliser                 %7.0f ns/op%n",
+        System.out.printf(Locale.ROOT, "  %-45s %7.0f ns/op%n", "normaliser",
             (double) (System.nanoTime() - start) / pairs.size());
       }
     }
@@ -276,14 +297,25 @@ public final class CacheMatchEval {
     String storedNorm = PromptNormalizer.normalize(storedPrompt);
     SemanticMatcher.Candidate candidate = new SemanticMatcher.Candidate(embedder.embed(storedNorm), storedNorm);
     SemanticMatcher matcher = new SemanticMatcher(VerificationGate.standard());
-    System.out.printf(Locale.ROOT, "%nfive prompts against \"%s\" (stored first), standard gate:%n", storedPrompt);
+    System.out.printf(Locale.ROOT, "%nfive prompts against \"%s\" (stored first), standard gate and length rule:%n",
+        storedPrompt);
     for (String p : prompts) {
       String n = PromptNormalizer.normalize(p);
       float[] v = embedder.embed(n);
       SemanticMatcher.Match at90 = matcher.match(v, n, candidate, 0.90);
-      System.out.printf(Locale.ROOT, "  %-38s cos %.3f raw-cos %.3f  gate %-16s%n", '"' + p + '"',
-          at90.similarity(), Vectors.cosine(embedder.embed(p), embedder.embed(storedPrompt)), at90.verdict());
+      SemanticMatcher.Match atDefault = matcher.match(v, n, candidate, SemanticMatcher.DEFAULT_THRESHOLD);
+      System.out.printf(Locale.ROOT, "  %-38s cos %.3f raw-cos %.3f  gate %-16s at 0.90: %-16s at %.3f: %s%n",
+          '"' + p + '"', at90.similarity(), Vectors.cosine(embedder.embed(p), embedder.embed(storedPrompt)),
+          at90.verdict(), at90.outcome(), SemanticMatcher.DEFAULT_THRESHOLD, atDefault.outcome());
     }
+  }
+
+  private static OnnxEmbedder.Model model(String name) {
+    return switch (name) {
+      case "bge" -> OnnxEmbedder.Model.BGE_SMALL_EN_V15_Q;
+      case "minilm" -> OnnxEmbedder.Model.ALL_MINILM_L6_V2_Q;
+      default -> throw new IllegalArgumentException("--model: " + name + " (expected: bge or minilm)");
+    };
   }
 
   private static List<Pair> read(Path path, int limit) throws IOException {

