@@ -131,6 +131,9 @@ public final class ResponseCache implements CacheLookup, AutoCloseable {
       misses.increment();
       return CompletableFuture.completedFuture(miss);
     }
+    // The embedding starts with the exact lookup, not after it: most lookups that get this far miss both.
+    Embedder embedder = prompt == null ? null : embeddings.model();
+    CompletableFuture<float[]> embedding = embedder == null ? null : embeddings.embed(prompt);
     CompletableFuture<Optional<StoredAnswer>> exactLookup = exact
         ? shared.submit(() -> shared.exact(key.teamId(), fingerprint.requestHash()))
         : CompletableFuture.completedFuture(Optional.empty());
@@ -140,11 +143,11 @@ public final class ResponseCache implements CacheLookup, AutoCloseable {
         exactHits.increment();
         return CompletableFuture.completedFuture(hit(CacheResult.HIT_EXACT, null, found.get()));
       }
-      if (prompt == null) {
-        misses.increment();
+      if (embedding == null) {
+        misses.increment(); // no semantic lookup for this request, or the model is still loading
         return CompletableFuture.completedFuture(miss);
       }
-      return semantic(policy, write, prompt, invalidations);
+      return semantic(policy, write, prompt, embedder, embedding, invalidations);
     });
     CompletableFuture<CacheResult> bounded = new CompletableFuture<>();
     result.whenComplete((r, failure) -> bounded.complete(failure == null ? r : miss));
@@ -157,20 +160,13 @@ public final class ResponseCache implements CacheLookup, AutoCloseable {
     return bounded;
   }
 
-  private CompletableFuture<CacheResult> semantic(CachePolicy policy, CacheWrite write, String prompt,
-      List<CacheInvalidation> invalidations) {
-    Embedder model = embeddings.model();
-    if (model == null) {
-      misses.increment();
-      return CompletableFuture.completedFuture(new CacheResult(CacheResult.MISS, null, null, write));
-    }
-    return embeddings.embed(prompt)
-        .thenCompose(vector -> {
-          write.embedding = vector;
-          return shared.submit(() -> shared.nearest(write.teamId, write.fingerprint.contextHash(),
-              model.modelName(), vector)).thenApply(nearest -> decide(policy, write, prompt, vector, nearest,
-              invalidations));
-        });
+  private CompletableFuture<CacheResult> semantic(CachePolicy policy, CacheWrite write, String prompt, Embedder model,
+      CompletableFuture<float[]> embedding, List<CacheInvalidation> invalidations) {
+    return embedding.thenCompose(vector -> {
+      write.embedding = vector;
+      return shared.submit(() -> shared.nearest(write.teamId, write.fingerprint.contextHash(), model.modelName(),
+          vector)).thenApply(nearest -> decide(policy, write, prompt, vector, nearest, invalidations));
+    });
   }
 
   private CacheResult decide(CachePolicy policy, CacheWrite write, String prompt, float[] vector,

@@ -64,8 +64,10 @@ final class SharedTier implements AutoCloseable {
     config.addDataSourceProperty("tcpKeepAlive", "true");
     config.addDataSourceProperty("ApplicationName", "spillway-node-cache");
     // Filtered nearest-neighbour queries keep scanning the HNSW graph until they find rows of the right team and
-    // context, instead of returning nothing when the first candidates belong to others (pgvector 0.8).
-    config.setConnectionInitSql("SET hnsw.iterative_scan = relaxed_order");
+    // context, instead of returning nothing when the first candidates belong to others (pgvector 0.8). A search
+    // list of 20 instead of 40 halves the search at 100,000 entries (docs/benchmarks.md); one nearest entry is all a
+    // lookup needs, and one the search misses is a miss, never a wrong answer.
+    config.setConnectionInitSql("SET hnsw.iterative_scan = relaxed_order; SET hnsw.ef_search = 20");
     this.pool = new HikariDataSource(config);
     this.executor = new ThreadPoolExecutor(settings.dbPoolSize(), settings.dbPoolSize(), 30, TimeUnit.SECONDS,
         new ArrayBlockingQueue<>(256), runnable -> {
