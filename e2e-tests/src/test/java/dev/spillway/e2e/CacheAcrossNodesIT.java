@@ -58,15 +58,8 @@ class CacheAcrossNodesIT {
       env.put("SPILLWAY_DP_CACHE_BUDGET_MS", "5000");
       nodes.add(stack.startNode(dir.resolve(name), stack.controlPlaneUri(), env));
     }
-    awaitCurrentSnapshot();
+    stack.awaitCurrentSnapshot(nodes);
     await().atMost(Duration.ofSeconds(60)).until(() -> nodes.stream().allMatch(n -> n.cache().semanticReady()));
-  }
-
-  static void awaitCurrentSnapshot() throws Exception {
-    long version = JSON.readTree(stack.admin("GET", "/api/v1/snapshots/current", null).body()).path("version")
-        .asLong();
-    await().atMost(Duration.ofSeconds(10)).until(() -> nodes.stream().allMatch(n -> n.config().current() != null
-        && n.config().current().version() >= version));
   }
 
   @AfterAll
@@ -107,7 +100,7 @@ class CacheAcrossNodesIT {
         "{\"scope\":\"team\",\"id\":\"" + teamId + "\"}");
     assertThat(invalidated.statusCode()).as(invalidated.body()).isEqualTo(200);
     assertThat(JSON.readTree(invalidated.body()).path("deleted").asLong()).isEqualTo(1);
-    awaitCurrentSnapshot();
+    stack.awaitCurrentSnapshot(nodes);
     // Node b holds the entry in memory since its exact hit: the snapshot tells it to forget it.
     HttpResponse<String> afterwards = stack.chat(b, key, "assistant", "How do I reset my password?");
     assertThat(cache(afterwards)).isEqualTo("miss");

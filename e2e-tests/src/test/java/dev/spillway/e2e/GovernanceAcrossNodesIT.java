@@ -90,10 +90,7 @@ class GovernanceAcrossNodesIT {
   static String key(String limits) throws Exception {
     String key = JSON.readTree(stack.admin("POST", "/api/v1/virtual-keys", "{\"name\":\"k-" + System.nanoTime()
         + "\",\"team_id\":\"" + teamId + "\"," + limits + "}").body()).path("key").asString();
-    long version = JSON.readTree(stack.admin("GET", "/api/v1/snapshots/current", null).body()).path("version")
-        .asLong();
-    await().atMost(Duration.ofSeconds(10)).until(() -> nodes.stream().allMatch(n -> n.config().current() != null
-        && n.config().current().version() >= version));
+    stack.awaitCurrentSnapshot(nodes);
     return key;
   }
 

@@ -60,10 +60,7 @@ class RouteHealthAcrossNodesIT {
     for (String name : List.of("a", "b")) {
       nodes.add(stack.startNode(dir.resolve(name), stack.controlPlaneUri()));
     }
-    long version = JSON.readTree(stack.admin("GET", "/api/v1/snapshots/current", null).body()).path("version")
-        .asLong();
-    await().atMost(Duration.ofSeconds(10)).until(() -> nodes.stream().allMatch(n -> n.config().current() != null
-        && n.config().current().version() >= version));
+    stack.awaitCurrentSnapshot(nodes);
   }
 
   @AfterAll

@@ -106,6 +106,19 @@ final class Stack implements AutoCloseable {
     return SpillwayNode.start(NodeSettings.from(env, new String[] {"--port", "0", "--state-dir", stateDir.toString()}));
   }
 
+  /** Waits until every one of {@code nodes} serves the control plane's current snapshot (or a newer one). */
+  void awaitCurrentSnapshot(List<SpillwayNode> nodes) {
+    long version;
+    try {
+      version = tools.jackson.databind.json.JsonMapper.builder().build()
+          .readTree(admin("GET", "/api/v1/snapshots/current", null).body()).path("version").asLong();
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("cannot read the current snapshot's version", e);
+    }
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> nodes.stream()
+        .allMatch(n -> n.config().current() != null && n.config().current().version() >= version));
+  }
+
   /** The environment that points a node's cache at this stack's database. */
   Map<String, String> databaseEnv() {
     return Map.of("SPILLWAY_DB_URL", db.jdbcUrl(), "SPILLWAY_DB_USER", db.user(), "SPILLWAY_DB_PASSWORD",
