@@ -94,6 +94,7 @@ class DashboardAuthorizationIT extends ControlPlaneIntegrationTest {
         c("GET", "/teams/{id}", "/teams/@teamB", "teamViewerA"),
         c("POST", "/teams", "/teams", "teamAdminA"),
         c("POST", "/teams/{id}/limits", "/teams/@teamA/limits", "teamAdminA"),
+        c("POST", "/teams/{id}/cache", "/teams/@teamA/cache", "teamAdminA"),
         c("POST", "/teams/{id}/members", "/teams/@teamB/members", "teamAdminA"),
         c("POST", "/teams/{id}/members/{userId}", "/teams/@teamB/members/@userB", "teamAdminA"),
         c("POST", "/teams/{id}/members/{userId}/remove", "/teams/@teamB/members/@userB/remove", "teamAdminA"),

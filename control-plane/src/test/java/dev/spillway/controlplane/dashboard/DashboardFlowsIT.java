@@ -171,6 +171,38 @@ class DashboardFlowsIT extends ControlPlaneIntegrationTest {
   }
 
   @Test
+  void aTeamsCacheSettingsSetInTheDashboardReachTheApiAndLeaveItsLimitsAlone() {
+    String teamId = createTeam(unique("caching")).get("id").stringValue();
+    admin.post("/teams/" + teamId + "/limits", Map.of("limitUsd", "10", "period", "monthly"), "HX-Request", "true");
+
+    ApiResponse saved = admin.post("/teams/" + teamId + "/cache", Map.of("mode", "semantic", "threshold", "0.9",
+        "ttlSeconds", "600", "_shadow", "on", "shadow", "true"), "HX-Request", "true");
+
+    assertThat(saved.status()).isEqualTo(200);
+    assertThat(saved.text()).contains("Saved.").contains("value=\"0.9\"");
+    JsonNode team = assertStatus(admin().get("/api/v1/teams/" + teamId), 200);
+    assertThat(team.get("cache").get("mode").stringValue()).isEqualTo("semantic");
+    assertThat(team.get("cache").get("threshold").doubleValue()).isEqualTo(0.9);
+    assertThat(team.get("cache").get("ttl_seconds").intValue()).isEqualTo(600);
+    assertThat(team.get("cache").get("shadow").booleanValue()).isTrue();
+    assertThat(team.get("budget").get("limit_usd").decimalValue()).isEqualByComparingTo("10");
+
+    ApiResponse bad = admin.post("/teams/" + teamId + "/cache", Map.of("mode", "semantic", "threshold", "1.5",
+        "ttlSeconds", "forever"), "HX-Request", "true");
+    assertThat(bad.status()).isEqualTo(422);
+    assertThat(bad.text()).contains("must be a whole number");
+    ApiResponse range = admin.post("/teams/" + teamId + "/cache", Map.of("mode", "semantic", "threshold", "1.5"),
+        "HX-Request", "true");
+    assertThat(range.status()).isEqualTo(422);
+    assertThat(range.text()).contains("threshold");
+
+    ApiResponse off = admin.post("/teams/" + teamId + "/cache", Map.of("mode", "off", "_shadow", "on"),
+        "HX-Request", "true");
+    assertThat(off.status()).isEqualTo(200);
+    assertThat(assertStatus(admin().get("/api/v1/teams/" + teamId), 200).get("cache").isNull()).isTrue();
+  }
+
+  @Test
   void budgetAlertsAndRefusalsShowNextToTheBudgetsAndTheUsage() {
     String teamName = unique("alerting");
     UUID team = UUID.fromString(createTeam(teamName).get("id").stringValue());

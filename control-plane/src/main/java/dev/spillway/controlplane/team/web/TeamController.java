@@ -5,8 +5,11 @@ import dev.spillway.config.BudgetPeriod;
 import dev.spillway.controlplane.alert.BudgetAlert;
 import dev.spillway.controlplane.alert.BudgetAlertService;
 import dev.spillway.controlplane.common.ApiException;
+import dev.spillway.controlplane.common.BudgetBody;
 import dev.spillway.controlplane.common.CacheBody;
 import dev.spillway.controlplane.common.Ids;
+import dev.spillway.controlplane.common.RateLimitBody;
+import dev.spillway.controlplane.dashboard.CacheForm;
 import dev.spillway.controlplane.dashboard.DashboardController;
 import dev.spillway.controlplane.dashboard.Forms;
 import dev.spillway.controlplane.dashboard.Htmx;
@@ -127,6 +130,7 @@ class TeamController {
     Team team = teams.get(teamId);
     model.addAttribute("team", team);
     addLimits(model, team, LimitsForm.of(team.budget(), team.rateLimit()));
+    model.addAttribute("cacheForm", CacheForm.of(team.cache()));
     addMembers(model, teamId);
     List<VirtualKey> teamKeys = keys.search(teamId, null, null, "created", true, 100, 0).rows();
     model.addAttribute("keys", teamKeys);
@@ -159,6 +163,29 @@ class TeamController {
     }
     model.addAttribute("team", team);
     return Htmx.isHtmx(request) ? "teams/detail :: limits" : "redirect:/teams/" + teamId;
+  }
+
+  /** The team's cache settings: org admins, like the team's limits (URL rules; a team admin sets its keys' own). */
+  @PostMapping("/teams/{id}/cache")
+  String cache(@PathVariable String id, @ModelAttribute CacheForm form, HttpServletRequest request,
+      HttpServletResponse response, Model model) {
+    UUID teamId = Ids.parse("team", id);
+    Team team = teams.get(teamId);
+    try {
+      team = teams.update(teamId, new TeamRequest(team.name(), team.description(), BudgetBody.of(team.budget()),
+          RateLimitBody.of(team.rateLimit()), form.body(), team.metadata()));
+      model.addAttribute("cacheSaved", true);
+      model.addAttribute("cacheForm", CacheForm.of(team.cache()));
+    } catch (ApiException e) {
+      if (!Forms.isFormError(e)) {
+        throw e;
+      }
+      response.setStatus(422);
+      model.addAttribute("errors", Forms.errors(e));
+      model.addAttribute("cacheForm", form);
+    }
+    model.addAttribute("team", team);
+    return Htmx.isHtmx(request) ? "teams/detail :: cache-settings" : "redirect:/teams/" + teamId;
   }
 
   @PostMapping("/teams/{id}/members")
