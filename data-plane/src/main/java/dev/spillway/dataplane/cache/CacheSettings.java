@@ -66,16 +66,6 @@ public record CacheSettings(String dbUrl, String dbUser, String dbPassword, int 
         Integer.parseInt(env.getOrDefault("SPILLWAY_DP_CACHE_EMBED_WORKERS", "1")));
   }
 
-  public CacheSettings withDatabase(String url, String user, String password) {
-    return new CacheSettings(url, user, password, dbPoolSize, lookupBudget, memoryBytes, maxTemperature, defaultTtl,
-        defaultThreshold, embedThreads);
-  }
-
-  public CacheSettings withLookupBudget(Duration budget) {
-    return new CacheSettings(dbUrl, dbUser, dbPassword, dbPoolSize, budget, memoryBytes, maxTemperature, defaultTtl,
-        defaultThreshold, embedThreads);
-  }
-
   @Override
   public String toString() {
     return "CacheSettings[db=" + (dbUrl == null ? "none" : dbUrl) + ", user=" + dbUser + ", pool=" + dbPoolSize

@@ -121,15 +121,13 @@ public final class ResponseCache implements CacheLookup, AutoCloseable {
       StoredAnswer held = memory.get(key.teamId(), fingerprint.requestHash());
       if (held != null) {
         if (!held.expired(Instant.now()) && !held.invalidatedBy(invalidations)) {
-          exactHits.increment();
-          return CompletableFuture.completedFuture(hit(CacheResult.HIT_EXACT, null, held));
+          return served(CompletableFuture.completedFuture(hit(CacheResult.HIT_EXACT, null, held)));
         }
         memory.remove(key.teamId(), fingerprint.requestHash());
       }
     }
     if (shared == null || (!exact && prompt == null)) {
-      misses.increment();
-      return CompletableFuture.completedFuture(miss);
+      return served(CompletableFuture.completedFuture(miss));
     }
     // The embedding starts with the exact lookup, not after it: most lookups that get this far miss both.
     Embedder embedder = prompt == null ? null : embeddings.model();
@@ -140,11 +138,9 @@ public final class ResponseCache implements CacheLookup, AutoCloseable {
     CompletableFuture<CacheResult> result = exactLookup.thenCompose(found -> {
       if (found.isPresent() && !found.get().invalidatedBy(invalidations)) {
         memory.put(key.teamId(), fingerprint.requestHash(), found.get());
-        exactHits.increment();
         return CompletableFuture.completedFuture(hit(CacheResult.HIT_EXACT, null, found.get()));
       }
-      if (embedding == null) {
-        misses.increment(); // no semantic lookup for this request, or the model is still loading
+      if (embedding == null) { // no semantic lookup for this request, or the model is still loading
         return CompletableFuture.completedFuture(miss);
       }
       return semantic(policy, write, prompt, embedder, embedding, invalidations);
@@ -157,7 +153,26 @@ public final class ResponseCache implements CacheLookup, AutoCloseable {
         timeouts.increment();
       }
     });
-    return bounded;
+    return served(bounded);
+  }
+
+  /**
+   * Counts what the lookup gave the request (not what a lookup past its budget found later, nor what a failing
+   * database would have answered: both are misses to the request).
+   */
+  private CompletableFuture<CacheResult> served(CompletableFuture<CacheResult> lookup) {
+    return lookup.thenApply(r -> {
+      switch (r.status()) {
+        case CacheResult.HIT_EXACT -> exactHits.increment();
+        case CacheResult.HIT_SEMANTIC -> semanticHits.increment();
+        case CacheResult.SHADOW_HIT -> {
+          shadowHits.increment();
+          misses.increment();
+        }
+        default -> misses.increment();
+      }
+      return r;
+    });
   }
 
   private CompletableFuture<CacheResult> semantic(CachePolicy policy, CacheWrite write, String prompt, Embedder model,
@@ -172,7 +187,6 @@ public final class ResponseCache implements CacheLookup, AutoCloseable {
   private CacheResult decide(CachePolicy policy, CacheWrite write, String prompt, float[] vector,
       Optional<SharedTier.Nearest> nearest, List<CacheInvalidation> invalidations) {
     if (nearest.isEmpty() || nearest.get().answer().invalidatedBy(invalidations)) {
-      misses.increment();
       return new CacheResult(policy.shadow() ? CacheResult.SHADOW_MISS : CacheResult.MISS, null, null, write);
     }
     SharedTier.Nearest candidate = nearest.get();
@@ -180,18 +194,12 @@ public final class ResponseCache implements CacheLookup, AutoCloseable {
         new SemanticMatcher.Candidate(candidate.embedding(), candidate.promptText()), policy.threshold());
     double similarity = Math.round(match.similarity() * 10_000) / 10_000.0;
     if (policy.shadow()) {
-      if (match.hit()) {
-        shadowHits.increment();
-      }
-      misses.increment();
       return new CacheResult(match.hit() ? CacheResult.SHADOW_HIT : CacheResult.SHADOW_MISS, similarity, null,
           write);
     }
     if (match.hit() && policy.mode() == CacheMode.SEMANTIC) {
-      semanticHits.increment();
       return hit(CacheResult.HIT_SEMANTIC, similarity, candidate.answer());
     }
-    misses.increment();
     return new CacheResult(CacheResult.MISS, similarity, null, write);
   }
 

@@ -17,7 +17,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -110,10 +109,6 @@ final class SharedTier implements AutoCloseable {
       result.completeExceptionally(e);
     }
     return result;
-  }
-
-  Executor executor() {
-    return executor;
   }
 
   long failures() {
