@@ -14,6 +14,7 @@ import java.util.TreeMap;
  * @param models    model names (routes or {@code provider/model}) this key may use; empty means all
  * @param expiresAt when the key stops working, or null for never (also used for a rotation's grace period)
  * @param metadata  the admin's labels for the key (string values), which routing rules can match on
+ * @param logging   request-log settings over the team's, or null
  */
 public record VirtualKeyConfig(
     String id,
@@ -26,7 +27,8 @@ public record VirtualKeyConfig(
     RateLimitConfig rateLimit,
     CacheConfig cache,
     Instant expiresAt,
-    Map<String, String> metadata) {
+    Map<String, String> metadata,
+    LoggingConfig logging) {
 
   public VirtualKeyConfig {
     Objects.requireNonNull(id, "id");
@@ -36,10 +38,17 @@ public record VirtualKeyConfig(
     metadata = metadata == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(metadata));
   }
 
+  /** A key without request-log settings of its own. */
+  public VirtualKeyConfig(String id, String name, String teamId, String keyHash, String keyPrefix,
+      List<String> models, BudgetConfig budget, RateLimitConfig rateLimit, CacheConfig cache, Instant expiresAt,
+      Map<String, String> metadata) {
+    this(id, name, teamId, keyHash, keyPrefix, models, budget, rateLimit, cache, expiresAt, metadata, null);
+  }
+
   /** A key without metadata. */
   public VirtualKeyConfig(String id, String name, String teamId, String keyHash, String keyPrefix,
       List<String> models, BudgetConfig budget, RateLimitConfig rateLimit, CacheConfig cache, Instant expiresAt) {
-    this(id, name, teamId, keyHash, keyPrefix, models, budget, rateLimit, cache, expiresAt, null);
+    this(id, name, teamId, keyHash, keyPrefix, models, budget, rateLimit, cache, expiresAt, null, null);
   }
 
   /** True when the key may still be used at {@code now}. */
