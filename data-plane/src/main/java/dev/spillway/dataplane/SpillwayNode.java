@@ -111,6 +111,9 @@ public final class SpillwayNode implements AutoCloseable {
     metrics.counter("spillway_usage_events_shipped", "Usage events the control plane has stored",
         usageShipper::shippedEvents);
     metrics.routingHealth(routingHealth);
+    metrics.counter("spillway_request_log_content_dropped", "Requests logged without the content their policy "
+        + "keeps, because the content queue was full or the content could not be processed",
+        usage::contentDropped);
     metrics.counter("spillway_shadow_refusals", "Requests a limit in shadow mode would have refused",
         usage::shadowRefusals);
     if (System.getProperty("DJL_CACHE_DIR") == null && System.getenv("DJL_CACHE_DIR") == null) {

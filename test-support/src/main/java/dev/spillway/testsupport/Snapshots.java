@@ -58,6 +58,19 @@ public final class Snapshots {
     return this;
   }
 
+  /** A team with request-log settings. */
+  public Snapshots team(String id, dev.spillway.config.LoggingConfig logging) {
+    teams.add(new TeamConfig(id, "team " + id, null, null, null, logging));
+    return this;
+  }
+
+  /** A key (all models) with request-log settings over its team's. */
+  public Snapshots key(String teamId, String secret, dev.spillway.config.LoggingConfig logging) {
+    keys.add(new VirtualKeyConfig("key-" + keys.size(), "key " + keys.size(), teamId, Sha256.hex(secret),
+        secret.substring(0, Math.min(12, secret.length())), List.of(), null, null, null, null, null, logging));
+    return this;
+  }
+
   /** An admin's cache invalidation. */
   public Snapshots cacheInvalidation(dev.spillway.config.CacheInvalidation invalidation) {
     invalidations.add(invalidation);

@@ -131,7 +131,75 @@ public final class UsageBatchReader {
         bool(n, "streamed"),
         bool(n, "client_closed"),
         text(n, "shadow_refusal", false, MAX_TEXT_LENGTH),
-        usd(n, "cache_saved_usd"));
+        usd(n, "cache_saved_usd"),
+        log(n));
+  }
+
+  /** What a node stores of one body, base64 of gzip: its cap is a few hundred KiB; this bound is the database's. */
+  static final int MAX_BODY_BASE64 = 4 * 1024 * 1024;
+  static final int MAX_ATTEMPTS = 64;
+  private static final Set<String> CONTENT_POLICIES = Set.of("none", "redacted", "full");
+  private static final Pattern BASE64 = Pattern.compile("[A-Za-z0-9+/]*={0,2}");
+
+  private static RequestLogDetail log(JsonNode event) {
+    JsonNode n = value(event, "log", false);
+    if (n == null) {
+      return null;
+    }
+    if (!n.isObject()) {
+      throw ApiException.invalid("log", "must be an object");
+    }
+    try {
+      String policy = text(n, "content_policy", false, 16);
+      if (policy != null && !CONTENT_POLICIES.contains(policy)) {
+        throw ApiException.invalid("content_policy", "must be none, redacted or full (got '" + policy + "')");
+      }
+      return new RequestLogDetail(text(n, "user_agent", false, MAX_TEXT_LENGTH),
+          text(n, "requested_model", false, MAX_TEXT_LENGTH), text(n, "error_message", false, 4 * MAX_TEXT_LENGTH),
+          text(n, "replay_of", false, MAX_ID_LENGTH), attempts(n), policy == null ? "none" : policy,
+          body(n, "request_body"), body(n, "response_body"), bool(n, "request_truncated"),
+          bool(n, "response_truncated"));
+    } catch (ApiException e) {
+      throw e.at("log");
+    }
+  }
+
+  private static String body(JsonNode n, String field) {
+    String s = text(n, field, false, MAX_BODY_BASE64);
+    if (s != null && (s.length() % 4 != 0 || !BASE64.matcher(s).matches())) {
+      throw ApiException.invalid(field, "must be base64 (of the gzipped body)");
+    }
+    return s;
+  }
+
+  /** The attempts as a JSON array of checked values, written anew so that only known fields are stored. */
+  private static String attempts(JsonNode n) {
+    JsonNode v = value(n, "attempts", false);
+    if (v == null) {
+      return "[]";
+    }
+    if (!v.isArray() || v.size() > MAX_ATTEMPTS) {
+      throw ApiException.invalid("attempts", "must be an array of at most " + MAX_ATTEMPTS + " attempts");
+    }
+    var out = JSON.createArrayNode();
+    for (int i = 0; i < v.size(); i++) {
+      JsonNode a = v.get(i);
+      if (!a.isObject()) {
+        throw ApiException.invalid("attempts[" + i + "]", "must be an object");
+      }
+      try {
+        var attempt = out.addObject();
+        attempt.put("provider", text(a, "provider", false, MAX_TEXT_LENGTH));
+        attempt.put("model", text(a, "model", false, MAX_TEXT_LENGTH));
+        attempt.put("status_code", count(a, "status_code", 0));
+        attempt.put("error_code", text(a, "error_code", false, MAX_ID_LENGTH));
+        attempt.put("started_ms", count(a, "started_ms", 0));
+        attempt.put("latency_ms", count(a, "latency_ms", 0));
+      } catch (ApiException e) {
+        throw e.at("attempts[" + i + "]");
+      }
+    }
+    return out.toString();
   }
 
   private static JsonNode value(JsonNode n, String field, boolean required) {

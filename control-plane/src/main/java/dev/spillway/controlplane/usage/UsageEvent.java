@@ -20,6 +20,7 @@ import java.util.UUID;
  *                     are what the cached answer stood for (saved, not spent) and {@code costUsd} is 0
  * @param cacheSavedUsd what a hit saved at the price of the model that first answered; 0 otherwise and from nodes
  *                     that do not say
+ * @param log          the rest of the request's log record, or null from nodes that do not send one
  */
 public record UsageEvent(
     String requestId,
@@ -49,4 +50,5 @@ public record UsageEvent(
     boolean streamed,
     boolean clientClosed,
     String shadowRefusal,
-    BigDecimal cacheSavedUsd) {}
+    BigDecimal cacheSavedUsd,
+    RequestLogDetail log) {}

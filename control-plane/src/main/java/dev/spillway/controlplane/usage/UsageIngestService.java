@@ -60,11 +60,14 @@ public class UsageIngestService {
         SELECT * FROM unnest(?::text[], ?::timestamptz[], ?::text[], ?::uuid[], ?::uuid[], ?::uuid[], ?::text[],
                              ?::text[], ?::text[], ?::text[], ?::int[], ?::text[], ?::int[], ?::int[], ?::int[],
                              ?::int[], ?::numeric[], ?::boolean[], ?::text[], ?::text[], ?::real[], ?::int[],
-                             ?::int[], ?::int[], ?::boolean[], ?::boolean[], ?::text[], ?::numeric[])
+                             ?::int[], ?::int[], ?::boolean[], ?::boolean[], ?::text[], ?::numeric[],
+                             ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
+                             ?::boolean[], ?::boolean[])
           AS u(request_id, occurred_at, node_id, org_id, team_id, key_id, route, provider, model, endpoint,
                status_code, error_code, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, cost_usd,
                unpriced, usage_source, cache_status, cache_similarity, attempts, latency_ms, ttft_ms, streamed,
-               client_closed, shadow_refusal, cache_saved_usd)
+               client_closed, shadow_refusal, cache_saved_usd, user_agent, requested_model, error_message, replay_of,
+               attempt_log, content_policy, request_body, response_body, request_truncated, response_truncated)
       ),
       inserted AS (
         INSERT INTO usage_events (request_id, occurred_at, node_id, org_id, team_id, key_id, route, provider, model,
@@ -72,9 +75,13 @@ public class UsageIngestService {
                                   reasoning_tokens, cost_usd, unpriced, usage_source, cache_status, cache_similarity,
                                   attempts, latency_ms, ttft_ms, streamed, client_closed, shadow_refusal,
                                   cache_saved_usd)
-        SELECT * FROM batch ORDER BY occurred_at, request_id
+        SELECT request_id, occurred_at, node_id, org_id, team_id, key_id, route, provider, model, endpoint,
+               status_code, error_code, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, cost_usd,
+               unpriced, usage_source, cache_status, cache_similarity, attempts, latency_ms, ttft_ms, streamed,
+               client_closed, shadow_refusal, cache_saved_usd
+        FROM batch ORDER BY occurred_at, request_id
         ON CONFLICT DO NOTHING
-        RETURNING occurred_at, org_id, team_id, key_id, provider, model, status_code, error_code, input_tokens,
+        RETURNING request_id, occurred_at, org_id, team_id, key_id, provider, model, status_code, error_code, input_tokens,
                   output_tokens, cached_input_tokens, reasoning_tokens, cost_usd, unpriced, cache_status, latency_ms,
                   shadow_refusal, cache_saved_usd, coalesce(cache_status LIKE 'hit-%', false) AS hit
       ),
@@ -107,6 +114,26 @@ public class UsageIngestService {
         GROUP BY 1, 2, 3, 4
         ORDER BY 1, 2, 3, 4
 """ + UsageHourly.ADD_ON_CONFLICT + """
+      ),
+      -- One log record per event new to usage_events (a line repeated in the batch is stored once).
+      logged AS (
+        INSERT INTO request_logs (request_id, occurred_at, node_id, org_id, team_id, key_id, client_api, user_agent,
+                                  route, requested_model, provider, model, status_code, error_code, error_message,
+                                  latency_ms, ttft_ms, input_tokens, output_tokens, cached_input_tokens,
+                                  reasoning_tokens, cost_usd, cache_status, cache_similarity, streamed, client_closed,
+                                  attempts, replay_of, content_policy, request_body, response_body,
+                                  request_truncated, response_truncated)
+        SELECT DISTINCT ON (b.occurred_at, b.request_id)
+               b.request_id, b.occurred_at, b.node_id, b.org_id, b.team_id, b.key_id, b.endpoint, b.user_agent,
+               b.route, b.requested_model, b.provider, b.model, b.status_code, b.error_code, b.error_message,
+               coalesce(b.latency_ms, 0), b.ttft_ms, b.input_tokens, b.output_tokens, b.cached_input_tokens,
+               b.reasoning_tokens, b.cost_usd, b.cache_status, b.cache_similarity, b.streamed, b.client_closed,
+               coalesce(b.attempt_log, '[]')::jsonb, b.replay_of, coalesce(b.content_policy, 'none'),
+               decode(b.request_body, 'base64'), decode(b.response_body, 'base64'),
+               coalesce(b.request_truncated, false), coalesce(b.response_truncated, false)
+        FROM inserted i JOIN batch b ON b.occurred_at = i.occurred_at AND b.request_id = i.request_id
+        ORDER BY b.occurred_at, b.request_id
+        ON CONFLICT DO NOTHING
       )
       SELECT count(*) FROM inserted""";
 
@@ -239,6 +266,16 @@ public class UsageIngestService {
     Boolean[] clientClosed = new Boolean[n];
     String[] shadowRefusal = new String[n];
     String[] cacheSaved = new String[n];
+    String[] userAgent = new String[n];
+    String[] requestedModel = new String[n];
+    String[] errorMessage = new String[n];
+    String[] replayOf = new String[n];
+    String[] attemptLog = new String[n];
+    String[] contentPolicy = new String[n];
+    String[] requestBody = new String[n];
+    String[] responseBody = new String[n];
+    Boolean[] requestTruncated = new Boolean[n];
+    Boolean[] responseTruncated = new Boolean[n];
     for (int i = 0; i < n; i++) {
       UsageEvent e = events.get(i);
       requestId[i] = e.requestId();
@@ -269,11 +306,25 @@ public class UsageIngestService {
       clientClosed[i] = e.clientClosed();
       shadowRefusal[i] = e.shadowRefusal();
       cacheSaved[i] = e.cacheSavedUsd().toPlainString();
+      RequestLogDetail log = e.log();
+      if (log != null) {
+        userAgent[i] = log.userAgent();
+        requestedModel[i] = log.requestedModel();
+        errorMessage[i] = log.errorMessage();
+        replayOf[i] = log.replayOf();
+        attemptLog[i] = log.attemptsJson();
+        contentPolicy[i] = log.contentPolicy();
+        requestBody[i] = log.requestBody();
+        responseBody[i] = log.responseBody();
+        requestTruncated[i] = log.requestTruncated();
+        responseTruncated[i] = log.responseTruncated();
+      }
     }
     return new Object[] {requestId, occurredAt, nodeId, orgId, teamId, keyId, route, provider, model, endpoint,
         statusCode, errorCode, inputTokens, outputTokens, cachedInputTokens, reasoningTokens, cost, unpriced,
         usageSource, cacheStatus, cacheSimilarity, attempts, latencyMs, ttftMs, streamed, clientClosed,
-        shadowRefusal, cacheSaved};
+        shadowRefusal, cacheSaved, userAgent, requestedModel, errorMessage, replayOf, attemptLog, contentPolicy,
+        requestBody, responseBody, requestTruncated, responseTruncated};
   }
 
   private static String rootMessage(Throwable e) {

@@ -59,7 +59,7 @@ class UsageBatchReaderTest {
     assertThat(e).isEqualTo(new UsageEvent("req_1", Instant.parse("2026-12-07T13:31:00.123456Z"), "host:8000",
         UUID.fromString(ORG), UUID.fromString(TEAM), UUID.fromString(KEY), "demo", "openai", "gpt-4o-mini",
         "chat_completions", 200, null, 10, 20, 3, 4, new BigDecimal("0.000012345"), false, "provider", null, null, 1,
-        12, 5, true, false, null, BigDecimal.ZERO));
+        12, 5, true, false, null, BigDecimal.ZERO, null));
   }
 
   @Test

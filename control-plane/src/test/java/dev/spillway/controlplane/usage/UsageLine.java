@@ -31,6 +31,8 @@ public final class UsageLine {
   private String errorCode;
   private String usageSource = "provider";
   private int attempts = 1;
+  /** The line's "log" object as JSON, or null (as from nodes older than request logs). */
+  private String log;
 
   private UsageLine(String requestId, Instant occurredAt) {
     this.requestId = requestId;
@@ -140,6 +142,12 @@ public final class UsageLine {
     return this;
   }
 
+  /** The line carries this request-log object (JSON). */
+  public UsageLine log(String logJson) {
+    this.log = logJson;
+    return this;
+  }
+
   public String requestId() {
     return requestId;
   }
@@ -157,7 +165,8 @@ public final class UsageLine {
         + ",\"latency_ms\":" + latencyMs
         + ",\"ttft_ms\":5,\"streamed\":true,\"client_closed\":" + clientClosed + ",\"shadow_refusal\":"
         + str(shadowRefusal)
-        + (cacheSavedUsd == null ? "" : ",\"cache_saved_usd\":" + str(cacheSavedUsd)) + "}";
+        + (cacheSavedUsd == null ? "" : ",\"cache_saved_usd\":" + str(cacheSavedUsd))
+        + (log == null ? "" : ",\"log\":" + log) + "}";
   }
 
   public static String batch(List<UsageLine> lines) {

@@ -1,5 +1,6 @@
 package dev.spillway.dataplane.auth;
 
+import dev.spillway.config.LoggingConfig;
 import dev.spillway.config.TeamConfig;
 import dev.spillway.config.VirtualKeyConfig;
 import java.time.Instant;
@@ -11,8 +12,16 @@ import java.util.Set;
 
 /** Virtual keys by the SHA-256 of their secret: authentication is one hash and one map lookup, no I/O. */
 public final class VirtualKeyTable {
-  /** A usable key with what policy needs about it. */
-  public record Entry(VirtualKeyConfig key, TeamConfig team, Set<String> allowedModels) {
+  /**
+   * A usable key with what policy needs about it.
+   *
+   * @param logging the key's request-log settings over its team's, over the defaults
+   */
+  public record Entry(VirtualKeyConfig key, TeamConfig team, Set<String> allowedModels, LoggingConfig logging) {
+    public Entry(VirtualKeyConfig key, TeamConfig team, Set<String> allowedModels) {
+      this(key, team, allowedModels, LoggingConfig.effective(team == null ? null : team.logging(), key.logging()));
+    }
+
     public boolean allows(String model) {
       return allowedModels.isEmpty() || allowedModels.contains(model);
     }

@@ -7,6 +7,7 @@ import dev.spillway.dataplane.routing.RateLimitHeaders;
 import dev.spillway.dataplane.routing.RouteTable;
 import dev.spillway.dataplane.routing.TargetHealth;
 import dev.spillway.dataplane.routing.TargetSelector;
+import dev.spillway.dataplane.usage.AttemptRecord;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -71,6 +72,12 @@ final class Attempts {
   private RouteTable.Target currentTarget;
   private long attemptStartNanos;
 
+  /** What each attempt did, for the request log. */
+  private final AttemptTrail trail;
+  /** The attempt in flight's provider status (0 before one) and error code, for {@link #trail}. */
+  private int attemptStatus;
+  private String attemptError;
+
   private boolean allTimeouts = true;
   private GatewayError lastError = GatewayError.UPSTREAM_ERROR;
   private String lastMessage;
@@ -81,6 +88,7 @@ final class Attempts {
     this.sessionId = plan.sticky() ? sessionId : null;
     this.retry = plan.retry();
     this.deadlineNanos = retry.deadlineMs() > 0 ? startNanos + retry.deadlineMs() * 1_000_000 : 0;
+    this.trail = new AttemptTrail(startNanos);
   }
 
   /** The next attempt: a target with a usable key, or the error for the client when none is left. */
@@ -106,6 +114,8 @@ final class Attempts {
           currentKey = key;
           currentTarget = target.withKey(key);
           attemptStartNanos = nowNanos;
+          attemptStatus = 0;
+          attemptError = null;
           current.started();
           return new Go(currentTarget);
         }
@@ -123,6 +133,11 @@ final class Attempts {
   /** Whether the attempt in flight is a first try, a retry of the same target, or a fallback. */
   RequestObserver.Attempt kind() {
     return kind;
+  }
+
+  /** Every attempt that has ended, in order. */
+  List<AttemptRecord> trail() {
+    return trail.records();
   }
 
   /** Attempts started so far (the {@code x-spillway-attempts} header). */
@@ -160,6 +175,9 @@ final class Attempts {
   /** The attempt ended without saying anything about the target: the client left, or the exchange gave up. */
   void abandoned() {
     if (current != null) {
+      if (attemptStatus == 0 && attemptError == null) {
+        attemptError = "abandoned";
+      }
       current.released();
       end();
     }
@@ -168,6 +186,7 @@ final class Attempts {
   /** A stream failed after the client had part of it: counts against the target, but nothing is retried. */
   void streamFailed(long nowNanos) {
     if (current != null) {
+      attemptError = "stream_failed";
       current.failed(nowNanos - attemptStartNanos);
       end();
     }
@@ -178,6 +197,7 @@ final class Attempts {
       long nowNanos) {
     String name = target().provider().name();
     String message = name + " answered " + status + ": " + providerMessage;
+    attemptStatus = status;
     if (status == 429) {
       return rateLimited(message, headers, nowNanos);
     } else if (status == 401 || status == 403 || credentialError) {
@@ -207,6 +227,9 @@ final class Attempts {
   private Next failed(GatewayError error, String message, boolean timeout, boolean retrySameTarget,
       boolean mayFallBack, long retryAfterMs, long nowNanos) {
     if (current != null) {
+      if (attemptError == null) {
+        attemptError = error.code();
+      }
       current.failed(nowNanos - attemptStartNanos);
       end();
     }
@@ -297,6 +320,8 @@ final class Attempts {
 
   private void end() {
     current.ended();
+    trail.add(currentTarget, attemptStatus == 0 && attemptError == null ? 200 : attemptStatus, attemptError,
+        attemptStartNanos, System.nanoTime());
     current = null;
   }
 

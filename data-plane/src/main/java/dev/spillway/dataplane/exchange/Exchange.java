@@ -104,6 +104,10 @@ public final class Exchange implements UpstreamListener {
   private CredentialScrubber scrubber;
   /** What the cache stage decided; {@link CacheResult#OFF} until it has. */
   private CacheResult cache = CacheResult.OFF;
+  /** The request log keeps this request's answer (its key's content policy): the relay captures it. */
+  private final boolean logsContent;
+  /** What the client was told with the error the request ended with, for the request log. */
+  private String errorMessage;
 
   Exchange(ProxyServices services, RequestContext rc, ExchangeRequest request, Operation operation,
       Settlement settlement, String sessionId) {
@@ -114,6 +118,10 @@ public final class Exchange implements UpstreamListener {
     this.settlement = settlement;
     this.attempts = new Attempts(request.plan(), sessionId, rc.startNanos());
     this.client = rc.ctx().channel();
+    this.logsContent = request.client().body() != null && operation.cacheable();
+    if (logsContent) {
+      operation.captureForCache();
+    }
   }
 
   /**
@@ -593,6 +601,7 @@ public final class Exchange implements UpstreamListener {
 
   private void endStreamWithError(GatewayError error, String message, boolean cancelUpstream) {
     finished = true;
+    errorMessage = message;
     attempts.streamFailed(System.nanoTime());
     if (cancelUpstream) {
       upstream.cancel();
@@ -650,6 +659,7 @@ public final class Exchange implements UpstreamListener {
 
   private void respondError(GatewayError error, String message) {
     finished = true;
+    errorMessage = message;
     attempts.abandoned();
     settle(relay != null ? relay.usage() : Usage.NONE, error, false, null);
     Responses.error(rc, error, message, null, attempts.errorHeaders(error));
@@ -666,10 +676,11 @@ public final class Exchange implements UpstreamListener {
       // The client left while admission waited: the reservation, when it comes, is cancelled (admitted()).
       return;
     }
-    CapturedAnswer answer = error == null && !clientClosed && servedBy != null && cache.write() != null
-        ? operation.captured() : null;
+    CapturedAnswer answer = error == null && !clientClosed && servedBy != null
+        && (cache.write() != null || logsContent) ? operation.captured() : null;
     settlement.settle(new Outcome(request, reservation, servedBy, attempts.count(), usage, error, clientClosed,
-        rc.startNanos(), firstByteNanos, relay != null ? relay.transcript() : null, cache, answer));
+        rc.startNanos(), firstByteNanos, relay != null ? relay.transcript() : null, cache, answer, errorMessage,
+        attempts.trail(), logsContent ? operation::replay : null));
   }
 
   private void servedBy(HttpHeaders headers) {

@@ -1,5 +1,6 @@
 package dev.spillway.dataplane.exchange;
 
+import dev.spillway.config.ContentPolicy;
 import dev.spillway.dataplane.auth.Authenticator;
 import dev.spillway.dataplane.auth.VirtualKeyTable;
 import dev.spillway.dataplane.config.ConfigHolder;
@@ -13,6 +14,7 @@ import dev.spillway.dataplane.protocol.EmbeddingsCall;
 import dev.spillway.dataplane.protocol.anthropic.AnthropicMessagesFormat;
 import dev.spillway.dataplane.routing.RouteTable;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,6 +50,8 @@ public final class ExchangePipeline {
   public static final String SESSION_HEADER = "x-spillway-session-id";
   /** The request's own fallbacks, comma-separated; the body's {@code fallbacks} field wins. */
   public static final String FALLBACKS_HEADER = "x-spillway-fallbacks";
+  /** Set by the control plane's replay: the logged request a request replays. */
+  public static final String REPLAY_OF_HEADER = "x-spillway-replay-of";
   static final String FALLBACKS_FIELD = "fallbacks";
   private static final int MAX_REQUEST_FALLBACKS = 10;
 
@@ -101,7 +105,7 @@ public final class ExchangePipeline {
     RouteTable.Plan plan = resolve(caller, operation.requestedModel(), req.headers());
     plan = operation.plan(withRequestFallbacks(caller, plan, bodyFallbacks, req.headers().get(FALLBACKS_HEADER)));
     ExchangeRequest request = new ExchangeRequest(rc.requestId(), caller, endpoint, plan, operation.canonical(),
-        operation.stream(), req.content().writerIndex());
+        operation.stream(), req.content().writerIndex(), clientRequest(caller, req));
     String session = req.headers().get(SESSION_HEADER);
     Exchange exchange = new Exchange(services, rc, request, operation, settlement,
         session != null && !session.isEmpty() ? session : operation.sessionId());
@@ -125,6 +129,25 @@ public final class ExchangePipeline {
       }
     }));
     return exchange;
+  }
+
+  /**
+   * What the request log keeps of the client's request: the body is copied only when the key's content policy keeps
+   * content (redaction and compression happen later, off the event loop).
+   */
+  private static ExchangeRequest.ClientRequest clientRequest(Caller caller, FullHttpRequest req) {
+    String userAgent = req.headers().get(HttpHeaderNames.USER_AGENT);
+    String replayOf = req.headers().get(REPLAY_OF_HEADER);
+    byte[] body = null;
+    if (caller.key().logging().content() != ContentPolicy.NONE) {
+      // The whole body, whatever parsing did to the reader index.
+      body = new byte[req.content().writerIndex()];
+      req.content().getBytes(0, body);
+    }
+    if (userAgent == null && replayOf == null && body == null) {
+      return ExchangeRequest.ClientRequest.NONE;
+    }
+    return new ExchangeRequest.ClientRequest(userAgent, replayOf, body);
   }
 
   private void admit(RequestContext rc, ExchangeRequest request, Exchange exchange, Operation operation,

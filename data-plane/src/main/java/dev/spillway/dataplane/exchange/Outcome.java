@@ -20,15 +20,22 @@ import dev.spillway.dataplane.usage.Usage;
  * @param firstByteNanos  {@link System#nanoTime()} when the first streamed bytes went to the client, or 0
  * @param transcript      what a stream relayed, to count its output when the provider reported none; or null
  * @param cache           what the cache stage decided ({@link CacheResult#OFF} when the cache is off)
- * @param answer          the provider's complete answer, kept for the cache when the cache stage asked for it and
- *                        the request succeeded; else null
+ * @param answer          the provider's complete answer, kept when the cache stage or the request log asked for it
+ *                        and the request succeeded; else null
+ * @param errorMessage    what the client was told with {@code error}, or null
+ * @param trail           every upstream attempt, in order
+ * @param encoder         turns a canonical chat completion into the client API's answer (with the given id), for
+ *                        the request log's copy of the answer; null when the log keeps no answer. Thread-safe
  */
 public record Outcome(ExchangeRequest request, Admission.Reservation reservation, RouteTable.Target servedBy,
     int attempts, Usage usage, GatewayError error, boolean clientClosed, long startNanos, long firstByteNanos,
-    StreamTranscript transcript, CacheResult cache, CapturedAnswer answer) {
+    StreamTranscript transcript, CacheResult cache, CapturedAnswer answer, String errorMessage,
+    java.util.List<dev.spillway.dataplane.usage.AttemptRecord> trail,
+    java.util.function.BiFunction<tools.jackson.databind.node.ObjectNode, String, byte[]> encoder) {
 
   public Outcome {
     java.util.Objects.requireNonNull(cache, "cache");
+    trail = trail == null ? java.util.List.of() : trail;
   }
 
   /** {@code hit-exact}, {@code hit-semantic}, {@code miss}, {@code bypass}, {@code shadow-…}, or null (cache off). */

@@ -13,6 +13,10 @@ import dev.spillway.dataplane.usage.TokenEstimator;
 import dev.spillway.dataplane.usage.Usage;
 import dev.spillway.dataplane.usage.UsageEvent;
 import dev.spillway.dataplane.usage.UsageJournal;
+import dev.spillway.dataplane.usage.AttemptRecord;
+import dev.spillway.dataplane.usage.RequestLog;
+import dev.spillway.dataplane.requestlog.ContentRecorder;
+import dev.spillway.dataplane.requestlog.Redactor;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -37,7 +41,10 @@ public final class UsageSettlement implements Settlement {
   private static final Logger log = LoggerFactory.getLogger(UsageSettlement.class);
   private static final int CHARS_PER_TOKEN = 4;
 
-  private final UsageJournal journal;
+  /** What is kept of each logged body by default, before compression. */
+  public static final int DEFAULT_LOG_BODY_MAX_BYTES = 64 * 1024;
+
+  private final ContentRecorder recorder;
   private final String nodeId;
   private final ExecutorService counter = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
       new ArrayBlockingQueue<>(10_000), runnable -> {
@@ -49,7 +56,12 @@ public final class UsageSettlement implements Settlement {
   private final java.util.concurrent.atomic.LongAdder shadowRefusals = new java.util.concurrent.atomic.LongAdder();
 
   public UsageSettlement(UsageJournal journal, String nodeId) {
-    this.journal = journal;
+    this(journal, nodeId, DEFAULT_LOG_BODY_MAX_BYTES);
+  }
+
+  /** @param logBodyMaxBytes what a request log keeps of each body, before compression */
+  public UsageSettlement(UsageJournal journal, String nodeId, int logBodyMaxBytes) {
+    this.recorder = new ContentRecorder(journal, logBodyMaxBytes, 10_000);
     this.nodeId = nodeId;
   }
 
@@ -80,8 +92,9 @@ public final class UsageSettlement implements Settlement {
           request.endpoint().name().toLowerCase(Locale.ROOT), refusal.error().status().code(), refusal.error().code(),
           0, 0, 0, 0, PriceTable.Cost.NOTHING.usd(), false, UsageEvent.SOURCE_NONE, null, null,
           PriceTable.Cost.NOTHING.usd(), 0,
-          Math.max(0, now - startNanos) / 1_000_000, null, request.stream(), false, null);
-      journal.append(event.toJsonLine());
+          Math.max(0, now - startNanos) / 1_000_000, null, request.stream(), false, null)
+          .withLog(log(request, refusal.getMessage(), java.util.List.of()));
+      recorder.journal(event, request.caller().key().logging(), request.client().body(), null);
     } catch (RuntimeException e) {
       log.error("the refusal of request {} could not be recorded", request.requestId(), e);
     }
@@ -123,7 +136,8 @@ public final class UsageSettlement implements Settlement {
       }
       // A cache hit used no provider: its tokens are recorded as saved, not taken from the key's limits.
       outcome.reservation().settle(outcome.cacheHit() ? Usage.NONE : usage, event.costUsd());
-      journal.append(event.toJsonLine());
+      recorder.journal(event, outcome.request().caller().key().logging(), outcome.request().client().body(),
+          answer(outcome));
     } catch (RuntimeException e) {
       outcome.reservation().cancel();
       log.error("usage of request {} could not be recorded", outcome.request().requestId(), e);
@@ -149,7 +163,36 @@ public final class UsageSettlement implements Settlement {
         usage.inputTokens(), usage.outputTokens(), usage.cachedInputTokens(), usage.reasoningTokens(), cost.usd(),
         cost.unpriced(), source,
         outcome.cacheStatus(), outcome.cache().similarity(), saved(config, outcome, usage), outcome.attempts(), latencyNanos / 1_000_000, ttftMs, request.stream(),
-        outcome.clientClosed(), outcome.reservation().shadowRefusal());
+        outcome.clientClosed(), outcome.reservation().shadowRefusal())
+        .withLog(log(request, outcome.errorMessage(), outcome.trail()));
+  }
+
+  /** The request's log record, without content (added by the recorder when the policy keeps it). */
+  private static RequestLog log(ExchangeRequest request, String errorMessage, java.util.List<AttemptRecord> trail) {
+    ExchangeRequest.ClientRequest client = request.client();
+    // An error message may quote the provider, which may quote the request: redacted whatever the policy.
+    return new RequestLog(client.userAgent(), request.plan().requestedModel(),
+        errorMessage == null ? null : Redactor.BUILT_IN_ONLY.redact(errorMessage), client.replayOf(), trail,
+        request.caller().key().logging().content().wireName(), null, null, false, false);
+  }
+
+  /** The answer for the request log, in the client's API, or null: work for the recorder's thread. */
+  private static ContentRecorder.AnswerSource answer(Outcome outcome) {
+    if (outcome.encoder() == null) {
+      return null;
+    }
+    var hit = outcome.cache().hit();
+    if (hit != null) {
+      return () -> outcome.encoder().apply(hit.completion(), outcome.request().requestId());
+    }
+    if (outcome.answer() == null) {
+      return null;
+    }
+    return () -> {
+      tools.jackson.databind.node.ObjectNode completion = outcome.answer().completion();
+      return completion == null ? null
+          : outcome.encoder().apply(completion, completion.path("id").asString(outcome.request().requestId()));
+    };
   }
 
   /** What a cache hit saved: its tokens at the price of the model that first gave the answer. */
@@ -174,5 +217,11 @@ public final class UsageSettlement implements Settlement {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    recorder.close();
+  }
+
+  /** Requests whose log content was not stored (queue full, or it could not be processed). */
+  public long contentDropped() {
+    return recorder.dropped();
   }
 }

@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param shadowRefusal a limit in shadow mode that would have refused this request, or null
  * @param cacheSimilarity the best semantic candidate's cosine similarity, or null
  * @param cacheSavedUsd what a cache hit saved at the price of the model that first answered (zero otherwise)
+ * @param log           the rest of the request's log record, or null (the control plane then logs what the event
+ *                      itself says)
  */
 public record UsageEvent(
     String requestId,
@@ -45,7 +47,8 @@ public record UsageEvent(
     Long ttftMs,
     boolean streamed,
     boolean clientClosed,
-    String shadowRefusal) {
+    String shadowRefusal,
+    RequestLog log) {
 
   public static final String SOURCE_PROVIDER = "provider";
   public static final String SOURCE_ESTIMATED = "estimated";
@@ -61,13 +64,35 @@ public record UsageEvent(
     Objects.requireNonNull(cacheSavedUsd, "cacheSavedUsd");
   }
 
+  /** An event without a log record of its own. */
+  public UsageEvent(String requestId, Instant occurredAt, String nodeId, String orgId, String teamId, String keyId,
+      String route, String provider, String model, String endpoint, int statusCode, String errorCode,
+      long inputTokens, long outputTokens, long cachedInputTokens, long reasoningTokens, BigDecimal costUsd,
+      boolean unpriced, String usageSource, String cacheStatus, Double cacheSimilarity, BigDecimal cacheSavedUsd,
+      int attempts, long latencyMs, Long ttftMs, boolean streamed, boolean clientClosed, String shadowRefusal) {
+    this(requestId, occurredAt, nodeId, orgId, teamId, keyId, route, provider, model, endpoint, statusCode,
+        errorCode, inputTokens, outputTokens, cachedInputTokens, reasoningTokens, costUsd, unpriced, usageSource,
+        cacheStatus, cacheSimilarity, cacheSavedUsd, attempts, latencyMs, ttftMs, streamed, clientClosed,
+        shadowRefusal, null);
+  }
+
+  /** The same event with {@code log} as its log record. */
+  public UsageEvent withLog(RequestLog log) {
+    return new UsageEvent(requestId, occurredAt, nodeId, orgId, teamId, keyId, route, provider, model, endpoint,
+        statusCode, errorCode, inputTokens, outputTokens, cachedInputTokens, reasoningTokens, costUsd, unpriced,
+        usageSource, cacheStatus, cacheSimilarity, cacheSavedUsd, attempts, latencyMs, ttftMs, streamed,
+        clientClosed, shadowRefusal, log);
+  }
+
   /**
    * The event as one line of the wire format, newline included. Written by hand: it runs once per request on the
    * event loop, and a Jackson generator made this the largest single cost of recording usage (a profile of the
    * chat benchmark put 14 % of the node's CPU in it).
    */
   public byte[] toJsonLine() {
-    StringBuilder b = new StringBuilder(640);
+    StringBuilder b = new StringBuilder(log == null ? 640 : 1024
+        + (log.requestBody() == null ? 0 : log.requestBody().length())
+        + (log.responseBody() == null ? 0 : log.responseBody().length()));
     b.append('{');
     string(b, "request_id", requestId).append(',');
     string(b, "occurred_at", occurredAt.toString()).append(',');
@@ -98,6 +123,31 @@ public record UsageEvent(
     bool(b, "streamed", streamed).append(',');
     bool(b, "client_closed", clientClosed).append(',');
     string(b, "shadow_refusal", shadowRefusal);
+    if (log != null) {
+      b.append(",\"log\":{");
+      string(b, "user_agent", log.userAgent()).append(',');
+      string(b, "requested_model", log.requestedModel()).append(',');
+      string(b, "error_message", log.errorMessage()).append(',');
+      string(b, "replay_of", log.replayOf()).append(',');
+      b.append("\"attempts\":[");
+      for (int i = 0; i < log.attempts().size(); i++) {
+        AttemptRecord a = log.attempts().get(i);
+        b.append(i == 0 ? "{" : ",{");
+        string(b, "provider", a.provider()).append(',');
+        string(b, "model", a.model()).append(',');
+        number(b, "status_code", a.statusCode()).append(',');
+        string(b, "error_code", a.errorCode()).append(',');
+        number(b, "started_ms", a.startedMs()).append(',');
+        number(b, "latency_ms", a.latencyMs()).append('}');
+      }
+      b.append("],");
+      string(b, "content_policy", log.contentPolicy()).append(',');
+      string(b, "request_body", log.requestBody()).append(',');
+      string(b, "response_body", log.responseBody()).append(',');
+      bool(b, "request_truncated", log.requestTruncated()).append(',');
+      bool(b, "response_truncated", log.responseTruncated());
+      b.append('}');
+    }
     b.append("}\n");
     return b.toString().getBytes(StandardCharsets.UTF_8);
   }
