@@ -16,14 +16,17 @@ db_password=$(openssl rand -hex 24)
 admin_token=$(openssl rand -hex 32)
 secret_key=$(openssl rand -base64 32)
 node_token=$(openssl rand -hex 32)
+grafana_password=$(openssl rand -hex 16)
 
-# Fill only the four "NAME=" lines of the example; comments and optional settings stay as they are.
+# Fill only the five "NAME=" lines of the example; comments and optional settings stay as they are.
 sed -e "s|^SPILLWAY_DB_PASSWORD=\$|SPILLWAY_DB_PASSWORD=${db_password}|" \
     -e "s|^SPILLWAY_ADMIN_TOKEN=\$|SPILLWAY_ADMIN_TOKEN=${admin_token}|" \
     -e "s|^SPILLWAY_SECRET_KEY=\$|SPILLWAY_SECRET_KEY=${secret_key}|" \
     -e "s|^SPILLWAY_NODE_TOKEN=\$|SPILLWAY_NODE_TOKEN=${node_token}|" \
+    -e "s|^SPILLWAY_GRAFANA_ADMIN_PASSWORD=\$|SPILLWAY_GRAFANA_ADMIN_PASSWORD=${grafana_password}|" \
     .env.example > .env.tmp
-for name in SPILLWAY_DB_PASSWORD SPILLWAY_ADMIN_TOKEN SPILLWAY_SECRET_KEY SPILLWAY_NODE_TOKEN; do
+for name in SPILLWAY_DB_PASSWORD SPILLWAY_ADMIN_TOKEN SPILLWAY_SECRET_KEY SPILLWAY_NODE_TOKEN \
+    SPILLWAY_GRAFANA_ADMIN_PASSWORD; do
   grep -q "^${name}=." .env.tmp || { rm -f .env.tmp; echo "init-env: could not set ${name}" >&2; exit 1; }
 done
 mv .env.tmp .env

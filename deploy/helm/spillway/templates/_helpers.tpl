@@ -135,6 +135,12 @@ that depends on them, so `helm template` and `helm install` both stop early.
 {{- if ge (int .Values.node.preStopSleepSeconds) (int .Values.node.terminationGracePeriodSeconds) -}}
 {{- fail "node.preStopSleepSeconds must be shorter than node.terminationGracePeriodSeconds, or the JVM never gets SIGTERM in time to shut down cleanly" -}}
 {{- end -}}
+{{- if eq (int .Values.node.adminPort) (int .Values.node.port) -}}
+{{- fail "node.adminPort must differ from node.port: /metrics is kept off the gateway port" -}}
+{{- end -}}
+{{- if eq (int .Values.controlPlane.adminPort) (int .Values.controlPlane.port) -}}
+{{- fail "controlPlane.adminPort must differ from controlPlane.port: /metrics is kept off the admin API port" -}}
+{{- end -}}
 {{- if and .Values.controlPlane.ingress.enabled (not .Values.controlPlane.ingress.host) -}}
 {{- fail "controlPlane.ingress.host is required when controlPlane.ingress.enabled is true" -}}
 {{- end -}}
