@@ -2,6 +2,7 @@ package dev.spillway.dataplane.tracing;
 
 import dev.spillway.dataplane.metrics.Endpoint;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
 
 /**
  * A node's tracing: a {@link RequestTrace} for each proxied request. {@link #OFF} unless configured
@@ -18,11 +19,14 @@ public interface Tracing extends AutoCloseable {
    * sent one.
    */
   Tracing OFF = new Tracing() {
+    // Cached ASCII names: Netty's header lookup hashes them once.
+    private final AsciiString traceparent = AsciiString.cached(TRACEPARENT);
+    private final AsciiString tracestate = AsciiString.cached(TRACESTATE);
+
     @Override
     public RequestTrace start(Endpoint endpoint, HttpHeaders clientHeaders, String requestId, long startNanos) {
-      String traceparent = clientHeaders.get(TRACEPARENT);
-      return traceparent == null ? RequestTrace.NONE
-          : new PassThrough(traceparent, clientHeaders.get(TRACESTATE));
+      String parent = clientHeaders.get(traceparent);
+      return parent == null ? RequestTrace.NONE : new PassThrough(parent, clientHeaders.get(tracestate));
     }
   };
 
