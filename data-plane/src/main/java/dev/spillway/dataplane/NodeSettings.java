@@ -43,6 +43,7 @@ import java.util.Objects;
  * @param defaultOutputTokens output tokens a request without {@code max_tokens} is assumed to use until its answer
  *                         says ({@code SPILLWAY_DP_DEFAULT_OUTPUT_TOKENS}, 1024): what budgets and token limits reserve
  * @param cache            the response cache's database and defaults ({@code SPILLWAY_DB_*}, {@code SPILLWAY_DP_CACHE_*})
+ * @param tracing          OpenTelemetry traces, from the standard {@code OTEL_*} variables (off unless they ask)
  */
 public record NodeSettings(
     int port,
@@ -68,13 +69,15 @@ public record NodeSettings(
     long usageSpoolMaxBytes,
     Duration usageShipInterval,
     long defaultOutputTokens,
-    dev.spillway.dataplane.cache.CacheSettings cache) {
+    dev.spillway.dataplane.cache.CacheSettings cache,
+    dev.spillway.dataplane.tracing.TracingSettings tracing) {
   /** Long enough, on one core, for the JIT to compile the request path (docs/benchmarks.md, the tail by minute). */
   public static final int DEFAULT_WARMUP_SECONDS = 10;
 
   public NodeSettings {
     Objects.requireNonNull(controlPlane, "controlPlane");
     Objects.requireNonNull(stateDir, "stateDir");
+    Objects.requireNonNull(tracing, "tracing");
     if (nodeToken == null || nodeToken.length() < 16) {
       throw new IllegalArgumentException("SPILLWAY_NODE_TOKEN must be set (at least 16 characters)");
     }
@@ -125,7 +128,7 @@ public record NodeSettings(
         + ", nodeToken=<secret>, stateDir=" + stateDir + ", nodeId=" + nodeId + ", eventLoops=" + eventLoops
         + ", upstreamCaFile=" + upstreamCaFile + ", headerTimeout=" + headerTimeout + ", maxConnections="
         + maxConnections + ", warmup=" + warmup + ", usageSpoolMaxBytes=" + usageSpoolMaxBytes
-        + ", usageShipInterval=" + usageShipInterval + ", cache=" + cache + "]";
+        + ", usageShipInterval=" + usageShipInterval + ", cache=" + cache + ", tracing=" + tracing + "]";
   }
 
   /** Settings from the environment, with {@code --port N} and {@code --state-dir D} taking precedence. */
@@ -172,7 +175,8 @@ public record NodeSettings(
         Long.parseLong(env.getOrDefault("SPILLWAY_DP_USAGE_SPOOL_MAX_MB", "1024")) * 1024 * 1024,
         Duration.ofMillis(Long.parseLong(env.getOrDefault("SPILLWAY_DP_USAGE_SHIP_MS", "250"))),
         Long.parseLong(env.getOrDefault("SPILLWAY_DP_DEFAULT_OUTPUT_TOKENS", "1024")),
-        dev.spillway.dataplane.cache.CacheSettings.from(env));
+        dev.spillway.dataplane.cache.CacheSettings.from(env),
+        dev.spillway.dataplane.tracing.TracingSettings.from(env));
   }
 
   /** Unset and empty both mean none (compose and Helm pass empty values for unset options). */

@@ -66,6 +66,7 @@ public final class SpillwayNode implements AutoCloseable {
   private final LeaseClient leases;
   private final RoutingHealth routingHealth;
   private final ResponseCache cache;
+  private final dev.spillway.dataplane.tracing.Tracing tracing;
 
   private SpillwayNode(NodeSettings settings) {
     this.settings = settings;
@@ -137,9 +138,10 @@ public final class SpillwayNode implements AutoCloseable {
     metrics.counter("spillway_cache_db_failures", "Failed calls to the cache's database", cache::databaseFailures);
     metrics.gauge("spillway_cache_memory_entries", "Entries in the node's in-memory cache tier",
         cache::memoryEntries);
+    this.tracing = settings.tracing().open(settings.nodeId(), SOFTWARE_VERSION);
     this.server = GatewayServer.bind(group, serverChannel, settings.bindHost(), settings.port(), config, services,
         limits, metrics, new GovernanceAdmission(leases, settings.defaultOutputTokens()), cache,
-        cache.storingAnswers(usage));
+        cache.storingAnswers(usage), tracing);
 
     String address = settings.bindHost() + ":" + server.port();
     SnapshotPoller.Identity identity = new SnapshotPoller.Identity(settings.nodeId(), address, SOFTWARE_VERSION,
@@ -214,5 +216,7 @@ public final class SpillwayNode implements AutoCloseable {
     leases.close();
     usageJournal.close();
     usageShipper.close();
+    // After the server: the spans of the last requests are in the queue, and are sent now.
+    tracing.close();
   }
 }

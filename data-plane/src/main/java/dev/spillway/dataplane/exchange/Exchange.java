@@ -9,6 +9,7 @@ import dev.spillway.dataplane.protocol.ProviderAdapter;
 import dev.spillway.dataplane.protocol.ProviderStreamError;
 import dev.spillway.dataplane.protocol.framing.SseDecoder;
 import dev.spillway.dataplane.routing.RouteTable;
+import dev.spillway.dataplane.tracing.RequestTrace;
 import dev.spillway.dataplane.upstream.CredentialScrubber;
 import dev.spillway.dataplane.upstream.Upstream;
 import dev.spillway.dataplane.upstream.UpstreamCall;
@@ -77,6 +78,8 @@ public final class Exchange implements UpstreamListener {
   private final Settlement settlement;
   private final Attempts attempts;
   private final Channel client;
+  /** The request's spans (tracing on) or the client's trace context (off): {@link RequestTrace#NONE} without either. */
+  private final RequestTrace trace;
 
   private ProviderAdapter adapter;
   private UpstreamCall upstream;
@@ -110,7 +113,8 @@ public final class Exchange implements UpstreamListener {
   private String errorMessage;
 
   Exchange(ProxyServices services, RequestContext rc, ExchangeRequest request, Operation operation,
-      Settlement settlement, String sessionId) {
+      Settlement settlement, String sessionId, RequestTrace trace) {
+    this.trace = trace;
     this.services = services;
     this.rc = rc;
     this.request = request;
@@ -147,6 +151,7 @@ public final class Exchange implements UpstreamListener {
     }
     finished = true;
     settled = true; // nothing was reserved, nothing ran
+    trace.failed(failure instanceof GatewayException e ? e.error() : GatewayError.INTERNAL);
     if (failure instanceof GatewayException e) {
       Responses.error(rc, e);
     } else {
@@ -203,6 +208,7 @@ public final class Exchange implements UpstreamListener {
         client.voidPromise());
     firstByteNanos = System.nanoTime();
     rc.observer().firstToken();
+    trace.firstChunk();
     Responses.endStream(rc);
   }
 
@@ -263,6 +269,7 @@ public final class Exchange implements UpstreamListener {
     sent = upstreamRequest;
     scrubber = null;
     rc.observer().upstreamStarted(target.provider().name(), attempts.kind());
+    trace.attemptStarted(target, attempts.kind(), upstreamRequest);
     upstream = transport(target).call(client.eventLoop(), upstreamRequest, this);
   }
 
@@ -287,6 +294,7 @@ public final class Exchange implements UpstreamListener {
     }
     head = response;
     rc.observer().upstreamResponded(response.status().code());
+    trace.attemptResponded(response.status().code());
     attempts.answered(response.headers(), System.nanoTime());
     relay = isSuccess() ? operation.relay(adapter, target(), response, this::scrub) : null;
     if (relay == null) {
@@ -332,7 +340,7 @@ public final class Exchange implements UpstreamListener {
       content.release();
       if (isSuccess()) {
         upstream.cancel();
-        rc.observer().upstreamEnded();
+        upstreamEnded(GatewayError.UPSTREAM_ERROR.code());
         releaseAggregate();
         failAttempt(GatewayError.UPSTREAM_ERROR, target().provider().name() + " sent a response larger than "
             + limit + " bytes", false, true, false, true);
@@ -352,7 +360,7 @@ public final class Exchange implements UpstreamListener {
 
   @Override
   public void onEnd() {
-    rc.observer().upstreamEnded();
+    upstreamEnded(null);
     if (finished) {
       return;
     }
@@ -369,7 +377,7 @@ public final class Exchange implements UpstreamListener {
 
   @Override
   public void onFailure(UpstreamFailure failure) {
-    rc.observer().upstreamEnded();
+    upstreamEnded(failure.isTimeout() ? GatewayError.UPSTREAM_TIMEOUT.code() : GatewayError.UPSTREAM_ERROR.code());
     if (finished) {
       return;
     }
@@ -526,7 +534,7 @@ public final class Exchange implements UpstreamListener {
       return;
     }
     upstream.cancel();
-    rc.observer().upstreamEnded();
+    upstreamEnded(GatewayError.UPSTREAM_ERROR.code());
     relay = null;
     discardPendingEvents();
     failAttempt(GatewayError.UPSTREAM_ERROR, message, false, true, true, true);
@@ -551,6 +559,7 @@ public final class Exchange implements UpstreamListener {
     if (!eventsWritten) {
       eventsWritten = true;
       firstByteNanos = System.nanoTime();
+      trace.firstChunk();
     }
     rc.observer().firstToken();
     if (!client.isWritable() && upstream != null) {
@@ -636,7 +645,7 @@ public final class Exchange implements UpstreamListener {
       attempts.abandoned();
       if (upstream != null) {
         upstream.cancel();
-        rc.observer().upstreamEnded();
+        upstreamEnded("cancelled");
       }
       // Part of a stream reached the client: the provider generated it and charges for it.
       settle(relay != null ? relay.usage() : Usage.NONE, null, true, relay != null ? target() : null);
@@ -672,6 +681,8 @@ public final class Exchange implements UpstreamListener {
     }
     settled = true;
     rc.observer().usage(usage);
+    trace.ended(error != null ? error.status().code() : clientClosed ? 499 : 200, error, usage, servedBy,
+        attempts.count(), cache.status());
     if (reservation == null) {
       // The client left while admission waited: the reservation, when it comes, is cancelled (admitted()).
       return;
@@ -681,6 +692,15 @@ public final class Exchange implements UpstreamListener {
     settlement.settle(new Outcome(request, reservation, servedBy, attempts.count(), usage, error, clientClosed,
         rc.startNanos(), firstByteNanos, relay != null ? relay.transcript() : null, cache, answer, errorMessage,
         attempts.trail(), logsContent ? operation::replay : null));
+  }
+
+  /**
+   * The current attempt's response is over; {@code errorType} names a failure that has no status of its own
+   * (timeout, refused connection, unreadable stream, cancelled), or is null.
+   */
+  private void upstreamEnded(String errorType) {
+    rc.observer().upstreamEnded();
+    trace.attemptEnded(errorType);
   }
 
   private void servedBy(HttpHeaders headers) {

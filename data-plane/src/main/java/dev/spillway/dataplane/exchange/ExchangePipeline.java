@@ -13,6 +13,8 @@ import dev.spillway.dataplane.protocol.ClientFormat;
 import dev.spillway.dataplane.protocol.EmbeddingsCall;
 import dev.spillway.dataplane.protocol.anthropic.AnthropicMessagesFormat;
 import dev.spillway.dataplane.routing.RouteTable;
+import dev.spillway.dataplane.tracing.RequestTrace;
+import dev.spillway.dataplane.tracing.Tracing;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -60,10 +62,18 @@ public final class ExchangePipeline {
   private final Admission admission;
   private final CacheLookup cache;
   private final Settlement settlement;
+  private final Tracing tracing;
   private final Map<Endpoint, ClientFormat> formats = ClientFormats.byEndpoint();
 
   public ExchangePipeline(ConfigHolder config, ProxyServices services, Admission admission, CacheLookup cache,
       Settlement settlement) {
+    this(config, services, admission, cache, settlement, Tracing.OFF);
+  }
+
+  /** As above, with the node's tracing: a span per request and per upstream attempt when it is on. */
+  public ExchangePipeline(ConfigHolder config, ProxyServices services, Admission admission, CacheLookup cache,
+      Settlement settlement, Tracing tracing) {
+    this.tracing = Objects.requireNonNull(tracing, "tracing");
     this.config = Objects.requireNonNull(config, "config");
     this.services = Objects.requireNonNull(services, "services");
     this.admission = Objects.requireNonNull(admission, "admission");
@@ -95,6 +105,20 @@ public final class ExchangePipeline {
    * connection tells it when the client goes away or its socket buffer fills up).
    */
   public Exchange run(RequestContext rc, Caller caller, Endpoint endpoint, FullHttpRequest req) {
+    RequestTrace trace = tracing.start(endpoint, req.headers(), rc.requestId(), rc.startNanos());
+    try {
+      return run(rc, caller, endpoint, req, trace);
+    } catch (GatewayException e) {
+      trace.failed(e.error());
+      throw e;
+    } catch (RuntimeException e) {
+      trace.failed(GatewayError.INTERNAL);
+      throw e;
+    }
+  }
+
+  private Exchange run(RequestContext rc, Caller caller, Endpoint endpoint, FullHttpRequest req,
+      RequestTrace trace) {
     ObjectNode body = Json.parseObject(req.content());
     // Spillway's own field: no provider sees it.
     JsonNode bodyFallbacks = body.remove(FALLBACKS_FIELD);
@@ -106,9 +130,10 @@ public final class ExchangePipeline {
     plan = operation.plan(withRequestFallbacks(caller, plan, bodyFallbacks, req.headers().get(FALLBACKS_HEADER)));
     ExchangeRequest request = new ExchangeRequest(rc.requestId(), caller, endpoint, plan, operation.canonical(),
         operation.stream(), req.content().writerIndex(), clientRequest(caller, req));
+    trace.resolved(caller.key().key().id(), caller.key().key().teamId(), plan.routeName(), operation.requestedModel());
     String session = req.headers().get(SESSION_HEADER);
     Exchange exchange = new Exchange(services, rc, request, operation, settlement,
-        session != null && !session.isEmpty() ? session : operation.sessionId());
+        session != null && !session.isEmpty() ? session : operation.sessionId(), trace);
     CompletableFuture<Admission.Reservation> admitted = admission.admit(request).toCompletableFuture();
     if (admitted.isDone()) {
       // The common case: the node's leases cover the request; a refusal is thrown to the caller, which answers it.

@@ -4,6 +4,7 @@ import dev.spillway.dataplane.exchange.Admission;
 import dev.spillway.dataplane.exchange.CacheLookup;
 import dev.spillway.dataplane.exchange.ExchangePipeline;
 import dev.spillway.dataplane.exchange.Settlement;
+import dev.spillway.dataplane.tracing.Tracing;
 import dev.spillway.dataplane.config.ConfigHolder;
 import dev.spillway.dataplane.metrics.NodeMetrics;
 import dev.spillway.dataplane.exchange.ProxyServices;
@@ -62,8 +63,16 @@ public final class GatewayServer implements AutoCloseable {
   public static GatewayServer bind(EventLoopGroup group, Class<? extends ServerChannel> channelType, String host,
       int port, ConfigHolder config, ProxyServices services, ClientLimits limits, NodeMetrics metrics,
       Admission admission, CacheLookup cache, Settlement settlement) {
+    return bind(group, channelType, host, port, config, services, limits, metrics, admission, cache, settlement,
+        Tracing.OFF);
+  }
+
+  /** As above, with the node's tracing. */
+  public static GatewayServer bind(EventLoopGroup group, Class<? extends ServerChannel> channelType, String host,
+      int port, ConfigHolder config, ProxyServices services, ClientLimits limits, NodeMetrics metrics,
+      Admission admission, CacheLookup cache, Settlement settlement, Tracing tracing) {
     Endpoints endpoints = new Endpoints(config,
-        new ExchangePipeline(config, services, admission, cache, settlement), metrics);
+        new ExchangePipeline(config, services, admission, cache, settlement, tracing), metrics);
     ConnectionLimit connections = new ConnectionLimit(limits.maxConnections(), metrics);
     Channel channel = new ServerBootstrap()
         .group(group)

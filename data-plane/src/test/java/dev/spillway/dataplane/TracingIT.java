@@ -1,0 +1,269 @@
+package dev.spillway.dataplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.spillway.config.ProviderType;
+import dev.spillway.config.RetryConfig;
+import dev.spillway.dataplane.tracing.GenAiAttributes;
+import dev.spillway.testsupport.FakeControlPlane;
+import dev.spillway.testsupport.FakeProvider;
+import dev.spillway.testsupport.FakeResponse;
+import dev.spillway.testsupport.NoLeaksExtension;
+import dev.spillway.testsupport.OtlpReceiver;
+import dev.spillway.testsupport.OtlpReceiver.ReceivedSpan;
+import dev.spillway.testsupport.RecordedRequest;
+import dev.spillway.testsupport.Snapshots;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * OpenTelemetry traces of real requests through two nodes — one exporting to a real OTLP/HTTP receiver, one with
+ * tracing off — with a route whose first target fails and whose fallback streams the answer.
+ */
+@ExtendWith(NoLeaksExtension.class)
+class TracingIT {
+  static final String KEY = "sk-sw-tracing0000000000000000000000000000000";
+  static final String FIRST_SECRET = "sk-first-upstream-000000000000";
+  static final String SECOND_SECRET = "sk-second-upstream-00000000000";
+  static final String TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
+  static final String CLIENT_SPAN_ID = "00f067aa0ba902b7";
+  static final String TRACEPARENT = "00-" + TRACE_ID + "-" + CLIENT_SPAN_ID + "-01";
+  static final String TRACESTATE = "vendor=opaque";
+
+  static FakeProvider first;
+  static FakeProvider second;
+  static FakeControlPlane controlPlane;
+  static OtlpReceiver receiver;
+  static SpillwayNode traced;
+  static SpillwayNode untraced;
+  static HttpClient http;
+
+  @BeforeAll
+  static void start() throws Exception {
+    first = FakeProvider.start();
+    second = FakeProvider.start();
+    receiver = OtlpReceiver.start();
+    controlPlane = FakeControlPlane.start();
+    controlPlane.publish(Snapshots.builder()
+        .team("t1")
+        .key("t1", KEY)
+        .provider("first", ProviderType.OPENAI_COMPATIBLE, first.baseUrl(), FIRST_SECRET)
+        .provider("second", ProviderType.OPENAI, second.baseUrl(), SECOND_SECRET)
+        .route("assistant", List.of("first/m1"), List.of("second/m2"), RetryConfig.NONE)
+        .build());
+    traced = TestNodes.start(controlPlane.uri(), Files.createTempDirectory("tracing-on"), Map.of(
+        "OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint().toString(),
+        "OTEL_BSP_SCHEDULE_DELAY", "50",
+        "OTEL_RESOURCE_ATTRIBUTES", "deployment.environment.name=test"));
+    untraced = TestNodes.start(controlPlane.uri(), Files.createTempDirectory("tracing-off"), Map.of());
+    TestNodes.awaitVersion(traced, 1);
+    TestNodes.awaitVersion(untraced, 1);
+    http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  }
+
+  @AfterAll
+  static void stop() {
+    traced.close();
+    untraced.close();
+    controlPlane.close();
+    receiver.close();
+    first.close();
+    second.close();
+  }
+
+  @BeforeEach
+  void clear() {
+    first.reset();
+    second.reset();
+    receiver.clear();
+  }
+
+  @Test
+  void streamedChatWithFallbackIsOneServerSpanWithAClientSpanPerAttemptInTheClientsTrace() throws Exception {
+    first.enqueue(FakeResponse.error(503, "overloaded"));
+    second.enqueue(FakeResponse.stream().chunkCount(3).usage(12, 5));
+
+    HttpResponse<String> response = post(traced, chat("assistant", true), true);
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).contains("[DONE]");
+    await().atMost(Duration.ofSeconds(10)).until(() -> receiver.spans().size() >= 3);
+    List<ReceivedSpan> spans = receiver.spans();
+    assertThat(spans).hasSize(3);
+    ReceivedSpan server = only(spans, "SPAN_KIND_SERVER");
+    List<ReceivedSpan> clients = spans.stream().filter(s -> s.kind().equals("SPAN_KIND_CLIENT"))
+        .sorted(java.util.Comparator.comparingLong(ReceivedSpan::startEpochNanos)).toList();
+    assertThat(clients).hasSize(2);
+    ReceivedSpan failed = clients.get(0);
+    ReceivedSpan served = clients.get(1);
+
+    // One trace, the client's; the server span is the child of the client's span, the attempts of the server span.
+    assertThat(spans).allSatisfy(s -> assertThat(s.traceId()).isEqualTo(TRACE_ID));
+    assertThat(server.parentSpanId()).isEqualTo(CLIENT_SPAN_ID);
+    assertThat(clients).allSatisfy(c -> assertThat(c.parentSpanId()).isEqualTo(server.spanId()));
+    assertThat(server.schemaUrl()).isEqualTo(GenAiAttributes.SCHEMA_URL);
+    assertThat(server.resource()).containsEntry("service.name", "spillway-node")
+        .containsEntry("deployment.environment.name", "test")
+        .containsKey("service.instance.id");
+
+    assertThat(server.name()).isEqualTo("POST /v1/chat/completions");
+    assertThat(server.attributes())
+        .containsEntry("http.request.method", "POST")
+        .containsEntry("http.route", "/v1/chat/completions")
+        .containsEntry("http.response.status_code", 200L)
+        .containsEntry("gen_ai.operation.name", "chat")
+        .containsEntry("gen_ai.request.model", "assistant")
+        .containsEntry("gen_ai.provider.name", "openai")
+        .containsEntry("gen_ai.response.model", "m2")
+        .containsEntry("gen_ai.usage.input_tokens", 12L)
+        .containsEntry("gen_ai.usage.output_tokens", 5L)
+        .containsEntry("spillway.key_id", "key-0")
+        .containsEntry("spillway.team_id", "t1")
+        .containsEntry("spillway.route", "assistant")
+        .containsEntry("spillway.provider", "second")
+        .containsEntry("spillway.attempts", 2L)
+        .containsEntry("spillway.request_id", response.headers().firstValue("x-request-id").orElseThrow())
+        .doesNotContainKey("error.type");
+    assertThat((Double) server.attribute("spillway.ttft_ms")).isPositive();
+    assertThat(server.statusCode()).isEqualTo("STATUS_CODE_UNSET");
+
+    assertThat(failed.name()).isEqualTo("chat m1");
+    assertThat(failed.attributes())
+        .containsEntry("gen_ai.operation.name", "chat")
+        .containsEntry("gen_ai.provider.name", "first")
+        .containsEntry("gen_ai.request.model", "m1")
+        .containsEntry("http.response.status_code", 503L)
+        .containsEntry("error.type", "503")
+        .containsEntry("server.address", "127.0.0.1")
+        .containsEntry("server.port", (long) first.port())
+        .containsEntry("spillway.attempt", "first")
+        .doesNotContainKey("gen_ai.usage.input_tokens");
+    assertThat(failed.statusCode()).isEqualTo("STATUS_CODE_ERROR");
+
+    assertThat(served.name()).isEqualTo("chat m2");
+    assertThat(served.attributes())
+        .containsEntry("gen_ai.provider.name", "openai")
+        .containsEntry("gen_ai.request.model", "m2")
+        .containsEntry("gen_ai.response.model", "m2")
+        .containsEntry("http.response.status_code", 200L)
+        .containsEntry("gen_ai.usage.input_tokens", 12L)
+        .containsEntry("gen_ai.usage.output_tokens", 5L)
+        .containsEntry("server.port", (long) second.port())
+        .containsEntry("spillway.attempt", "fallback")
+        .doesNotContainKey("error.type");
+    assertThat((Double) served.attribute("spillway.ttft_ms")).isPositive();
+    assertThat(served.startEpochNanos()).isGreaterThanOrEqualTo(failed.endEpochNanos());
+    assertThat(server.startEpochNanos()).isLessThanOrEqualTo(failed.startEpochNanos());
+    assertThat(server.endEpochNanos()).isGreaterThanOrEqualTo(served.endEpochNanos());
+
+    // Each provider got the trace context of its own attempt's span, and the client's tracestate.
+    assertThat(first.lastRequest().header("traceparent")).isEqualTo("00-" + TRACE_ID + "-" + failed.spanId() + "-01");
+    assertThat(second.lastRequest().header("traceparent"))
+        .isEqualTo("00-" + TRACE_ID + "-" + served.spanId() + "-01");
+    assertThat(second.lastRequest().header("tracestate")).isEqualTo(TRACESTATE);
+
+    // No secret in any span: not the virtual key, not the provider keys.
+    assertThat(spans.toString()).doesNotContain(KEY, FIRST_SECRET, SECOND_SECRET, "Bearer");
+  }
+
+  @Test
+  void aRequestWithoutTraceparentStartsATraceOfItsOwn() throws Exception {
+    second.enqueue(FakeResponse.chat().usage(3, 2));
+
+    HttpResponse<String> response = post(traced, chat("second/m2", false), false);
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    await().atMost(Duration.ofSeconds(10)).until(() -> receiver.spans().size() >= 2);
+    ReceivedSpan server = only(receiver.spans(), "SPAN_KIND_SERVER");
+    ReceivedSpan client = only(receiver.spans(), "SPAN_KIND_CLIENT");
+    assertThat(server.parentSpanId()).isEmpty();
+    assertThat(server.traceId()).isNotEqualTo(TRACE_ID).hasSize(32);
+    assertThat(server.attributes()).containsEntry("gen_ai.request.model", "second/m2")
+        .containsEntry("spillway.attempts", 1L).doesNotContainKey("spillway.route")
+        .doesNotContainKey("spillway.ttft_ms");
+    assertThat(client.parentSpanId()).isEqualTo(server.spanId());
+    assertThat(second.lastRequest().header("traceparent"))
+        .isEqualTo("00-" + server.traceId() + "-" + client.spanId() + "-01");
+  }
+
+  @Test
+  void aRefusedRequestIsAServerSpanWithItsErrorType() throws Exception {
+    HttpResponse<String> response = post(traced, chat("no-such-model", false), true);
+
+    assertThat(response.statusCode()).isEqualTo(404);
+    await().atMost(Duration.ofSeconds(10)).until(() -> !receiver.spans().isEmpty());
+    ReceivedSpan server = only(receiver.spans(), "SPAN_KIND_SERVER");
+    assertThat(server.attributes()).containsEntry("error.type", "model_not_found")
+        .containsEntry("http.response.status_code", 404L);
+    assertThat(server.traceId()).isEqualTo(TRACE_ID);
+    assertThat(server.statusCode()).isEqualTo("STATUS_CODE_UNSET");
+    assertThat(receiver.spans()).hasSize(1);
+  }
+
+  @Test
+  void withTracingOffNothingIsExportedAndTheProviderGetsTheClientsTraceContextUnchanged() throws Exception {
+    first.enqueue(FakeResponse.error(503, "overloaded"));
+    second.enqueue(FakeResponse.stream().chunkCount(3).usage(12, 5));
+    int exportsBefore = receiver.requests();
+
+    HttpResponse<String> response = post(untraced, chat("assistant", true), true);
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(first.lastRequest().header("traceparent")).isEqualTo(TRACEPARENT);
+    RecordedRequest served = second.lastRequest();
+    assertThat(served.header("traceparent")).isEqualTo(TRACEPARENT);
+    assertThat(served.header("tracestate")).isEqualTo(TRACESTATE);
+
+    // The traced node exports on its own schedule; one of its requests proves the receiver would have seen ours.
+    second.enqueue(FakeResponse.chat());
+    assertThat(post(traced, chat("second/m2", false), false).statusCode()).isEqualTo(200);
+    await().atMost(Duration.ofSeconds(10)).until(() -> receiver.spans().size() >= 2);
+    // Only the traced request's two spans: none in the trace the untraced node's client sent.
+    assertThat(receiver.spans()).hasSize(2).allSatisfy(s -> assertThat(s.traceId()).isNotEqualTo(TRACE_ID));
+    assertThat(receiver.requests()).isGreaterThan(exportsBefore);
+  }
+
+  @Test
+  void withoutTraceparentAnUntracedNodeSendsNone() throws Exception {
+    second.enqueue(FakeResponse.chat());
+
+    assertThat(post(untraced, chat("second/m2", false), false).statusCode()).isEqualTo(200);
+
+    assertThat(second.lastRequest().header("traceparent")).isNull();
+    assertThat(second.lastRequest().header("tracestate")).isNull();
+  }
+
+  private static ReceivedSpan only(List<ReceivedSpan> spans, String kind) {
+    List<ReceivedSpan> matching = spans.stream().filter(s -> s.kind().equals(kind)).toList();
+    assertThat(matching).as("%s spans in %s", kind, spans).hasSize(1);
+    return matching.get(0);
+  }
+
+  static String chat(String model, boolean stream) {
+    return "{\"model\":\"" + model + "\",\"stream\":" + stream
+        + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+  }
+
+  private static HttpResponse<String> post(SpillwayNode node, String body, boolean withTraceContext)
+      throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(TestNodes.uri(node, "/v1/chat/completions"))
+        .header("content-type", "application/json")
+        .header("Authorization", "Bearer " + KEY);
+    if (withTraceContext) {
+      request.header("traceparent", TRACEPARENT).header("tracestate", TRACESTATE);
+    }
+    return http.send(request.POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+}
