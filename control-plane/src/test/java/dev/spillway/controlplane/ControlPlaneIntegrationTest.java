@@ -93,6 +93,8 @@ public abstract class ControlPlaneIntegrationTest {
     props.put("spillway.leases.cleanup-interval-ms", "3600000");
     // And the cache purge (CachePurgerIT runs it explicitly).
     props.put("spillway.cache-purge-interval-ms", "3600000");
+    // And the request-log retention (RequestLogRetentionIT runs it explicitly).
+    props.put("spillway.request-log-purge-interval-ms", "3600000");
     // Budget alerts: checked, sent and retried in tenths of seconds instead of seconds, so tests wait little.
     props.put("spillway.alerts.webhook-url", WEBHOOK.url());
     props.put("spillway.alerts.webhook-secret", WEBHOOK_SECRET);

@@ -4,13 +4,17 @@ import dev.spillway.config.BudgetConfig;
 import dev.spillway.config.BudgetPeriod;
 import dev.spillway.config.CacheConfig;
 import dev.spillway.config.CacheMode;
+import dev.spillway.config.ContentPolicy;
+import dev.spillway.config.LoggingConfig;
 import dev.spillway.config.OnUnreachable;
 import dev.spillway.config.RateLimitConfig;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /** Field checks shared by the admin API's request bodies; each failure names the field. */
 public final class Fields {
@@ -137,6 +141,62 @@ public final class Fields {
     // Shadow off is stored as absent, so that "false" and a missing field are one setting, not two.
     Boolean shadow = Boolean.TRUE.equals(body.shadow()) ? true : null;
     return new CacheConfig(mode, body.threshold(), body.ttlSeconds(), shadow);
+  }
+
+  /**
+   * Request-log settings; null when there are none (absent, or every field absent), so that "no settings" is stored
+   * one way only. An empty {@code redact} list is no list.
+   */
+  public static LoggingConfig logging(String field, LoggingBody body) {
+    if (body == null) {
+      return null;
+    }
+    ContentPolicy content = null;
+    if (body.content() != null) {
+      content = ContentPolicy.find(body.content()).orElseThrow(() -> ApiException.invalid(field + ".content",
+          "must be one of none, redacted, full (got '" + body.content() + "')"));
+    }
+    Integer retention = body.retentionDays();
+    if (retention != null && (retention < 1 || retention > LoggingConfig.MAX_RETENTION_DAYS)) {
+      throw ApiException.invalid(field + ".retention_days", "must be between 1 and "
+          + LoggingConfig.MAX_RETENTION_DAYS + " (got " + retention + ")");
+    }
+    List<String> redact = body.redact() == null || body.redact().isEmpty() ? null : body.redact();
+    if (redact != null) {
+      if (redact.size() > LoggingConfig.MAX_PATTERNS) {
+        throw ApiException.invalid(field + ".redact", "has more than " + LoggingConfig.MAX_PATTERNS + " patterns");
+      }
+      for (int i = 0; i < redact.size(); i++) {
+        redactPattern(field + ".redact[" + i + "]", redact.get(i));
+      }
+    }
+    if (content == null && retention == null && redact == null) {
+      return null;
+    }
+    return new LoggingConfig(content, retention, redact);
+  }
+
+  /**
+   * A redaction pattern: a Java regular expression of 1-{@value LoggingConfig#MAX_PATTERN_LENGTH} characters. Control
+   * characters are refused (write {@code \t} or {@code \x1f}): snapshots carry the patterns joined by one.
+   */
+  private static void redactPattern(String field, String pattern) {
+    if (pattern == null || pattern.isEmpty()) {
+      throw ApiException.invalid(field, "is empty (a pattern must have 1-" + LoggingConfig.MAX_PATTERN_LENGTH
+          + " characters)");
+    }
+    if (pattern.length() > LoggingConfig.MAX_PATTERN_LENGTH) {
+      throw ApiException.invalid(field, "is longer than " + LoggingConfig.MAX_PATTERN_LENGTH + " characters");
+    }
+    if (pattern.chars().anyMatch(Character::isISOControl)) {
+      throw ApiException.invalid(field, "contains control characters (write them as escapes, e.g. \\t)");
+    }
+    try {
+      Pattern.compile(pattern);
+    } catch (PatternSyntaxException e) {
+      throw ApiException.invalid(field, "is not a regular expression: " + e.getDescription() + " near index "
+          + e.getIndex());
+    }
   }
 
   private static void positive(String field, Integer value) {

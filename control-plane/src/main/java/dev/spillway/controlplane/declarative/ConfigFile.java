@@ -2,6 +2,7 @@ package dev.spillway.controlplane.declarative;
 
 import dev.spillway.controlplane.common.BudgetBody;
 import dev.spillway.controlplane.common.CacheBody;
+import dev.spillway.controlplane.common.LoggingBody;
 import dev.spillway.controlplane.common.RateLimitBody;
 import dev.spillway.controlplane.provider.ProviderRequest;
 import dev.spillway.controlplane.routing.RouteRequest;
@@ -40,7 +41,7 @@ public record ConfigFile(
   public record OrgSpec(String name, BudgetBody budget, RateLimitBody rateLimit) {}
 
   public record TeamSpec(String name, String description, BudgetBody budget, RateLimitBody rateLimit,
-      CacheBody cache, Map<String, Object> metadata) {}
+      CacheBody cache, LoggingBody logging, Map<String, Object> metadata) {}
 
   public record ProviderSpec(String name, String type, String baseUrl, List<ProviderKeySpec> keys,
       Map<String, String> settings, ProviderRequest.TimeoutsBody timeouts, ProviderRequest.BreakerBody breaker) {}
@@ -59,7 +60,8 @@ public record ConfigFile(
    * the hash; changing the variable's value replaces the secret.
    */
   public record KeySpec(String name, String team, String key, List<String> models, BudgetBody budget,
-      RateLimitBody rateLimit, CacheBody cache, Instant expiresAt, Map<String, Object> metadata) {
+      RateLimitBody rateLimit, CacheBody cache, LoggingBody logging, Instant expiresAt,
+      Map<String, Object> metadata) {
     @Override
     public String toString() {
       return "KeySpec[" + team + "/" + name + "]";

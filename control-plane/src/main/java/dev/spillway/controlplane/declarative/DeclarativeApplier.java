@@ -149,7 +149,7 @@ public class DeclarativeApplier {
       ConfigFile.TeamSpec spec = specs.get(i);
       String at = "teams[" + i + "]";
       TeamRequest request = new TeamRequest(spec.name(), spec.description(), spec.budget(), spec.rateLimit(),
-          spec.cache(), spec.metadata());
+          spec.cache(), spec.logging(), spec.metadata());
       TeamRequest.Valid valid = at(at, request::validate);
       if (!seen.add(valid.name().toLowerCase())) {
         throw ApiException.invalid(at + ".name", "team " + valid.name() + " is declared twice");
@@ -159,7 +159,7 @@ public class DeclarativeApplier {
         at(at, () -> teamService.create(request));
         changes.add(new Change("create", "team", valid.name()));
       } else if (!valid.equals(new TeamRequest.Valid(existing.name(), existing.description(), existing.budget(),
-          existing.rateLimit(), existing.cache(), existing.metadata()))) {
+          existing.rateLimit(), existing.cache(), existing.logging(), existing.metadata()))) {
         at(at, () -> teamService.update(existing.id(), request));
         changes.add(new Change("update", "team", valid.name()));
       }
@@ -253,7 +253,7 @@ public class DeclarativeApplier {
         return null;
       });
       VirtualKeyRequest request = new VirtualKeyRequest(spec.name(), team.id().toString(), spec.models(),
-          spec.budget(), spec.rateLimit(), spec.cache(), spec.expiresAt(), spec.metadata());
+          spec.budget(), spec.rateLimit(), spec.cache(), spec.logging(), spec.expiresAt(), spec.metadata());
       VirtualKeyRequest.Valid valid = at(at, () -> request.validate(Instant.now(), false));
       String label = team.name() + "/" + valid.name();
       if (!seen.add(label.toLowerCase())) {
@@ -267,7 +267,8 @@ public class DeclarativeApplier {
       }
       boolean changed = false;
       if (!valid.equals(new VirtualKeyRequest.Valid(existing.name(), existing.teamId(), existing.models(),
-          existing.budget(), existing.rateLimit(), existing.cache(), existing.expiresAt(), existing.metadata()))) {
+          existing.budget(), existing.rateLimit(), existing.cache(), existing.logging(), existing.expiresAt(),
+          existing.metadata()))) {
         at(at, () -> keyService.update(existing.id(), request));
         changed = true;
       }

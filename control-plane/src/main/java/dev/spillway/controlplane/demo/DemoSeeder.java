@@ -67,7 +67,8 @@ class DemoSeeder implements ApplicationRunner {
       return;
     }
     Team team = teams.findByName("demo").orElseGet(() -> teamService.create(
-        new TeamRequest("demo", "Created by ./spillway up for trying Spillway out", null, null, null, Map.of())));
+        new TeamRequest("demo", "Created by ./spillway up for trying Spillway out", null, null, null, null,
+            Map.of())));
     if (providers.findByName("mock").isEmpty()) {
       providerService.create(new ProviderRequest("mock", "mock", null, List.of(), Map.of(), null));
     }
@@ -77,7 +78,7 @@ class DemoSeeder implements ApplicationRunner {
     }
     String name = "demo key " + java.time.LocalDate.now();
     var issued = keys.create(new VirtualKeyRequest(name, team.id().toString(), List.of(), null, null, null, null,
-        Map.of("created_by", "./spillway up")));
+        null, Map.of("created_by", "./spillway up")));
     write(file, "SPILLWAY_DEMO_KEY=" + issued.secret() + "\n");
     log.info("seeded the demo: team demo, provider mock, route demo, virtual key {}…", issued.key().keyPrefix());
   }

@@ -4,6 +4,8 @@ import dev.spillway.config.BudgetConfig;
 import dev.spillway.config.BudgetPeriod;
 import dev.spillway.config.CacheConfig;
 import dev.spillway.config.CacheMode;
+import dev.spillway.config.ContentPolicy;
+import dev.spillway.config.LoggingConfig;
 import dev.spillway.config.OnUnreachable;
 import dev.spillway.config.OrganizationConfig;
 import dev.spillway.config.PriceConfig;
@@ -96,6 +98,11 @@ public class SnapshotAssembler {
     jdbc.sql("""
         SELECT t.id, t.name, t.cache->>'mode' AS cache_mode, (t.cache->>'threshold')::float8 AS cache_threshold,
                (t.cache->>'ttl_seconds')::int AS cache_ttl, (t.cache->>'shadow')::boolean AS cache_shadow,
+               t.logging->>'content' AS logging_content, (t.logging->>'retention_days')::int AS logging_retention,
+               CASE WHEN jsonb_typeof(t.logging->'redact') = 'array' THEN
+                 (SELECT string_agg(p.pattern, E'\\x1f' ORDER BY p.n)
+                  FROM jsonb_array_elements_text(t.logging->'redact') WITH ORDINALITY AS p(pattern, n)) END
+                 AS logging_redact,
                b.limit_usd, b.period, b.enforce AS budget_enforce, b.on_unreachable,
                r.rpm, r.tpm, r.max_concurrent, r.enforce AS rate_limit_enforce
         FROM teams t
@@ -105,7 +112,7 @@ public class SnapshotAssembler {
         .param(Organization.DEFAULT_ID).withFetchSize(FETCH_SIZE)
         .query(rs -> {
           teamConfigs.add(new TeamConfig(rs.getString("id"), rs.getString("name"), budget(rs), rateLimit(rs),
-              cache(rs)));
+              cache(rs), logging(rs)));
         });
 
     List<VirtualKeyConfig> keyConfigs = new ArrayList<>(Math.max(16, activeKeyEstimate()));
@@ -114,6 +121,11 @@ public class SnapshotAssembler {
                CASE WHEN cardinality(k.models) = 0 THEN NULL ELSE array_to_string(k.models, E'\\x1f') END AS models,
                k.cache->>'mode' AS cache_mode, (k.cache->>'threshold')::float8 AS cache_threshold,
                (k.cache->>'ttl_seconds')::int AS cache_ttl, (k.cache->>'shadow')::boolean AS cache_shadow,
+               k.logging->>'content' AS logging_content, (k.logging->>'retention_days')::int AS logging_retention,
+               CASE WHEN jsonb_typeof(k.logging->'redact') = 'array' THEN
+                 (SELECT string_agg(p.pattern, E'\\x1f' ORDER BY p.n)
+                  FROM jsonb_array_elements_text(k.logging->'redact') WITH ORDINALITY AS p(pattern, n)) END
+                 AS logging_redact,
                k.expires_at,
                CASE WHEN k.metadata = '{}'::jsonb THEN NULL ELSE
                  (SELECT string_agg(e.key || E'\\x1f' || e.value, E'\\x1e') FROM jsonb_each_text(k.metadata) e
@@ -131,7 +143,8 @@ public class SnapshotAssembler {
           keyConfigs.add(new VirtualKeyConfig(rs.getString("id"), rs.getString("name"), rs.getString("team_id"),
               rs.getString("key_hash"), rs.getString("key_prefix"),
               models == null ? List.of() : Arrays.asList(models.split(MODEL_SEPARATOR)), budget(rs), rateLimit(rs),
-              cache(rs), expires == null ? null : expires.toInstant(), metadata(rs.getString("metadata"))));
+              cache(rs), expires == null ? null : expires.toInstant(), metadata(rs.getString("metadata")),
+              logging(rs)));
         });
 
     List<Provider> allProviders = providers.findAll();
@@ -185,6 +198,23 @@ public class SnapshotAssembler {
     Integer concurrent = (Integer) rs.getObject("max_concurrent");
     return rpm == null && tpm == null && concurrent == null ? null
         : new RateLimitConfig(rpm, tpm, concurrent, rs.getBoolean("rate_limit_enforce"));
+  }
+
+  /**
+   * Request-log settings as PostgreSQL took them apart; the patterns arrive joined by a control character, which
+   * the API refuses in a pattern.
+   */
+  private static LoggingConfig logging(ResultSet rs) throws SQLException {
+    String content = rs.getString("logging_content");
+    Object retention = rs.getObject("logging_retention");
+    String redact = rs.getString("logging_redact");
+    if (content == null && retention == null && redact == null) {
+      return null;
+    }
+    return new LoggingConfig(content == null ? null : ContentPolicy.find(content).orElseThrow(
+        () -> new IllegalStateException("unknown content policy " + content)),
+        retention == null ? null : ((Number) retention).intValue(),
+        redact == null ? null : Arrays.asList(redact.split(MODEL_SEPARATOR)));
   }
 
   private static CacheConfig cache(ResultSet rs) throws SQLException {

@@ -154,7 +154,7 @@ public class SnapshotRestorer {
     teams.deleteAll(goneTeams);
     // Description and metadata, which nodes never see, keep their current values.
     teams.upsertAll(s.teams().stream().map(t -> new Team(UUID.fromString(t.id()), t.name(), null, t.budget(),
-        t.rateLimit(), t.cache(), Map.of(), now, now)).toList());
+        t.rateLimit(), t.cache(), t.logging(), Map.of(), now, now)).toList());
 
     int revokedKeys = keys.replaceActive(s.virtualKeys().stream().map(k -> virtualKey(k, now)).toList(), now,
         "restore");
@@ -195,7 +195,7 @@ public class SnapshotRestorer {
 
   private static VirtualKey virtualKey(VirtualKeyConfig k, Instant now) {
     return new VirtualKey(UUID.fromString(k.id()), k.name(), UUID.fromString(k.teamId()), k.keyHash(), k.keyPrefix(),
-        k.models(), k.budget(), k.rateLimit(), k.cache(), k.expiresAt(), VirtualKey.Status.ACTIVE,
+        k.models(), k.budget(), k.rateLimit(), k.cache(), k.logging(), k.expiresAt(), VirtualKey.Status.ACTIVE,
         new HashMap<>(k.metadata()), null,
         now, now, null);
   }

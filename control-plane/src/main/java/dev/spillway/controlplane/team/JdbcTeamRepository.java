@@ -1,6 +1,7 @@
 package dev.spillway.controlplane.team;
 
 import dev.spillway.config.CacheConfig;
+import dev.spillway.config.LoggingConfig;
 import dev.spillway.controlplane.common.Organization;
 import dev.spillway.controlplane.limits.LimitsRepository;
 import dev.spillway.controlplane.limits.Scope;
@@ -19,7 +20,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 @Repository
 class JdbcTeamRepository implements TeamRepository {
-  private static final String COLUMNS = "id, name, description, cache, metadata, created_at, updated_at";
+  private static final String COLUMNS = "id, name, description, cache, logging, metadata, created_at, updated_at";
 
   private final JdbcClient jdbc;
   private final LimitsRepository limits;
@@ -51,7 +52,7 @@ class JdbcTeamRepository implements TeamRepository {
         .query((rs, i) -> {
           Team t = mapRow(rs);
           return new Team(t.id(), t.name(), t.description(), budgets.get(t.id()), rateLimits.get(t.id()), t.cache(),
-              t.metadata(), t.createdAt(), t.updatedAt());
+              t.logging(), t.metadata(), t.createdAt(), t.updatedAt());
         })
         .list();
   }
@@ -59,12 +60,14 @@ class JdbcTeamRepository implements TeamRepository {
   @Override
   public void save(Team team) {
     jdbc.sql("""
-        INSERT INTO teams (id, org_id, name, description, cache, metadata, created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?)
+        INSERT INTO teams (id, org_id, name, description, cache, logging, metadata, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?)
         ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.description,
-            cache = excluded.cache, metadata = excluded.metadata, updated_at = excluded.updated_at""")
+            cache = excluded.cache, logging = excluded.logging, metadata = excluded.metadata,
+            updated_at = excluded.updated_at""")
         .params(team.id(), Organization.DEFAULT_ID, team.name(), team.description(),
-            team.cache() == null ? null : json.writeValueAsString(team.cache()), json.writeValueAsString(team.metadata()),
+            team.cache() == null ? null : json.writeValueAsString(team.cache()), jsonOrNull(team.logging()),
+            json.writeValueAsString(team.metadata()),
             Timestamp.from(team.createdAt()), Timestamp.from(team.updatedAt()))
         .update();
     limits.putBudget(Scope.TEAM, team.id(), team.budget());
@@ -106,12 +109,12 @@ class JdbcTeamRepository implements TeamRepository {
         .param(teams.stream().map(Team::id).toArray(UUID[]::new)).update();
     for (Team team : teams) {
       jdbc.sql("""
-          INSERT INTO teams (id, org_id, name, description, cache, metadata, created_at, updated_at)
-          VALUES (?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?)
-          ON CONFLICT (id) DO UPDATE SET name = excluded.name, cache = excluded.cache,
+          INSERT INTO teams (id, org_id, name, description, cache, logging, metadata, created_at, updated_at)
+          VALUES (?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?)
+          ON CONFLICT (id) DO UPDATE SET name = excluded.name, cache = excluded.cache, logging = excluded.logging,
               updated_at = excluded.updated_at""")
           .params(team.id(), Organization.DEFAULT_ID, team.name(), team.description(),
-              team.cache() == null ? null : json.writeValueAsString(team.cache()),
+              team.cache() == null ? null : json.writeValueAsString(team.cache()), jsonOrNull(team.logging()),
               json.writeValueAsString(team.metadata()), Timestamp.from(team.createdAt()),
               Timestamp.from(team.updatedAt()))
           .update();
@@ -120,17 +123,24 @@ class JdbcTeamRepository implements TeamRepository {
     }
   }
 
+  private String jsonOrNull(LoggingConfig logging) {
+    return logging == null ? null : json.writeValueAsString(logging);
+  }
+
   private Team map(ResultSet rs, int row) throws SQLException {
     Team t = mapRow(rs);
     return new Team(t.id(), t.name(), t.description(), limits.findBudget(Scope.TEAM, t.id()).orElse(null),
-        limits.findRateLimit(Scope.TEAM, t.id()).orElse(null), t.cache(), t.metadata(), t.createdAt(), t.updatedAt());
+        limits.findRateLimit(Scope.TEAM, t.id()).orElse(null), t.cache(), t.logging(), t.metadata(), t.createdAt(),
+        t.updatedAt());
   }
 
   private Team mapRow(ResultSet rs) throws SQLException {
     String cache = rs.getString("cache");
+    String logging = rs.getString("logging");
     String metadata = rs.getString("metadata");
     return new Team(rs.getObject("id", UUID.class), rs.getString("name"), rs.getString("description"), null, null,
         cache == null ? null : json.readValue(cache, CacheConfig.class),
+        logging == null ? null : json.readValue(logging, LoggingConfig.class),
         metadata == null ? Map.of() : json.readValue(metadata, new TypeReference<Map<String, Object>>() {}),
         rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant());
   }

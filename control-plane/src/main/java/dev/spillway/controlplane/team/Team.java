@@ -2,12 +2,13 @@ package dev.spillway.controlplane.team;
 
 import dev.spillway.config.BudgetConfig;
 import dev.spillway.config.CacheConfig;
+import dev.spillway.config.LoggingConfig;
 import dev.spillway.config.RateLimitConfig;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
 
-/** A team as stored, with its budget and rate limit. */
+/** A team as stored, with its budget, rate limit, cache and request-log settings. */
 public record Team(
     UUID id,
     String name,
@@ -15,6 +16,7 @@ public record Team(
     BudgetConfig budget,
     RateLimitConfig rateLimit,
     CacheConfig cache,
+    LoggingConfig logging,
     Map<String, Object> metadata,
     Instant createdAt,
     Instant updatedAt) {

@@ -29,9 +29,9 @@ public interface TeamRepository {
   void deleteAll(Collection<UUID> ids);
 
   /**
-   * Inserts or updates these teams as a restore does: name, cache, budget and rate limit (what nodes see). A team
-   * that exists keeps its description, metadata and creation time; a new one gets the given ones. A name may move
-   * from one of them to another.
+   * Inserts or updates these teams as a restore does: name, cache, request-log settings, budget and rate limit (what
+   * nodes see). A team that exists keeps its description, metadata and creation time; a new one gets the given ones.
+   * A name may move from one of them to another.
    */
   void upsertAll(List<Team> teams);
 }

@@ -2,11 +2,13 @@ package dev.spillway.controlplane.team;
 
 import dev.spillway.config.BudgetConfig;
 import dev.spillway.config.CacheConfig;
+import dev.spillway.config.LoggingConfig;
 import dev.spillway.config.RateLimitConfig;
 import dev.spillway.controlplane.common.ApiException;
 import dev.spillway.controlplane.common.BudgetBody;
 import dev.spillway.controlplane.common.CacheBody;
 import dev.spillway.controlplane.common.Fields;
+import dev.spillway.controlplane.common.LoggingBody;
 import dev.spillway.controlplane.common.RateLimitBody;
 import java.util.Map;
 
@@ -17,10 +19,11 @@ public record TeamRequest(
     BudgetBody budget,
     RateLimitBody rateLimit,
     CacheBody cache,
+    LoggingBody logging,
     Map<String, Object> metadata) {
 
   public record Valid(String name, String description, BudgetConfig budget, RateLimitConfig rateLimit,
-      CacheConfig cache, Map<String, Object> metadata) {}
+      CacheConfig cache, LoggingConfig logging, Map<String, Object> metadata) {}
 
   public Valid validate() {
     String validName = Fields.requireName("name", name, 100);
@@ -33,6 +36,7 @@ public record TeamRequest(
     }
     return new Valid(validName, validDescription, Fields.budget("budget", budget),
         Fields.rateLimit("rate_limit", rateLimit), Fields.cache("cache", cache),
+        Fields.logging("logging", logging),
         metadata == null ? Map.of() : metadata);
   }
 }

@@ -2,6 +2,7 @@ package dev.spillway.controlplane.team;
 
 import dev.spillway.controlplane.common.BudgetBody;
 import dev.spillway.controlplane.common.CacheBody;
+import dev.spillway.controlplane.common.LoggingBody;
 import dev.spillway.controlplane.common.RateLimitBody;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -15,18 +16,19 @@ public record TeamResponse(
     BudgetBody budget,
     RateLimitBody rateLimit,
     CacheBody cache,
+    LoggingBody logging,
     Map<String, Object> metadata,
     Instant createdAt,
     Instant updatedAt) {
 
   public static TeamResponse of(Team team) {
     return new TeamResponse(team.id(), team.name(), team.description(), BudgetBody.of(team.budget()),
-        RateLimitBody.of(team.rateLimit()), CacheBody.of(team.cache()), team.metadata(), team.createdAt(),
-        team.updatedAt());
+        RateLimitBody.of(team.rateLimit()), CacheBody.of(team.cache()), LoggingBody.of(team.logging()),
+        team.metadata(), team.createdAt(), team.updatedAt());
   }
 
   public TeamRequest toRequest() {
-    return new TeamRequest(name, description, budget, rateLimit, cache, metadata);
+    return new TeamRequest(name, description, budget, rateLimit, cache, logging, metadata);
   }
 
   /** The fields the audit log compares. */
@@ -37,6 +39,7 @@ public record TeamResponse(
     view.put("budget", budget);
     view.put("rate_limit", rateLimit);
     view.put("cache", cache);
+    view.put("logging", logging);
     view.put("metadata", metadata);
     return view;
   }

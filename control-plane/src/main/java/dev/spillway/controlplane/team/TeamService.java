@@ -1,8 +1,12 @@
 package dev.spillway.controlplane.team;
 
+import dev.spillway.config.LoggingConfig;
 import dev.spillway.controlplane.audit.AuditLog;
 import dev.spillway.controlplane.common.ApiException;
+import dev.spillway.controlplane.common.Fields;
+import dev.spillway.controlplane.common.LoggingBody;
 import dev.spillway.controlplane.configversion.ConfigVersions;
+import dev.spillway.controlplane.security.Authz;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -35,10 +39,11 @@ public class TeamService {
   @Transactional
   public Team create(TeamRequest request) {
     TeamRequest.Valid valid = request.validate();
+    Authz.requireFullContentAllowed(null, valid.logging());
     requireUniqueName(valid.name(), null);
     Instant now = Instant.now();
     Team team = new Team(UUID.randomUUID(), valid.name(), valid.description(), valid.budget(), valid.rateLimit(),
-        valid.cache(), valid.metadata(), now, now);
+        valid.cache(), valid.logging(), valid.metadata(), now, now);
     teams.save(team);
     long version = versions.bump();
     audit.record("team.create", "team", team.id(), null, auditView(team), version);
@@ -49,9 +54,28 @@ public class TeamService {
   public Team update(UUID id, TeamRequest request) {
     Team before = get(id);
     TeamRequest.Valid valid = request.validate();
+    Authz.requireFullContentAllowed(before.logging(), valid.logging());
     requireUniqueName(valid.name(), id);
     Team after = new Team(id, valid.name(), valid.description(), valid.budget(), valid.rateLimit(), valid.cache(),
-        valid.metadata(), before.createdAt(), Instant.now());
+        valid.logging(), valid.metadata(), before.createdAt(), Instant.now());
+    teams.save(after);
+    long version = versions.bump();
+    audit.record("team.update", "team", id, auditView(before), auditView(after), version);
+    return after;
+  }
+
+  /**
+   * Replaces only the team's request-log settings: what a team admin may change of its own team (org admins may
+   * change everything through {@link #update}). Audited as a team update.
+   */
+  @Transactional
+  public Team updateLogging(UUID id, LoggingBody logging) {
+    Authz.requireTeamAdmin(id);
+    Team before = get(id);
+    LoggingConfig valid = Fields.logging("logging", logging);
+    Authz.requireFullContentAllowed(before.logging(), valid);
+    Team after = new Team(id, before.name(), before.description(), before.budget(), before.rateLimit(),
+        before.cache(), valid, before.metadata(), before.createdAt(), Instant.now());
     teams.save(after);
     long version = versions.bump();
     audit.record("team.update", "team", id, auditView(before), auditView(after), version);

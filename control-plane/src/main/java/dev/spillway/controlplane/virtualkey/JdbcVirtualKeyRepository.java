@@ -2,6 +2,7 @@ package dev.spillway.controlplane.virtualkey;
 
 import dev.spillway.config.BudgetConfig;
 import dev.spillway.config.CacheConfig;
+import dev.spillway.config.LoggingConfig;
 import dev.spillway.config.RateLimitConfig;
 import dev.spillway.controlplane.common.Organization;
 import dev.spillway.controlplane.limits.LimitsRepository;
@@ -27,7 +28,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 @Repository
 class JdbcVirtualKeyRepository implements VirtualKeyRepository {
-  private static final String COLUMNS = "id, name, team_id, key_hash, key_prefix, models, cache, metadata, status, "
+  private static final String COLUMNS = "id, name, team_id, key_hash, key_prefix, models, cache, logging, metadata, status, "
       + "expires_at, rotated_from, created_at, updated_at, revoked_at";
   private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
 
@@ -149,22 +150,22 @@ class JdbcVirtualKeyRepository implements VirtualKeyRepository {
 
   private static VirtualKey withLimits(VirtualKey k, BudgetConfig budget, RateLimitConfig rateLimit) {
     return new VirtualKey(k.id(), k.name(), k.teamId(), k.keyHash(), k.keyPrefix(), k.models(), budget, rateLimit,
-        k.cache(), k.expiresAt(), k.status(), k.metadata(), k.rotatedFrom(), k.createdAt(), k.updatedAt(),
-        k.revokedAt());
+        k.cache(), k.logging(), k.expiresAt(), k.status(), k.metadata(), k.rotatedFrom(), k.createdAt(),
+        k.updatedAt(), k.revokedAt());
   }
 
   @Override
   public void save(VirtualKey k) {
     jdbc.sql("""
-        INSERT INTO virtual_keys (id, org_id, team_id, name, key_hash, key_prefix, models, cache, metadata, status,
-                                  expires_at, rotated_from, created_at, updated_at, revoked_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?)
+        INSERT INTO virtual_keys (id, org_id, team_id, name, key_hash, key_prefix, models, cache, logging, metadata,
+                                  status, expires_at, rotated_from, created_at, updated_at, revoked_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (id) DO UPDATE SET name = excluded.name, models = excluded.models, cache = excluded.cache,
-            metadata = excluded.metadata, status = excluded.status, expires_at = excluded.expires_at,
+            logging = excluded.logging, metadata = excluded.metadata, status = excluded.status, expires_at = excluded.expires_at,
             updated_at = excluded.updated_at, revoked_at = excluded.revoked_at""")
         .params(k.id(), Organization.DEFAULT_ID, k.teamId(), k.name(), k.keyHash(), k.keyPrefix(),
             k.models().toArray(String[]::new), k.cache() == null ? null : json.writeValueAsString(k.cache()),
-            json.writeValueAsString(k.metadata()), k.status().wireName(), timestamp(k.expiresAt()), k.rotatedFrom(),
+            jsonOrNull(k.logging()), json.writeValueAsString(k.metadata()), k.status().wireName(), timestamp(k.expiresAt()), k.rotatedFrom(),
             timestamp(k.createdAt()), timestamp(k.updatedAt()), timestamp(k.revokedAt()))
         .update();
     limits.putBudget(Scope.KEY, k.id(), k.budget());
@@ -199,10 +200,11 @@ class JdbcVirtualKeyRepository implements VirtualKeyRepository {
     jdbc.sql("""
         CREATE TEMP TABLE restore_keys (
             id uuid PRIMARY KEY, team_id uuid, name text, key_hash text, key_prefix text, models text[],
-            cache jsonb, expires_at timestamptz, metadata jsonb) ON COMMIT DROP""").update();
+            cache jsonb, expires_at timestamptz, metadata jsonb, logging jsonb) ON COMMIT DROP""").update();
     template.batchUpdate("""
-        INSERT INTO restore_keys (id, team_id, name, key_hash, key_prefix, models, cache, expires_at, metadata)
-        VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?::jsonb)""", keys, 1000, (ps, k) -> {
+        INSERT INTO restore_keys (id, team_id, name, key_hash, key_prefix, models, cache, expires_at, metadata,
+                                  logging)
+        VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?::jsonb, ?::jsonb)""", keys, 1000, (ps, k) -> {
           ps.setObject(1, k.id());
           ps.setObject(2, k.teamId());
           ps.setString(3, k.name());
@@ -212,6 +214,7 @@ class JdbcVirtualKeyRepository implements VirtualKeyRepository {
           ps.setString(7, k.cache() == null ? null : json.writeValueAsString(k.cache()));
           ps.setTimestamp(8, timestamp(k.expiresAt()));
           ps.setString(9, json.writeValueAsString(k.metadata()));
+          ps.setString(10, jsonOrNull(k.logging()));
         });
     int revoked = jdbc.sql("""
         UPDATE virtual_keys k SET status = 'revoked', revoked_at = ?, updated_at = ?
@@ -220,14 +223,14 @@ class JdbcVirtualKeyRepository implements VirtualKeyRepository {
     jdbc.sql("UPDATE virtual_keys k SET name = 'restore-' || k.id::text FROM restore_keys r WHERE r.id = k.id")
         .update();
     jdbc.sql("""
-        INSERT INTO virtual_keys (id, org_id, team_id, name, key_hash, key_prefix, models, cache, status, expires_at,
-                                  created_at, updated_at, created_by, metadata)
-        SELECT r.id, ?, r.team_id, r.name, r.key_hash, r.key_prefix, r.models, r.cache, 'active', r.expires_at, ?, ?,
-               ?, r.metadata
+        INSERT INTO virtual_keys (id, org_id, team_id, name, key_hash, key_prefix, models, cache, logging, status,
+                                  expires_at, created_at, updated_at, created_by, metadata)
+        SELECT r.id, ?, r.team_id, r.name, r.key_hash, r.key_prefix, r.models, r.cache, r.logging, 'active',
+               r.expires_at, ?, ?, ?, r.metadata
         FROM restore_keys r
         ON CONFLICT (id) DO UPDATE SET team_id = excluded.team_id, name = excluded.name,
             key_hash = excluded.key_hash, key_prefix = excluded.key_prefix, models = excluded.models,
-            cache = excluded.cache, status = 'active', expires_at = excluded.expires_at, revoked_at = NULL,
+            cache = excluded.cache, logging = excluded.logging, status = 'active', expires_at = excluded.expires_at, revoked_at = NULL,
             updated_at = excluded.updated_at,
             -- Snapshots carry metadata as text; stored values that read the same (a number 5 for "5") stay as they are.
             metadata = CASE WHEN COALESCE((SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each_text(virtual_keys.metadata) e
@@ -246,6 +249,10 @@ class JdbcVirtualKeyRepository implements VirtualKeyRepository {
     return revoked;
   }
 
+  private String jsonOrNull(LoggingConfig logging) {
+    return logging == null ? null : json.writeValueAsString(logging);
+  }
+
   private static Timestamp timestamp(Instant instant) {
     return instant == null ? null : Timestamp.from(instant);
   }
@@ -257,11 +264,13 @@ class JdbcVirtualKeyRepository implements VirtualKeyRepository {
   private VirtualKey map(ResultSet rs, BudgetConfig budget, RateLimitConfig rateLimit) throws SQLException {
     Array models = rs.getArray("models");
     String cache = rs.getString("cache");
+    String logging = rs.getString("logging");
     String metadata = rs.getString("metadata");
     return new VirtualKey(rs.getObject("id", UUID.class), rs.getString("name"), rs.getObject("team_id", UUID.class),
         rs.getString("key_hash"), rs.getString("key_prefix"),
         models == null ? List.of() : Arrays.asList((String[]) models.getArray()), budget, rateLimit,
         cache == null ? null : json.readValue(cache, CacheConfig.class),
+        logging == null ? null : json.readValue(logging, LoggingConfig.class),
         instant(rs.getTimestamp("expires_at")),
         VirtualKey.Status.valueOf(rs.getString("status").toUpperCase(java.util.Locale.ROOT)),
         metadata == null ? Map.of() : json.readValue(metadata, MAP), rs.getObject("rotated_from", UUID.class),

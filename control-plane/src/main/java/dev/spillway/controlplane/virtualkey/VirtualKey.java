@@ -2,6 +2,7 @@ package dev.spillway.controlplane.virtualkey;
 
 import dev.spillway.config.BudgetConfig;
 import dev.spillway.config.CacheConfig;
+import dev.spillway.config.LoggingConfig;
 import dev.spillway.config.RateLimitConfig;
 import java.time.Instant;
 import java.util.List;
@@ -19,6 +20,7 @@ public record VirtualKey(
     BudgetConfig budget,
     RateLimitConfig rateLimit,
     CacheConfig cache,
+    LoggingConfig logging,
     Instant expiresAt,
     Status status,
     Map<String, Object> metadata,

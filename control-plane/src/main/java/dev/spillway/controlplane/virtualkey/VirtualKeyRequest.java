@@ -2,11 +2,13 @@ package dev.spillway.controlplane.virtualkey;
 
 import dev.spillway.config.BudgetConfig;
 import dev.spillway.config.CacheConfig;
+import dev.spillway.config.LoggingConfig;
 import dev.spillway.config.RateLimitConfig;
 import dev.spillway.controlplane.common.ApiException;
 import dev.spillway.controlplane.common.BudgetBody;
 import dev.spillway.controlplane.common.CacheBody;
 import dev.spillway.controlplane.common.Fields;
+import dev.spillway.controlplane.common.LoggingBody;
 import dev.spillway.controlplane.common.RateLimitBody;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,11 +25,12 @@ public record VirtualKeyRequest(
     BudgetBody budget,
     RateLimitBody rateLimit,
     CacheBody cache,
+    LoggingBody logging,
     Instant expiresAt,
     Map<String, Object> metadata) {
 
   public record Valid(String name, UUID teamId, List<String> models, BudgetConfig budget, RateLimitConfig rateLimit,
-      CacheConfig cache, Instant expiresAt, Map<String, Object> metadata) {}
+      CacheConfig cache, LoggingConfig logging, Instant expiresAt, Map<String, Object> metadata) {}
 
   static final int MAX_METADATA_ENTRIES = 50;
   static final int MAX_METADATA_KEY_LENGTH = 100;
@@ -67,7 +70,8 @@ public record VirtualKeyRequest(
     }
     validateMetadata(stored);
     return new Valid(validName, team, List.copyOf(new LinkedHashSet<>(validModels)), Fields.budget("budget", budget),
-        Fields.rateLimit("rate_limit", rateLimit), Fields.cache("cache", cache), expiresAt,
+        Fields.rateLimit("rate_limit", rateLimit), Fields.cache("cache", cache), Fields.logging("logging", logging),
+        expiresAt,
         metadata == null ? Map.of() : metadata);
   }
 

@@ -3,6 +3,7 @@ package dev.spillway.controlplane.virtualkey;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.spillway.controlplane.common.BudgetBody;
 import dev.spillway.controlplane.common.CacheBody;
+import dev.spillway.controlplane.common.LoggingBody;
 import dev.spillway.controlplane.common.RateLimitBody;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -21,6 +22,7 @@ public record VirtualKeyResponse(
     BudgetBody budget,
     RateLimitBody rateLimit,
     CacheBody cache,
+    LoggingBody logging,
     Instant expiresAt,
     String status,
     Map<String, Object> metadata,
@@ -35,12 +37,14 @@ public record VirtualKeyResponse(
 
   public static VirtualKeyResponse withSecret(VirtualKey k, String secret) {
     return new VirtualKeyResponse(k.id(), k.name(), k.teamId(), secret, k.keyPrefix(), k.models(),
-        BudgetBody.of(k.budget()), RateLimitBody.of(k.rateLimit()), CacheBody.of(k.cache()), k.expiresAt(),
-        k.status().wireName(), k.metadata(), k.rotatedFrom(), k.createdAt(), k.updatedAt(), k.revokedAt());
+        BudgetBody.of(k.budget()), RateLimitBody.of(k.rateLimit()), CacheBody.of(k.cache()),
+        LoggingBody.of(k.logging()), k.expiresAt(), k.status().wireName(), k.metadata(), k.rotatedFrom(),
+        k.createdAt(), k.updatedAt(), k.revokedAt());
   }
 
   public VirtualKeyRequest toRequest() {
-    return new VirtualKeyRequest(name, teamId.toString(), models, budget, rateLimit, cache, expiresAt, metadata);
+    return new VirtualKeyRequest(name, teamId.toString(), models, budget, rateLimit, cache, logging, expiresAt,
+        metadata);
   }
 
   @Override
@@ -59,6 +63,7 @@ public record VirtualKeyResponse(
     view.put("budget", budget);
     view.put("rate_limit", rateLimit);
     view.put("cache", cache);
+    view.put("logging", logging);
     view.put("expires_at", expiresAt);
     view.put("status", status);
     view.put("metadata", metadata);

@@ -107,6 +107,7 @@ public class VirtualKeyService {
     requireAdminOfRequestedTeam(request);
     Instant now = clock.instant();
     VirtualKeyRequest.Valid valid = request.validate(now, true);
+    Authz.requireFullContentAllowed(null, valid.logging());
     requireTeam(valid.teamId());
     requireUniqueName(valid.teamId(), valid.name(), null);
     requireWellFormedSecret("key", secret);
@@ -115,7 +116,7 @@ public class VirtualKeyService {
     }
     VirtualKey key = new VirtualKey(UUID.randomUUID(), valid.name(), valid.teamId(), Sha256.hex(secret),
         secret.substring(0, VISIBLE_CHARS), valid.models(), valid.budget(), valid.rateLimit(), valid.cache(),
-        valid.expiresAt(), VirtualKey.Status.ACTIVE, valid.metadata(), null, now, now, null);
+        valid.logging(), valid.expiresAt(), VirtualKey.Status.ACTIVE, valid.metadata(), null, now, now, null);
     keys.save(key);
     long version = versions.bump();
     audit.record("virtual_key.create", "virtual_key", key.id(), null, VirtualKeyResponse.of(key).auditView(), version);
@@ -167,13 +168,14 @@ public class VirtualKeyService {
       throw ApiException.conflict("status", "virtual key " + id + " is revoked and cannot be changed");
     }
     VirtualKeyRequest.Valid valid = request.validate(clock.instant(), false, before.metadata());
+    Authz.requireFullContentAllowed(before.logging(), valid.logging());
     if (!valid.teamId().equals(before.teamId())) {
       throw ApiException.invalid("team_id", "cannot be changed; create a key in the other team");
     }
     requireUniqueName(valid.teamId(), valid.name(), id);
     VirtualKey after = new VirtualKey(id, valid.name(), before.teamId(), before.keyHash(), before.keyPrefix(),
-        valid.models(), valid.budget(), valid.rateLimit(), valid.cache(), valid.expiresAt(), before.status(),
-        valid.metadata(), before.rotatedFrom(), before.createdAt(), clock.instant(), null);
+        valid.models(), valid.budget(), valid.rateLimit(), valid.cache(), valid.logging(), valid.expiresAt(),
+        before.status(), valid.metadata(), before.rotatedFrom(), before.createdAt(), clock.instant(), null);
     keys.save(after);
     long version = versions.bump();
     audit.record("virtual_key.update", "virtual_key", id, VirtualKeyResponse.of(before).auditView(),
@@ -210,8 +212,8 @@ public class VirtualKeyService {
     Instant now = clock.instant();
     String secret = RandomTokens.generate(KEY_PREFIX, SECRET_CHARS);
     VirtualKey fresh = new VirtualKey(UUID.randomUUID(), old.name(), old.teamId(), Sha256.hex(secret),
-        secret.substring(0, VISIBLE_CHARS), old.models(), old.budget(), old.rateLimit(), old.cache(), old.expiresAt(),
-        VirtualKey.Status.ACTIVE, old.metadata(), old.id(), now, now, null);
+        secret.substring(0, VISIBLE_CHARS), old.models(), old.budget(), old.rateLimit(), old.cache(), old.logging(),
+        old.expiresAt(), VirtualKey.Status.ACTIVE, old.metadata(), old.id(), now, now, null);
     if (gracePeriod.isZero()) {
       keys.revoke(old.id(), now);
     } else {
@@ -219,8 +221,8 @@ public class VirtualKeyService {
       Instant end = old.expiresAt() != null && old.expiresAt().isBefore(graceEnd) ? old.expiresAt() : graceEnd;
       // The old row gives up its name so the new key can take it; both work until the grace period ends.
       keys.save(new VirtualKey(old.id(), rotatedName(old.name(), now), old.teamId(), old.keyHash(),
-          old.keyPrefix(), old.models(), old.budget(), old.rateLimit(), old.cache(), end, old.status(),
-          old.metadata(), old.rotatedFrom(), old.createdAt(), now, null));
+          old.keyPrefix(), old.models(), old.budget(), old.rateLimit(), old.cache(), old.logging(), end,
+          old.status(), old.metadata(), old.rotatedFrom(), old.createdAt(), now, null));
     }
     keys.save(fresh);
     long version = versions.bump();

@@ -86,6 +86,11 @@ class DashboardAuditIT extends ControlPlaneIntegrationTest {
           t.ok(admin.post("/teams/" + team + "/cache", Map.of("mode", "semantic", "threshold", "0.9")));
           return team;
         }),
+        new Action("/teams/{id}/logging", "team.update", t -> {
+          String team = t.team();
+          t.ok(admin.post("/teams/" + team + "/logging", Map.of("content", "redacted", "retentionDays", "14")));
+          return team;
+        }),
         new Action("/teams/{id}/members", "team_member.add", t -> {
           String team = t.team();
           t.ok(admin.post("/teams/" + team + "/members", Map.of("email", t.user().email, "role", "viewer")));

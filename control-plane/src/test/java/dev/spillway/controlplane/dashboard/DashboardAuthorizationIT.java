@@ -95,6 +95,7 @@ class DashboardAuthorizationIT extends ControlPlaneIntegrationTest {
         c("POST", "/teams", "/teams", "teamAdminA"),
         c("POST", "/teams/{id}/limits", "/teams/@teamA/limits", "teamAdminA"),
         c("POST", "/teams/{id}/cache", "/teams/@teamA/cache", "teamAdminA"),
+        c("POST", "/teams/{id}/logging", "/teams/@teamB/logging", "teamAdminA"),
         c("POST", "/teams/{id}/members", "/teams/@teamB/members", "teamAdminA"),
         c("POST", "/teams/{id}/members/{userId}", "/teams/@teamB/members/@userB", "teamAdminA"),
         c("POST", "/teams/{id}/members/{userId}/remove", "/teams/@teamB/members/@userB/remove", "teamAdminA"),

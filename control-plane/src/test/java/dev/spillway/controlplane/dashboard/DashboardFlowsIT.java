@@ -203,6 +203,69 @@ class DashboardFlowsIT extends ControlPlaneIntegrationTest {
   }
 
   @Test
+  void aTeamsRequestLogSettingsSetInTheDashboardReachTheApiWithPatternErrorsOnTheirLine() {
+    String teamId = createTeam(unique("logging")).get("id").stringValue();
+    admin.post("/teams/" + teamId + "/cache", Map.of("mode", "exact"), "HX-Request", "true");
+
+    ApiResponse saved = admin.post("/teams/" + teamId + "/logging", Map.of("content", "full", "retentionDays", "14",
+        "redact", "ACME-\\d{6}\r\n\r\n  order-[0-9]+  "), "HX-Request", "true");
+
+    assertThat(saved.status()).as(saved.describe()).isEqualTo(200);
+    assertThat(saved.text()).contains("Saved.").contains("value=\"14\"").contains("<option value=\"full\" selected");
+    JsonNode team = assertStatus(admin().get("/api/v1/teams/" + teamId), 200);
+    assertThat(team.get("logging").get("content").stringValue()).isEqualTo("full");
+    assertThat(team.get("logging").get("retention_days").intValue()).isEqualTo(14);
+    assertThat(team.get("logging").get("redact").valueStream().map(JsonNode::stringValue))
+        .containsExactly("ACME-\\d{6}", "order-[0-9]+");
+    assertThat(team.get("cache").get("mode").stringValue()).isEqualTo("exact");
+
+    ApiResponse bad = admin.post("/teams/" + teamId + "/logging", Map.of("content", "redacted",
+        "redact", "fine\n\n(unclosed"), "HX-Request", "true");
+    assertThat(bad.status()).isEqualTo(422);
+    assertThat(bad.text()).contains("line 3 is not a regular expression");
+    ApiResponse days = admin.post("/teams/" + teamId + "/logging", Map.of("retentionDays", "forever"),
+        "HX-Request", "true");
+    assertThat(days.status()).isEqualTo(422);
+    assertThat(days.text()).contains("must be a whole number");
+    assertThat(assertStatus(admin().get("/api/v1/teams/" + teamId), 200).get("logging").get("content")
+        .stringValue()).isEqualTo("full");
+
+    ApiResponse cleared = admin.post("/teams/" + teamId + "/logging", Map.of("content", "none"), "HX-Request",
+        "true");
+    assertThat(cleared.status()).isEqualTo(200);
+    assertThat(assertStatus(admin().get("/api/v1/teams/" + teamId), 200).get("logging").isNull()).isTrue();
+  }
+
+  @Test
+  void aTeamAdminChoosesNoneOrRedactedButNotFull() {
+    String teamId = createTeam(unique("logging-ta")).get("id").stringValue();
+    String email = unique("logging-admin") + "@example.com";
+    String userId = assertStatus(admin().post("/api/v1/users", "{\"email\": \"" + email + "\"}"), 201)
+        .get("id").stringValue();
+    assertStatus(admin().post("/api/v1/teams/" + teamId + "/members", """
+        {"user_id": "%s", "role": "team_admin"}""".formatted(userId)), 201);
+    DashboardSession teamAdmin = signInAs(email);
+
+    assertThat(teamAdmin.get("/teams/" + teamId).text()).contains("data-testid=\"save-logging\"")
+        .doesNotContain("<option value=\"full\"");
+    long version = configVersion();
+    ApiResponse full = teamAdmin.post("/teams/" + teamId + "/logging", Map.of("content", "full"), "HX-Request",
+        "true");
+    assertThat(full.status()).isEqualTo(403);
+    assertThat(configVersion()).isEqualTo(version);
+
+    ApiResponse redacted = teamAdmin.post("/teams/" + teamId + "/logging", Map.of("content", "redacted",
+        "retentionDays", "7"), "HX-Request", "true");
+
+    assertThat(redacted.status()).isEqualTo(200);
+    JsonNode team = assertStatus(admin().get("/api/v1/teams/" + teamId), 200);
+    assertThat(team.get("logging").get("content").stringValue()).isEqualTo("redacted");
+    JsonNode audit = assertStatus(admin().get("/api/v1/audit-events?action=team.update&resource_id=" + teamId),
+        200).get("data").get(0);
+    assertThat(audit.get("actor").get("name").stringValue()).isEqualTo(email);
+  }
+
+  @Test
   void budgetAlertsAndRefusalsShowNextToTheBudgetsAndTheUsage() {
     String teamName = unique("alerting");
     UUID team = UUID.fromString(createTeam(teamName).get("id").stringValue());

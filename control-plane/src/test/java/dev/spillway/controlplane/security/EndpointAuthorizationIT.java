@@ -85,6 +85,7 @@ class EndpointAuthorizationIT extends ControlPlaneIntegrationTest {
         c("GET", "/api/v1/teams/{id}", "/api/v1/teams/@teamB", "teamViewerA"),
         c("PATCH", "/api/v1/teams/{id}", "/api/v1/teams/@teamA", "teamAdminA"),
         c("DELETE", "/api/v1/teams/{id}", "/api/v1/teams/@teamA", "teamAdminA"),
+        c("PUT", "/api/v1/teams/{id}/logging", "/api/v1/teams/@teamB/logging", "teamAdminA"),
         c("GET", "/api/v1/teams/{teamId}/members", "/api/v1/teams/@teamB/members", "teamViewerA"),
         c("POST", "/api/v1/teams/{teamId}/members", "/api/v1/teams/@teamB/members", "teamAdminA"),
         c("PATCH", "/api/v1/teams/{teamId}/members/{userId}", "/api/v1/teams/@teamB/members/@user", "teamAdminA"),

@@ -115,6 +115,9 @@ class SecurityConfig {
             .hasAnyRole("ORG_ADMIN", "TEAM_ADMIN")
             // Team admins invalidate their teams' cached answers (scope checked per request, Authz).
             .requestMatchers(HttpMethod.POST, "/api/v1/cache/invalidations").hasAnyRole("ORG_ADMIN", "TEAM_ADMIN")
+            // Team admins choose their teams' request-log settings (team checked per request; `full` needs an org
+            // admin, TeamService).
+            .requestMatchers(HttpMethod.PUT, "/api/v1/teams/*/logging").hasAnyRole("ORG_ADMIN", "TEAM_ADMIN")
             .anyRequest().hasRole("ORG_ADMIN"))
         .exceptionHandling(e -> e.authenticationEntryPoint(unauthorized).accessDeniedHandler(csrfAware));
     return http.build();
@@ -144,7 +147,8 @@ class SecurityConfig {
             .requestMatchers(HttpMethod.GET, "/nodes", "/nodes/**", "/audit", "/audit/**", "/settings",
                 "/settings/**", "/routing-rules", "/routing-rules/**").hasAnyRole("ORG_ADMIN", "VIEWER")
             .requestMatchers(HttpMethod.POST, "/virtual-keys", "/virtual-keys/**", "/teams/*/members",
-                "/teams/*/members/**", "/cache/teams/*/invalidate").hasAnyRole("ORG_ADMIN", "TEAM_ADMIN")
+                "/teams/*/members/**", "/cache/teams/*/invalidate", "/teams/*/logging")
+            .hasAnyRole("ORG_ADMIN", "TEAM_ADMIN")
             .anyRequest().hasRole("ORG_ADMIN"))
         .oauth2Login(o -> o.loginPage(DashboardAuthHandlers.LOGIN_PAGE)
             .clientRegistrationRepository(registrations)

@@ -1,6 +1,7 @@
 package dev.spillway.controlplane.team.web;
 
 import dev.spillway.controlplane.common.Ids;
+import dev.spillway.controlplane.common.LoggingBody;
 import dev.spillway.controlplane.common.Patches;
 import dev.spillway.controlplane.security.Authz;
 import dev.spillway.controlplane.team.TeamRequest;
@@ -17,6 +18,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PatchMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
@@ -60,6 +62,15 @@ class TeamApiController {
     var teamId = Ids.parse("team", id);
     TeamRequest current = TeamResponse.of(teams.get(teamId)).toRequest();
     return TeamResponse.of(teams.update(teamId, patches.merge(current, patch, TeamRequest.class, READ_ONLY)));
+  }
+
+  /**
+   * The team's request-log settings alone, for its team admins too (PATCH of the whole team is for org admins);
+   * {@code content: full} needs an org admin.
+   */
+  @PutMapping("/{id}/logging")
+  TeamResponse putLogging(@PathVariable String id, @RequestBody LoggingBody logging) {
+    return TeamResponse.of(teams.updateLogging(Ids.parse("team", id), logging));
   }
 
   @DeleteMapping("/{id}")

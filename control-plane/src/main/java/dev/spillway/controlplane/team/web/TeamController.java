@@ -8,12 +8,14 @@ import dev.spillway.controlplane.common.ApiException;
 import dev.spillway.controlplane.common.BudgetBody;
 import dev.spillway.controlplane.common.CacheBody;
 import dev.spillway.controlplane.common.Ids;
+import dev.spillway.controlplane.common.LoggingBody;
 import dev.spillway.controlplane.common.RateLimitBody;
 import dev.spillway.controlplane.dashboard.CacheForm;
 import dev.spillway.controlplane.dashboard.DashboardController;
 import dev.spillway.controlplane.dashboard.Forms;
 import dev.spillway.controlplane.dashboard.Htmx;
 import dev.spillway.controlplane.dashboard.LimitsForm;
+import dev.spillway.controlplane.dashboard.LoggingForm;
 import dev.spillway.controlplane.dashboard.TablePage;
 import dev.spillway.controlplane.dashboard.TableQuery;
 import dev.spillway.controlplane.limits.Scope;
@@ -103,7 +105,7 @@ class TeamController {
       Model model) {
     try {
       Team team = teams.create(new TeamRequest(form.name(), Forms.text(form.description()), null, null, null,
-          Map.of()));
+          null, Map.of()));
       String location = "/teams/" + team.id();
       if (Htmx.isHtmx(request)) {
         Htmx.redirect(response, location);
@@ -131,6 +133,7 @@ class TeamController {
     model.addAttribute("team", team);
     addLimits(model, team, LimitsForm.of(team.budget(), team.rateLimit()));
     model.addAttribute("cacheForm", CacheForm.of(team.cache()));
+    model.addAttribute("loggingForm", LoggingForm.of(team.logging()));
     addMembers(model, teamId);
     List<VirtualKey> teamKeys = keys.search(teamId, null, null, "created", true, 100, 0).rows();
     model.addAttribute("keys", teamKeys);
@@ -150,7 +153,7 @@ class TeamController {
     Team team = teams.get(teamId);
     try {
       team = teams.update(teamId, new TeamRequest(team.name(), team.description(), form.budget(), form.rateLimit(),
-          CacheBody.of(team.cache()), team.metadata()));
+          CacheBody.of(team.cache()), LoggingBody.of(team.logging()), team.metadata()));
       model.addAttribute("saved", true);
       addLimits(model, team, LimitsForm.of(team.budget(), team.rateLimit()));
     } catch (ApiException e) {
@@ -173,7 +176,7 @@ class TeamController {
     Team team = teams.get(teamId);
     try {
       team = teams.update(teamId, new TeamRequest(team.name(), team.description(), BudgetBody.of(team.budget()),
-          RateLimitBody.of(team.rateLimit()), form.body(), team.metadata()));
+          RateLimitBody.of(team.rateLimit()), form.body(), LoggingBody.of(team.logging()), team.metadata()));
       model.addAttribute("cacheSaved", true);
       model.addAttribute("cacheForm", CacheForm.of(team.cache()));
     } catch (ApiException e) {
@@ -186,6 +189,32 @@ class TeamController {
     }
     model.addAttribute("team", team);
     return Htmx.isHtmx(request) ? "teams/detail :: cache-settings" : "redirect:/teams/" + teamId;
+  }
+
+  /**
+   * The team's request-log settings: its team admins too (as the API's PUT /api/v1/teams/{id}/logging), but only an
+   * org admin may turn {@code full} content on (TeamService).
+   */
+  @PostMapping("/teams/{id}/logging")
+  String logging(@PathVariable String id, @ModelAttribute LoggingForm form, HttpServletRequest request,
+      HttpServletResponse response, Model model) {
+    UUID teamId = Ids.parse("team", id);
+    Authz.requireTeamAdmin(teamId);
+    Team team = teams.get(teamId);
+    try {
+      team = teams.updateLogging(teamId, form.body());
+      model.addAttribute("loggingSaved", true);
+      model.addAttribute("loggingForm", LoggingForm.of(team.logging()));
+    } catch (ApiException e) {
+      if (!Forms.isFormError(e)) {
+        throw e;
+      }
+      response.setStatus(422);
+      model.addAttribute("errors", form.errors(e));
+      model.addAttribute("loggingForm", form);
+    }
+    model.addAttribute("team", team);
+    return Htmx.isHtmx(request) ? "teams/detail :: request-logs" : "redirect:/teams/" + teamId;
   }
 
   @PostMapping("/teams/{id}/members")

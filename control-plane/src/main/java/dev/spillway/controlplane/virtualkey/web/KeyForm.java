@@ -44,14 +44,18 @@ public record KeyForm(String teamId, String name, String models, String limitUsd
         maxConcurrent, enforceRateLimit, expiresOn);
   }
 
-  /** The API request; the key's cache settings and metadata are kept from {@code current} (null on create). */
+  /**
+   * The API request; the key's cache and request-log settings and metadata are kept from {@code current} (null on
+   * create).
+   */
   public VirtualKeyRequest toRequest(VirtualKey current) {
     LimitsForm limits = new LimitsForm(limitUsd, period, enforceBudget, onUnreachable, rpm, tpm, maxConcurrent,
         enforceRateLimit);
     List<String> modelList = models == null ? List.of() : Arrays.stream(models.split("[,\\s]+"))
         .map(String::strip).filter(s -> !s.isEmpty()).toList();
     return new VirtualKeyRequest(name, Forms.text(teamId), modelList, limits.budget(), limits.rateLimit(),
-        current == null ? null : dev.spillway.controlplane.common.CacheBody.of(current.cache()), expiresAt(),
+        current == null ? null : dev.spillway.controlplane.common.CacheBody.of(current.cache()),
+        current == null ? null : dev.spillway.controlplane.common.LoggingBody.of(current.logging()), expiresAt(),
         current == null ? Map.of("created_by", "dashboard") : current.metadata());
   }
 

@@ -1,0 +1,133 @@
+package dev.spillway.controlplane.requestlog;
+
+import dev.spillway.config.LoggingConfig;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+
+/**
+ * Deletes request logs older than their team's retention ({@code logging.retention_days} of the team, default
+ * {@value #DEFAULT_RETENTION_DAYS}), every few minutes. Only the team's setting counts: a key's
+ * {@code retention_days} does not change what is purged. Rows without a team, and rows of a team that no longer
+ * exists, are kept for the default.
+ *
+ * <p>Deletes go team by team as ranges of the {@code (team_id, occurred_at)} index, in batches of about
+ * {@link #BATCH} rows, each its own short statement (nodes keep ingesting meanwhile), up to
+ * {@link #MAX_BATCHES_PER_RUN} batches a run, so a backlog (a team's retention shortened from a year to a week)
+ * drains over the next runs. Every replica runs it; two replicas on the same batch cost one of them a short wait on
+ * the row locks, after which it finds the rows gone.
+ */
+@Component
+public class RequestLogRetention {
+  private static final Logger log = LoggerFactory.getLogger(RequestLogRetention.class);
+  static final int DEFAULT_RETENTION_DAYS = LoggingConfig.DEFAULT.retentionDays();
+  static final int BATCH = 5_000;
+  static final int MAX_BATCHES_PER_RUN = 200;
+
+  /** What a run deleted: rows per team id (rows without a team under null). */
+  public record Result(Map<UUID, Long> deletedByTeam) {
+    public long total() {
+      return deletedByTeam.values().stream().mapToLong(Long::longValue).sum();
+    }
+  }
+
+  private final JdbcClient jdbc;
+
+  public RequestLogRetention(JdbcClient jdbc) {
+    this.jdbc = jdbc;
+  }
+
+  @Scheduled(fixedDelayString = "${spillway.request-log-purge-interval-ms:300000}",
+      initialDelayString = "${spillway.request-log-purge-interval-ms:300000}")
+  void scheduled() {
+    try {
+      Result result = purge(Instant.now());
+      if (result.total() > 0) {
+        log.info("request-log retention deleted {} rows", result.total());
+      }
+    } catch (RuntimeException e) {
+      log.warn("request-log retention failed, will run again: {}", e.getMessage());
+    }
+  }
+
+  /** One run as of {@code now}. */
+  public Result purge(Instant now) {
+    return purge(now, BATCH, MAX_BATCHES_PER_RUN);
+  }
+
+  Result purge(Instant now, int batch, int maxBatches) {
+    Map<UUID, Integer> retention = teamRetention();
+    Map<UUID, Long> deleted = new HashMap<>();
+    int budget = maxBatches;
+    for (UUID team : teamsWithLogs()) {
+      int days = retention.getOrDefault(team, DEFAULT_RETENTION_DAYS);
+      budget = purgeTeam(team, now.minus(Duration.ofDays(days)), batch, budget, deleted);
+      if (budget == 0) {
+        return new Result(deleted);
+      }
+    }
+    purgeTeam(null, now.minus(Duration.ofDays(DEFAULT_RETENTION_DAYS)), batch, budget, deleted);
+    return new Result(deleted);
+  }
+
+  /** Deletes {@code team}'s rows older than {@code cutoff}; answers how many batches are left for this run. */
+  private int purgeTeam(UUID team, Instant cutoff, int batch, int budget, Map<UUID, Long> deleted) {
+    String teamIs = team == null ? "team_id IS NULL" : "team_id = ?";
+    while (budget > 0) {
+      budget--;
+      // A batch is a range of the index: up to the occurred_at of the batch-th oldest row (all of them when fewer
+      // are left). Deleting by a list of keys instead makes PostgreSQL scan the team's whole backlog each time.
+      var end = jdbc.sql("SELECT occurred_at FROM request_logs WHERE " + teamIs
+          + " AND occurred_at < ? ORDER BY occurred_at OFFSET ? LIMIT 1");
+      Timestamp upTo = (team == null ? end : end.param(team)).param(Timestamp.from(cutoff)).param(batch - 1)
+          .query(Timestamp.class).optional().orElse(null);
+      var delete = jdbc.sql("DELETE FROM request_logs WHERE " + teamIs + " AND occurred_at "
+          + (upTo == null ? "< ?" : "<= ?"));
+      int rows = (team == null ? delete : delete.param(team)).param(upTo == null ? Timestamp.from(cutoff) : upTo)
+          .update();
+      if (rows > 0) {
+        deleted.merge(team, (long) rows, Long::sum);
+      }
+      if (upTo == null) {
+        break;
+      }
+    }
+    return budget;
+  }
+
+  /** Retention days of the teams that set one. */
+  private Map<UUID, Integer> teamRetention() {
+    Map<UUID, Integer> days = new HashMap<>();
+    jdbc.sql("""
+        SELECT id, (logging->>'retention_days')::int AS days FROM teams
+        WHERE logging->>'retention_days' IS NOT NULL""")
+        .query(rs -> {
+          days.put(rs.getObject("id", UUID.class), rs.getInt("days"));
+        });
+    return days;
+  }
+
+  /**
+   * The distinct teams that have request logs, those of deleted teams included, by a skip scan of the
+   * {@code (team_id, occurred_at)} index: one index probe per team instead of a scan of the table.
+   */
+  private List<UUID> teamsWithLogs() {
+    return jdbc.sql("""
+        WITH RECURSIVE t(team_id) AS (
+          (SELECT team_id FROM request_logs WHERE team_id IS NOT NULL ORDER BY team_id LIMIT 1)
+          UNION ALL
+          SELECT (SELECT r.team_id FROM request_logs r WHERE r.team_id > t.team_id ORDER BY r.team_id LIMIT 1)
+          FROM t WHERE t.team_id IS NOT NULL)
+        SELECT team_id FROM t WHERE team_id IS NOT NULL""")
+        .query(UUID.class).list();
+  }
+}

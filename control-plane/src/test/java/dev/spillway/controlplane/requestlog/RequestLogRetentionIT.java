@@ -1,0 +1,102 @@
+package dev.spillway.controlplane.requestlog;
+
+import static dev.spillway.controlplane.ApiAssertions.assertStatus;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spillway.controlplane.ControlPlaneIntegrationTest;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+
+/**
+ * The request-log purge over real rows of different ages and teams: each team keeps its own retention, a key's
+ * retention changes nothing, rows without a team (or of a team gone since) keep the default 30 days; a run stops
+ * after its batches and the next one goes on.
+ */
+class RequestLogRetentionIT extends ControlPlaneIntegrationTest {
+  private static final int[] AGES_DAYS = {1, 6, 8, 29, 31, 89, 91};
+
+  @Autowired
+  RequestLogRetention retention;
+
+  private final Instant now = Instant.now();
+
+  /** One row per age for this team (null: no team); answers their request ids in the order of the ages. */
+  private List<String> rows(UUID team, UUID key, String label, int... ages) {
+    List<String> ids = new ArrayList<>();
+    for (int age : ages) {
+      String id = unique("req-" + label + "-" + age + "d");
+      // An hour more than the whole days, so no row sits on a cutoff.
+      jdbc.sql("""
+          INSERT INTO request_logs (request_id, occurred_at, team_id, key_id, client_api, status_code)
+          VALUES (?, ?, ?, ?, 'chat', 200)""")
+          .params(id, Timestamp.from(now.minus(Duration.ofDays(age)).minus(Duration.ofHours(1))), team, key)
+          .update();
+      ids.add(id);
+    }
+    return ids;
+  }
+
+  private List<String> kept(List<String> ids) {
+    return jdbc.sql("SELECT request_id FROM request_logs WHERE request_id = ANY(?)")
+        .param(ids.toArray(String[]::new)).query(String.class).list();
+  }
+
+  private UUID team(String loggingJson) {
+    String body = loggingJson == null ? "{\"name\": \"%s\"}".formatted(unique("purge"))
+        : "{\"name\": \"%s\", \"logging\": %s}".formatted(unique("purge"), loggingJson);
+    return UUID.fromString(assertStatus(admin().post("/api/v1/teams", body), 201).get("id").stringValue());
+  }
+
+  @Test
+  void deletesEachTeamsRowsOlderThanItsRetentionAndKeepsTheRest() {
+    UUID week = team("{\"retention_days\": 7, \"content\": \"redacted\"}");
+    UUID weekKey = UUID.fromString(assertStatus(admin().post("/api/v1/virtual-keys", """
+        {"name": "k", "team_id": "%s", "logging": {"retention_days": 365}}""".formatted(week)), 201)
+        .get("id").stringValue());
+    UUID defaults = team(null);
+    UUID quarter = team("{\"retention_days\": 90}");
+    UUID gone = UUID.randomUUID();
+    List<String> weekRows = rows(week, weekKey, "week", AGES_DAYS);
+    List<String> defaultRows = rows(defaults, null, "default", AGES_DAYS);
+    List<String> quarterRows = rows(quarter, null, "quarter", AGES_DAYS);
+    List<String> goneRows = rows(gone, null, "gone", AGES_DAYS);
+    List<String> teamlessRows = rows(null, null, "teamless", AGES_DAYS);
+
+    RequestLogRetention.Result result = retention.purge(now, 2, 10_000);
+
+    assertThat(kept(weekRows)).containsExactlyInAnyOrder(weekRows.get(0), weekRows.get(1));
+    assertThat(kept(defaultRows)).containsExactlyInAnyOrderElementsOf(defaultRows.subList(0, 4));
+    assertThat(kept(quarterRows)).containsExactlyInAnyOrderElementsOf(quarterRows.subList(0, 6));
+    assertThat(kept(goneRows)).containsExactlyInAnyOrderElementsOf(goneRows.subList(0, 4));
+    assertThat(kept(teamlessRows)).containsExactlyInAnyOrderElementsOf(teamlessRows.subList(0, 4));
+    assertThat(result.deletedByTeam()).containsEntry(week, 5L).containsEntry(defaults, 3L)
+        .containsEntry(quarter, 1L).containsEntry(gone, 3L);
+    assertThat(result.deletedByTeam().get(null)).isGreaterThanOrEqualTo(3L);
+
+    // Nothing older is left, so a second run deletes none of these.
+    retention.purge(now, 2, 10_000);
+    assertThat(kept(quarterRows)).hasSize(6);
+  }
+
+  @Test
+  void aRunStopsAfterItsBatchesAndTheNextGoesOn() {
+    UUID team = team("{\"retention_days\": 1}");
+    List<String> old = rows(team, null, "backlog", 2, 3, 4, 5, 6);
+    List<String> fresh = rows(team, null, "fresh", 0);
+
+    RequestLogRetention.Result first = retention.purge(now, 2, 2);
+
+    // Two batches of two rows at most: a fifth row cannot have gone yet.
+    assertThat(first.total()).isBetween(1L, 4L);
+    assertThat(kept(old)).isNotEmpty();
+    retention.purge(now, 2, 1_000);
+    assertThat(kept(old)).isEmpty();
+    assertThat(kept(fresh)).containsExactlyElementsOf(fresh);
+  }
+}
