@@ -118,11 +118,29 @@ public final class ContentRecorder {
   }
 
   private Body body(String text, Redactor redactor) {
+    boolean cut = false;
+    if (text.length() > maxBodyBytes) {
+      // Cut before redacting, so that a huge body costs the regular expressions no more than the cap; and at a
+      // word's edge, so that no half of a secret (which the patterns would no longer know) is kept.
+      text = text.substring(0, wordEdge(text, maxBodyBytes));
+      cut = true;
+    }
     String kept = redactor == null ? text : redactor.redact(text);
     byte[] bytes = kept.getBytes(StandardCharsets.UTF_8);
-    boolean truncated = bytes.length > maxBodyBytes;
+    boolean truncated = cut || bytes.length > maxBodyBytes;
     int length = truncated ? utf8Boundary(bytes, maxBodyBytes) : bytes.length;
     return new Body(Base64.getEncoder().encodeToString(gzip(bytes, length)), truncated);
+  }
+
+  /** A length up to {@code max} that ends before a space, quote or punctuation, when one is near. */
+  static int wordEdge(String text, int max) {
+    for (int i = max; i > Math.max(0, max - 128); i--) {
+      char c = text.charAt(i - 1);
+      if (Character.isWhitespace(c) || c == '"' || c == ',' || c == '{' || c == '}' || c == '[' || c == ']') {
+        return i;
+      }
+    }
+    return Math.max(0, max - 128);
   }
 
   /** The largest length up to {@code max} that does not split a UTF-8 sequence. */

@@ -66,13 +66,66 @@ public final class Redactor {
     for (Rule rule : BUILT_IN) {
       out = apply(rule, out);
     }
-    for (Rule rule : rules) {
-      out = apply(rule, out);
+    if (!rules.isEmpty()) {
+      // An admin's pattern may backtrack catastrophically: it runs against a text that gives up after its time.
+      long deadline = System.nanoTime() + CUSTOM_BUDGET_NANOS;
+      for (Rule rule : rules) {
+        out = apply(rule, new Deadlined(out, deadline)).toString();
+      }
     }
     return out;
   }
 
+  /** How long the admin's patterns may take over one text before it is given up (and not stored). */
+  static final long CUSTOM_BUDGET_NANOS = 100_000_000L;
+
+  /** The admin's patterns took too long over a text: it must not be stored, since it may not be redacted. */
+  public static final class TooSlow extends RuntimeException {
+    TooSlow() {
+      super("the redaction patterns took longer than " + CUSTOM_BUDGET_NANOS / 1_000_000 + " ms", null, false, false);
+    }
+  }
+
+  /** A text whose reads fail once the deadline has passed, which stops a backtracking matcher. */
+  private static final class Deadlined implements CharSequence {
+    private final CharSequence text;
+    private final long deadline;
+    private int reads;
+
+    Deadlined(CharSequence text, long deadline) {
+      this.text = text;
+      this.deadline = deadline;
+    }
+
+    @Override
+    public int length() {
+      return text.length();
+    }
+
+    @Override
+    public char charAt(int index) {
+      if ((++reads & 0x3FF) == 0 && System.nanoTime() - deadline > 0) {
+        throw new TooSlow();
+      }
+      return text.charAt(index);
+    }
+
+    @Override
+    public CharSequence subSequence(int start, int end) {
+      return new Deadlined(text.subSequence(start, end), deadline);
+    }
+
+    @Override
+    public String toString() {
+      return text.toString();
+    }
+  }
+
   private static String apply(Rule rule, String text) {
+    return apply(rule, (CharSequence) text).toString();
+  }
+
+  private static CharSequence apply(Rule rule, CharSequence text) {
     Matcher m = rule.pattern().matcher(text);
     if (!m.find()) {
       return text;

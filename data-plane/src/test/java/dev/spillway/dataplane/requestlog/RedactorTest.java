@@ -50,6 +50,26 @@ class RedactorTest {
   }
 
   @Test
+  void aCatastrophicallySlowAdminPatternIsGivenUpNotWaitedFor() {
+    // Nested quantifiers over "a…ab": about 2 s at 60 characters on this machine, and it doubles with each one more.
+    Redactor slow = Redactor.with(List.of("(.*a){25}"));
+    String text = "a".repeat(90) + "b";
+
+    long start = System.nanoTime();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> slow.redact(text)).isInstanceOf(Redactor.TooSlow.class);
+    // Without the deadline the time grows exponentially with the length; the bound is generous for a loaded machine.
+    assertThat(System.nanoTime() - start).isLessThan(5_000_000_000L);
+  }
+
+  @Test
+  void aLongBodyIsCutAtAWordEdgeSoNoHalfSecretIsKept() {
+    String text = "x ".repeat(10) + "4111111111111111 tail";
+    int cut = ContentRecorder.wordEdge(text, 26);
+
+    assertThat(text.substring(0, cut)).isEqualTo("x ".repeat(10));
+  }
+
+  @Test
   void jsonStaysJson() {
     String json = "{\"messages\":[{\"role\":\"user\",\"content\":\"mail a.b@c.de, card 4242424242424242, "
         + "key sk-abcdefghijklmnopqrstuvwx\"}]}";
