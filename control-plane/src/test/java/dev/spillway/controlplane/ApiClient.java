@@ -23,7 +23,7 @@ public final class ApiClient {
   private final String baseUrl;
   private final String authorization;
 
-  ApiClient(String baseUrl, String authorization) {
+  public ApiClient(String baseUrl, String authorization) {
     this.baseUrl = baseUrl;
     this.authorization = authorization;
   }
