@@ -74,6 +74,21 @@ public final class ApiClient {
     }
   }
 
+  /** Sends a body without a length (chunked), as a client streaming it would. */
+  public ApiResponse sendStream(String method, String path, String contentType, byte[] body, String... headers) {
+    HttpRequest.Builder builder = HttpRequest.newBuilder(request(method, path, contentType, null, headers),
+        (name, value) -> true).method(method, HttpRequest.BodyPublishers.ofInputStream(
+            () -> new java.io.ByteArrayInputStream(body)));
+    try {
+      return toResponse(method, path, HTTP.send(builder.build(), HttpResponse.BodyHandlers.ofByteArray()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(method + " " + path + " failed", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted during " + method + " " + path, e);
+    }
+  }
+
   /** Sends without waiting, for long-polls that are answered later. */
   public CompletableFuture<ApiResponse> getAsync(String path, String... headers) {
     return HTTP.sendAsync(request("GET", path, null, null, headers), HttpResponse.BodyHandlers.ofByteArray())
