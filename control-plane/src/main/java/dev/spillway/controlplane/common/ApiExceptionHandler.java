@@ -1,7 +1,6 @@
 package dev.spillway.controlplane.common;
 
 import jakarta.servlet.http.HttpServletRequest;
-import java.sql.SQLException;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -147,17 +146,12 @@ public class ApiExceptionHandler {
   }
 
   /**
-   * A constraint the service's own checks did not catch (e.g. a concurrent duplicate): conflict, not 500. A data
-   * exception (SQLSTATE class 22: a value out of range, a date the database cannot compute with) is the request's
-   * fault, not a conflict: 400.
+   * A constraint the service's own checks did not catch (e.g. a concurrent duplicate): conflict, not 500. Values
+   * the database cannot compute with (dates of year 1) are refused before the query, by {@link QueryParams}.
    */
   @ExceptionHandler(DataIntegrityViolationException.class)
   ResponseEntity<ApiError> integrity(DataIntegrityViolationException e) {
     log.info("constraint violation: {}", e.getMostSpecificCause().getMessage());
-    if (e.getMostSpecificCause() instanceof SQLException sql && sql.getSQLState() != null
-        && sql.getSQLState().startsWith("22")) {
-      return json(HttpStatus.BAD_REQUEST, "a value of the request is out of the range the database accepts", null);
-    }
     return json(HttpStatus.CONFLICT, "the change conflicts with existing data; reload and retry", null);
   }
 
