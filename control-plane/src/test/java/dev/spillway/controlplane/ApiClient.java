@@ -23,7 +23,7 @@ public final class ApiClient {
   private final String baseUrl;
   private final String authorization;
 
-  ApiClient(String baseUrl, String authorization) {
+  public ApiClient(String baseUrl, String authorization) {
     this.baseUrl = baseUrl;
     this.authorization = authorization;
   }
@@ -64,6 +64,21 @@ public final class ApiClient {
   public ApiResponse sendBytes(String method, String path, String contentType, byte[] body, String... headers) {
     HttpRequest.Builder builder = HttpRequest.newBuilder(request(method, path, contentType, null, headers),
         (name, value) -> true).method(method, HttpRequest.BodyPublishers.ofByteArray(body));
+    try {
+      return toResponse(method, path, HTTP.send(builder.build(), HttpResponse.BodyHandlers.ofByteArray()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(method + " " + path + " failed", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted during " + method + " " + path, e);
+    }
+  }
+
+  /** Sends a body without a length (chunked), as a client streaming it would. */
+  public ApiResponse sendStream(String method, String path, String contentType, byte[] body, String... headers) {
+    HttpRequest.Builder builder = HttpRequest.newBuilder(request(method, path, contentType, null, headers),
+        (name, value) -> true).method(method, HttpRequest.BodyPublishers.ofInputStream(
+            () -> new java.io.ByteArrayInputStream(body)));
     try {
       return toResponse(method, path, HTTP.send(builder.build(), HttpResponse.BodyHandlers.ofByteArray()));
     } catch (IOException e) {

@@ -79,6 +79,8 @@ public abstract class ControlPlaneIntegrationTest {
     props.put("spillway.secret-key", Base64.getEncoder().encodeToString(SECRET_KEY));
     props.put("spillway.long-poll-timeout", LONG_POLL_TIMEOUT.toMillis() + "ms");
     props.put("spillway.demo-seed-file", "");
+    // Fake providers listen on loopback (ProviderUrlPolicyIT runs a replica with the production default, false).
+    props.put("spillway.allow-private-provider-urls", "true");
     props.put("spillway.oidc.issuer-uri", IDP.issuerUrl("default").toString());
     props.put("spillway.oidc.client-id", "spillway-it");
     props.put("spillway.oidc.client-secret", OIDC_CLIENT_SECRET);

@@ -1,5 +1,6 @@
 package dev.spillway.dataplane;
 
+import dev.spillway.config.ProviderAddressPolicy;
 import dev.spillway.dataplane.server.ClientLimits;
 import dev.spillway.dataplane.upstream.UpstreamTls;
 import java.net.InetAddress;
@@ -44,6 +45,8 @@ import java.util.Objects;
  *                         says ({@code SPILLWAY_DP_DEFAULT_OUTPUT_TOKENS}, 1024): what budgets and token limits reserve
  * @param cache            the response cache's database and defaults ({@code SPILLWAY_DB_*}, {@code SPILLWAY_DP_CACHE_*})
  * @param tracing          OpenTelemetry traces, from the standard {@code OTEL_*} variables (off unless they ask)
+ * @param providerAddresses which addresses upstream connections may reach: link-local and metadata never, loopback
+ *                         and private only with {@code SPILLWAY_ALLOW_PRIVATE_PROVIDER_URLS=true} (default false)
  */
 public record NodeSettings(
     int port,
@@ -70,7 +73,8 @@ public record NodeSettings(
     Duration usageShipInterval,
     long defaultOutputTokens,
     dev.spillway.dataplane.cache.CacheSettings cache,
-    dev.spillway.dataplane.tracing.TracingSettings tracing) {
+    dev.spillway.dataplane.tracing.TracingSettings tracing,
+    ProviderAddressPolicy providerAddresses) {
   /** Long enough, on one core, for the JIT to compile the request path (docs/benchmarks.md, the tail by minute). */
   public static final int DEFAULT_WARMUP_SECONDS = 10;
 
@@ -78,6 +82,7 @@ public record NodeSettings(
     Objects.requireNonNull(controlPlane, "controlPlane");
     Objects.requireNonNull(stateDir, "stateDir");
     Objects.requireNonNull(tracing, "tracing");
+    Objects.requireNonNull(providerAddresses, "providerAddresses");
     if (nodeToken == null || nodeToken.length() < 16) {
       throw new IllegalArgumentException("SPILLWAY_NODE_TOKEN must be set (at least 16 characters)");
     }
@@ -128,7 +133,8 @@ public record NodeSettings(
         + ", nodeToken=<secret>, stateDir=" + stateDir + ", nodeId=" + nodeId + ", eventLoops=" + eventLoops
         + ", upstreamCaFile=" + upstreamCaFile + ", headerTimeout=" + headerTimeout + ", maxConnections="
         + maxConnections + ", warmup=" + warmup + ", usageSpoolMaxBytes=" + usageSpoolMaxBytes
-        + ", usageShipInterval=" + usageShipInterval + ", cache=" + cache + ", tracing=" + tracing + "]";
+        + ", usageShipInterval=" + usageShipInterval + ", cache=" + cache + ", tracing=" + tracing
+        + ", providerAddresses=" + providerAddresses + "]";
   }
 
   /** Settings from the environment, with {@code --port N} and {@code --state-dir D} taking precedence. */
@@ -176,7 +182,7 @@ public record NodeSettings(
         Duration.ofMillis(Long.parseLong(env.getOrDefault("SPILLWAY_DP_USAGE_SHIP_MS", "250"))),
         Long.parseLong(env.getOrDefault("SPILLWAY_DP_DEFAULT_OUTPUT_TOKENS", "1024")),
         dev.spillway.dataplane.cache.CacheSettings.from(env),
-        dev.spillway.dataplane.tracing.TracingSettings.from(env));
+        dev.spillway.dataplane.tracing.TracingSettings.from(env), ProviderAddressPolicy.fromEnv(env));
   }
 
   /** Unset and empty both mean none (compose and Helm pass empty values for unset options). */

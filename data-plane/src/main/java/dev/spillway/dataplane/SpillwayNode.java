@@ -1,5 +1,6 @@
 package dev.spillway.dataplane;
 
+import dev.spillway.config.ProviderAddressPolicy;
 import dev.spillway.dataplane.cache.ResponseCache;
 import dev.spillway.dataplane.config.ConfigHolder;
 import dev.spillway.dataplane.config.NodeHeartbeat;
@@ -86,16 +87,24 @@ public final class SpillwayNode implements AutoCloseable {
 
     this.upstream = new UpstreamClient(socketChannel,
         new DnsAddressResolverGroup(new DnsNameResolverBuilder().datagramChannelType(datagramChannel)), 256,
-        settings.upstreamCaFile());
+        settings.upstreamCaFile(), settings.providerAddresses());
     UpstreamRequest.Timeouts timeouts = new UpstreamRequest.Timeouts(settings.connectTimeout().toMillis(),
         settings.firstByteTimeout().toMillis(), settings.idleTimeout().toMillis(), settings.totalTimeout().toMillis());
     ProxyServices services = new ProxyServices(ProviderAdapters.all(timeouts), upstream, new MockUpstream());
     ClientLimits limits = new ClientLimits(settings.maxBodyBytes(), settings.maxHeaderBytes(), settings.idleSeconds(),
         settings.headerTimeout(), settings.maxConnections());
     if (!settings.warmup().isZero()) {
-      Warmup.Result warm = Warmup.run(group, serverChannel, socketChannel, services, limits, settings.warmup());
-      log.info("warmed up in {} ms: {} requests through the request path on loopback",
-          warm.took().toMillis(), warm.requests());
+      // The warm-up's provider is on loopback, which the node's own client may refuse
+      // (SPILLWAY_ALLOW_PRIVATE_PROVIDER_URLS): it gets a client of the same class that allows it, closed after.
+      try (UpstreamClient warmupUpstream = new UpstreamClient(socketChannel,
+          new DnsAddressResolverGroup(new DnsNameResolverBuilder().datagramChannelType(datagramChannel)), 256,
+          null, new ProviderAddressPolicy(true))) {
+        ProxyServices warmupServices = new ProxyServices(services.adapters(), warmupUpstream, services.mock());
+        Warmup.Result warm = Warmup.run(group, serverChannel, socketChannel, warmupServices, limits,
+            settings.warmup());
+        log.info("warmed up in {} ms: {} requests through the request path on loopback",
+            warm.took().toMillis(), warm.requests());
+      }
     }
     this.usageJournal = new UsageJournal(settings.stateDir(), settings.usageSpoolMaxBytes(), 10_000);
     this.usage = new UsageSettlement(usageJournal, settings.nodeId());

@@ -105,6 +105,15 @@ class NodeSettingsTest {
         .hasMessage("SPILLWAY_DP_MAX_CONNECTIONS: 0 (expected: >= 1)");
   }
 
+  @Test
+  void refusesPrivateProviderAddressesUnlessAllowed() {
+    assertThat(settings(Map.of()).providerAddresses().allowPrivate()).isFalse();
+    assertThat(settings(Map.of("SPILLWAY_ALLOW_PRIVATE_PROVIDER_URLS", "true")).providerAddresses().allowPrivate())
+        .isTrue();
+    assertThatThrownBy(() -> settings(Map.of("SPILLWAY_ALLOW_PRIVATE_PROVIDER_URLS", "1")))
+        .hasMessageContaining("SPILLWAY_ALLOW_PRIVATE_PROVIDER_URLS");
+  }
+
   private NodeSettings settings(Map<String, String> extra) {
     Map<String, String> env = new HashMap<>(extra);
     env.put("SPILLWAY_NODE_TOKEN", Snapshots.NODE_TOKEN);

@@ -27,6 +27,8 @@ final class TestNodes {
     // Test nodes start cold: the warm-up (docs/benchmarks.md) is for nodes that take real traffic.
     env.put("SPILLWAY_DP_WARMUP_SECONDS", "0");
     env.put("SPILLWAY_DP_HOST", "127.0.0.1");
+    // Fake providers listen on loopback; the production default (false) would refuse them.
+    env.put("SPILLWAY_ALLOW_PRIVATE_PROVIDER_URLS", "true");
     env.put("SPILLWAY_NODE_ID", "test-node-" + stateDir.getFileName());
     env.putAll(extraEnv);
     return SpillwayNode.start(NodeSettings.from(env, new String[] {"--port", "0", "--state-dir", stateDir.toString()}));

@@ -1,5 +1,6 @@
 package dev.spillway.dataplane;
 
+import dev.spillway.config.ProviderAddressPolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spillway.config.ProviderType;
@@ -46,7 +47,7 @@ class WarmupIT {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     UpstreamClient upstream = new UpstreamClient(NioSocketChannel.class,
         new DnsAddressResolverGroup(new DnsNameResolverBuilder().datagramChannelType(NioDatagramChannel.class)), 16,
-        null);
+        null, new ProviderAddressPolicy(true));
     try {
       ProxyServices services = new ProxyServices(ProviderAdapters.all(new UpstreamRequest.Timeouts(5000, 5000, 5000,
           10000)), upstream, new MockUpstream());

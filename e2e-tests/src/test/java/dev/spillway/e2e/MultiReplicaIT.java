@@ -30,7 +30,7 @@ import tools.jackson.databind.json.JsonMapper;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MultiReplicaIT {
   static final JsonMapper JSON = JsonMapper.builder().build();
-  static final String KEY_VARIABLE = "E2E_REPLICA_APP_KEY";
+  static final String KEY_VARIABLE = "SPILLWAY_SECRET_E2E_REPLICA_APP_KEY";
   static final String APP_KEY = "sk-sw-e2eReplicaApp" + Long.toHexString(System.nanoTime()) + "0123456789abcdefABCDEF";
 
   static Stack stack;

@@ -73,6 +73,7 @@ final class Stack implements AutoCloseable {
     props.put("spillway.node-token", nodeToken);
     props.put("spillway.secret-key", secretKey);
     props.put("spillway.long-poll-timeout", "5s");
+    props.put("spillway.allow-private-provider-urls", "true");
     props.putAll(extra);
     // As command-line arguments: they outrank application.yml, which default properties would not.
     String[] args = props.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
@@ -100,6 +101,8 @@ final class Stack implements AutoCloseable {
     // Test nodes start cold: the warm-up (docs/benchmarks.md) is for nodes that take real traffic.
     env.put("SPILLWAY_DP_WARMUP_SECONDS", "0");
     env.put("SPILLWAY_DP_HOST", "127.0.0.1");
+    // Fake providers listen on loopback; the production default (false) would refuse them.
+    env.put("SPILLWAY_ALLOW_PRIVATE_PROVIDER_URLS", "true");
     env.put("SPILLWAY_NODE_ID", "e2e-" + stateDir.getFileName());
     env.put("SPILLWAY_NODE_HEARTBEAT_SECONDS", "1");
     env.putAll(extra);

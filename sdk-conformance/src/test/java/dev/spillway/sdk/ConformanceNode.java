@@ -47,6 +47,7 @@ final class ConformanceNode implements AutoCloseable {
         "SPILLWAY_DP_THREADS", "2",
         "SPILLWAY_DP_WARMUP_SECONDS", "0",
         "SPILLWAY_DP_HOST", "127.0.0.1",
+        "SPILLWAY_ALLOW_PRIVATE_PROVIDER_URLS", "true",
         "SPILLWAY_NODE_ID", "sdk-" + state.getFileName());
     SpillwayNode node = SpillwayNode.start(NodeSettings.from(env,
         new String[] {"--port", "0", "--state-dir", state.toString()}));

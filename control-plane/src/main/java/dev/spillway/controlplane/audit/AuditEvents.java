@@ -13,6 +13,8 @@ import tools.jackson.databind.json.JsonMapper;
 @Component
 public class AuditEvents {
   private static final JsonMapper JSON = JsonMapper.builder().build();
+  /** The most of one {@code before} or {@code after} column a read returns. */
+  static final int MAX_COLUMN_BYTES = 64 * 1024;
 
   /** Filters; null fields do not filter. {@code action} ending in {@code *} matches a prefix ({@code team.*}). */
   public record Query(String actorType, String actorId, String actorName, String resourceType, String resourceId,
@@ -29,10 +31,9 @@ public class AuditEvents {
   }
 
   public List<Event> find(Query q) {
-    StringBuilder sql = new StringBuilder("""
-        SELECT id, occurred_at, actor_type, actor_id, actor_name, action, resource_type, resource_id, before::text,
-               after::text, config_version, request_id, client_ip
-        FROM audit_events WHERE true""");
+    StringBuilder sql = new StringBuilder("SELECT id, occurred_at, actor_type, actor_id, actor_name, action, "
+        + "resource_type, resource_id, " + bounded("before") + ", " + bounded("after") + ", config_version, "
+        + "request_id, client_ip FROM audit_events WHERE true");
     List<Object> params = new ArrayList<>();
     eq(sql, params, "actor_type", q.actorType());
     eq(sql, params, "actor_id", q.actorId());
@@ -67,6 +68,17 @@ public class AuditEvents {
             rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), tree(rs.getString(9)),
             tree(rs.getString(10)), (Long) rs.getObject(11), rs.getString(12), rs.getString(13)))
         .list();
+  }
+
+  /**
+   * A column's JSON as text, or, when it is over {@link #MAX_COLUMN_BYTES}, a JSON string of its start with a
+   * marker: rows written before events were capped ({@link AuditLog}) may hold megabytes, and a page of events must
+   * stay small whatever is in the table. Cut in SQL, so the big value never leaves the database.
+   */
+  private static String bounded(String column) {
+    return ("CASE WHEN octet_length(c::text) > " + MAX_COLUMN_BYTES + " THEN to_jsonb(left(c::text, "
+        + AuditLog.PREVIEW_CHARS + ") || '… [truncated: ' || length(c::text) || ' characters]')::text "
+        + "ELSE c::text END").replace("c::text", column + "::text");
   }
 
   private static void eq(StringBuilder sql, List<Object> params, String column, String value) {

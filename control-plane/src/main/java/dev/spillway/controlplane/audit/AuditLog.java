@@ -4,6 +4,7 @@ import dev.spillway.controlplane.common.Organization;
 import dev.spillway.controlplane.security.Actor;
 import dev.spillway.controlplane.security.CurrentActor;
 import jakarta.servlet.http.HttpServletRequest;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -25,6 +26,10 @@ import tools.jackson.databind.json.JsonMapper;
 @Component
 public class AuditLog {
   private static final JsonMapper JSON = JsonMapper.builder().build();
+  /** The most one changed field of an event stores, as JSON (metadata is at most 16 KiB, so it fits whole). */
+  static final int MAX_FIELD_BYTES = 32 * 1024;
+  /** How much of an oversized field is kept. */
+  static final int PREVIEW_CHARS = 2048;
 
   private final JdbcClient jdbc;
 
@@ -54,6 +59,8 @@ public class AuditLog {
     } else if (after != null) {
       changedAfter.putAll(after);
     }
+    capFields(changedBefore);
+    capFields(changedAfter);
     String requestId = null;
     String clientIp = null;
     if (RequestContextHolder.getRequestAttributes() instanceof ServletRequestAttributes attributes) {
@@ -70,6 +77,27 @@ public class AuditLog {
             before == null ? null : JSON.writeValueAsString(changedBefore),
             after == null ? null : JSON.writeValueAsString(changedAfter), configVersion, requestId, clientIp)
         .update();
+  }
+
+  /**
+   * Replaces a field whose JSON is over {@link #MAX_FIELD_BYTES} by the start of that JSON, as text, with a marker:
+   * an audit page lists many events, and one huge value (a config body, old oversized metadata) must not make every
+   * later page huge.
+   */
+  static void capFields(Map<String, Object> fields) {
+    fields.replaceAll((name, value) -> {
+      String json = JSON.writeValueAsString(value);
+      if (json.length() <= MAX_FIELD_BYTES / 4 || json.getBytes(StandardCharsets.UTF_8).length <= MAX_FIELD_BYTES) {
+        return value;
+      }
+      return truncatedMarker(json);
+    });
+  }
+
+  /** The start of an oversized JSON value, marked with its full size in characters. */
+  static String truncatedMarker(String json) {
+    return json.substring(0, Math.min(json.length(), PREVIEW_CHARS)) + "… [truncated: " + json.length()
+        + " characters]";
   }
 
   private static String truncate(String value, int max) {

@@ -13,8 +13,10 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import tools.jackson.databind.json.JsonMapper;
 
 /** Field checks shared by the admin API's request bodies; each failure names the field. */
 public final class Fields {
@@ -25,6 +27,14 @@ public final class Fields {
    * invalidation that covers it.
    */
   public static final int MAX_CACHE_TTL_SECONDS = 7 * 24 * 3600;
+  /** Metadata of a team or key: it travels in every snapshot and every audit event, so it stays small. */
+  public static final int MAX_METADATA_ENTRIES = 50;
+  public static final int MAX_METADATA_NAME_LENGTH = 100;
+  /** Bytes of one value as JSON. */
+  public static final int MAX_METADATA_VALUE_BYTES = 4 * 1024;
+  /** Bytes of the whole object as JSON. */
+  public static final int MAX_METADATA_BYTES = 16 * 1024;
+  private static final JsonMapper JSON = JsonMapper.builder().build();
 
   private Fields() {}
 
@@ -79,6 +89,37 @@ public final class Fields {
     }
     String normalized = uri.toString();
     return normalized.endsWith("/") ? normalized.substring(0, normalized.length() - 1) : normalized;
+  }
+
+  /**
+   * Caps a metadata object (count, name length, bytes per value, bytes in all), each refusal naming the field:
+   * {@code metadata} for the object, {@code metadata.<name>} for one value. Null is no metadata.
+   */
+  public static Map<String, Object> metadata(String field, Map<String, Object> metadata) {
+    if (metadata == null) {
+      return Map.of();
+    }
+    if (metadata.size() > MAX_METADATA_ENTRIES) {
+      throw ApiException.invalid(field, "has more than " + MAX_METADATA_ENTRIES + " entries");
+    }
+    for (Map.Entry<String, Object> entry : metadata.entrySet()) {
+      String name = entry.getKey();
+      if (name.isEmpty() || name.length() > MAX_METADATA_NAME_LENGTH
+          || name.chars().anyMatch(Character::isISOControl)) {
+        throw ApiException.invalid(field, "names must be 1-" + MAX_METADATA_NAME_LENGTH
+            + " characters without control characters");
+      }
+      int bytes = JSON.writeValueAsBytes(entry.getValue()).length;
+      if (bytes > MAX_METADATA_VALUE_BYTES) {
+        throw ApiException.invalid(field + "." + name, "is " + bytes + " bytes as JSON (at most "
+            + MAX_METADATA_VALUE_BYTES + ")");
+      }
+    }
+    int total = JSON.writeValueAsBytes(metadata).length;
+    if (total > MAX_METADATA_BYTES) {
+      throw ApiException.invalid(field, "is " + total + " bytes as JSON (at most " + MAX_METADATA_BYTES + ")");
+    }
+    return metadata;
   }
 
   public static BudgetConfig budget(String field, BudgetBody body) {

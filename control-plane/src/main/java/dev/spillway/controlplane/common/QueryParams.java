@@ -20,14 +20,27 @@ public final class QueryParams {
     }
   }
 
+  /**
+   * The earliest instant a query takes. Far-off dates (year 1, year 200000) overflow the database's date arithmetic
+   * (time buckets, partitions) and would surface as a server error; nothing Spillway stores is older than this.
+   */
+  public static final Instant EARLIEST = Instant.parse("1970-01-01T00:00:00Z");
+  /** The latest instant a query takes (see {@link #EARLIEST}). */
+  public static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
+
   public static Instant instant(String field, String value) {
     if (value == null || value.isBlank()) {
       return null;
     }
+    Instant instant;
     try {
-      return Instant.parse(value);
+      instant = Instant.parse(value);
     } catch (DateTimeParseException e) {
       throw ApiException.invalid(field, "must be an ISO-8601 instant such as 2025-01-31T00:00:00Z");
     }
+    if (instant.isBefore(EARLIEST) || instant.isAfter(LATEST)) {
+      throw ApiException.invalid(field, "must be between " + EARLIEST + " and " + LATEST + " (got " + value + ")");
+    }
+    return instant;
   }
 }

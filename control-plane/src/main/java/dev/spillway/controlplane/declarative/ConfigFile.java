@@ -14,7 +14,7 @@ import java.util.Map;
  * The shape of {@code spillway.yaml}: what a deployment keeps in git. Every list is optional; resources are
  * matched by name (routes by {@code model}, virtual keys by team and name, routing rules by name) and created or
  * updated, never deleted.
- * Secrets appear only as environment references ({@code ${OPENAI_API_KEY}}).
+ * Secrets appear only as environment references ({@code ${SPILLWAY_SECRET_OPENAI_API_KEY}}).
  */
 public record ConfigFile(
     OrgSpec org,

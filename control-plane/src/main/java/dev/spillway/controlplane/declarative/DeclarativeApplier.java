@@ -39,6 +39,7 @@ import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.core.env.Environment;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -52,11 +53,18 @@ import org.springframework.transaction.support.TransactionTemplate;
  *
  * <p>Secrets only as environment references ({@code ${NAME}}, the whole value), read from the control plane's own
  * environment (or Java system properties) at apply time, so no secret travels with the file or sits in git. A
- * literal secret is refused, as is a reference to the control plane's own {@code SPILLWAY_*} secrets.
+ * literal secret is refused, as is a reference to the control plane's own {@code SPILLWAY_*} secrets. Only
+ * variables whose name starts with the configured prefix ({@code SPILLWAY_DECLARATIVE_ENV_PREFIX}, default
+ * {@value #DEFAULT_ENV_PREFIX}) may be referenced: a file must not be able to read {@code HOME}, a cloud
+ * credential or anything else the control plane's process happens to have in its environment.
  */
 @Service
 public class DeclarativeApplier {
   private static final Pattern REFERENCE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
+  /** The prefix a referenced environment variable must have unless {@code spillway.declarative-env-prefix} says. */
+  public static final String DEFAULT_ENV_PREFIX = "SPILLWAY_SECRET_";
+  /** The master key matches the default prefix but is never a provider's or a virtual key's secret. */
+  private static final String MASTER_KEY_VARIABLE = "SPILLWAY_SECRET_KEY";
 
   /** One thing the apply did (or, on a dry run, would do). */
   public record Change(String action, String resourceType, String name) {}
@@ -79,12 +87,14 @@ public class DeclarativeApplier {
   private final AuditLog audit;
   private final Environment environment;
   private final TransactionTemplate tx;
+  private final String envPrefix;
 
   public DeclarativeApplier(OrganizationService orgs, TeamService teamService, TeamRepository teams,
       ProviderService providerService, ProviderRepository providers, RouteService routeService,
       RouteRepository routes, VirtualKeyService keyService, VirtualKeyRepository keys, RoutingRuleService ruleService,
       RoutingRuleRepository rules, SecretCipher cipher, ConfigVersions versions, AuditLog audit,
-      Environment environment, PlatformTransactionManager txManager) {
+      Environment environment, PlatformTransactionManager txManager,
+      @Value("${spillway.declarative-env-prefix:" + DEFAULT_ENV_PREFIX + "}") String envPrefix) {
     this.orgs = orgs;
     this.teamService = teamService;
     this.teams = teams;
@@ -101,6 +111,8 @@ public class DeclarativeApplier {
     this.audit = audit;
     this.environment = environment;
     this.tx = new TransactionTemplate(txManager);
+    // Blank (compose and Helm pass empty values for unset options) is the default, never "every variable".
+    this.envPrefix = envPrefix == null || envPrefix.isBlank() ? DEFAULT_ENV_PREFIX : envPrefix.strip();
   }
 
   public Result apply(String yaml, boolean dryRun) {
@@ -341,15 +353,20 @@ public class DeclarativeApplier {
 
   private String resolve(String field, String reference) {
     if (reference == null || reference.isBlank()) {
-      throw ApiException.invalid(field, "is required, as an environment reference such as ${OPENAI_API_KEY}");
+      throw ApiException.invalid(field, "is required, as an environment reference such as ${SPILLWAY_SECRET_OPENAI_API_KEY}");
     }
     Matcher m = REFERENCE.matcher(reference.strip());
     if (!m.matches()) {
       throw ApiException.invalid(field, "inline secrets are not allowed in a config file; put the secret in an "
-          + "environment variable and write a reference such as ${OPENAI_API_KEY}");
+          + "environment variable and write a reference such as ${SPILLWAY_SECRET_OPENAI_API_KEY}");
     }
     String name = m.group(1);
-    if (name.startsWith("SPILLWAY_")) {
+    // The refusals name the variable, never its value.
+    if (!name.startsWith(envPrefix)) {
+      throw ApiException.invalid(field, "${" + name + "} is not allowed: a config file may only reference "
+          + "environment variables whose name starts with " + envPrefix + " (SPILLWAY_DECLARATIVE_ENV_PREFIX)");
+    }
+    if (name.equals(MASTER_KEY_VARIABLE) || name.startsWith("SPILLWAY_") && !name.startsWith(DEFAULT_ENV_PREFIX)) {
       throw ApiException.invalid(field, "${" + name + "} names one of the control plane's own settings; "
           + "use another variable");
     }

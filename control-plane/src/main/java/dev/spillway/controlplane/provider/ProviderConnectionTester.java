@@ -6,14 +6,15 @@ import dev.spillway.controlplane.security.SecretCipher;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -30,6 +31,10 @@ public class ProviderConnectionTester {
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
   static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(6);
   private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final Logger log = LoggerFactory.getLogger(ProviderConnectionTester.class);
+  /** The one answer for every connection or I/O failure (see {@link #unreachable}). */
+  static final String UNREACHABLE = "no HTTP answer from the provider (cannot connect, connection closed or timed "
+      + "out; the control plane's log has the cause at debug level)";
 
   /** The outcome for one key. */
   public record KeyResult(String keyName, boolean ok, Integer status, long millis, String message) {}
@@ -48,11 +53,14 @@ public class ProviderConnectionTester {
   private final ProviderService providers;
   private final ProviderRepository repository;
   private final SecretCipher cipher;
+  private final ProviderUrlPolicy urls;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT)
       .followRedirects(HttpClient.Redirect.NEVER).build();
 
-  public ProviderConnectionTester(ProviderService providers, ProviderRepository repository, SecretCipher cipher) {
+  public ProviderConnectionTester(ProviderService providers, ProviderRepository repository, SecretCipher cipher,
+      ProviderUrlPolicy urls) {
     this.providers = providers;
+    this.urls = urls;
     this.repository = repository;
     this.cipher = cipher;
   }
@@ -71,6 +79,10 @@ public class ProviderConnectionTester {
     if (p.keys().isEmpty()) {
       return new Result(p.name(), "GET " + url, List.of(), "this provider has no keys to test");
     }
+    Optional<String> refused = urls.refusal(URI.create(url));
+    if (refused.isPresent()) {
+      return new Result(p.name(), "GET " + url, List.of(), "not tested: base_url " + refused.get());
+    }
     List<KeyResult> results = new ArrayList<>();
     for (ProviderKey key : p.keys()) {
       results.add(cipher.withOpened(key.valueSealed(), Provider.sealContext(p.id(), key.name()),
@@ -84,6 +96,10 @@ public class ProviderConnectionTester {
     String target = "POST " + probe.uri();
     if (p.keys().isEmpty()) {
       return new Result(p.name(), target, List.of(), "this provider has no keys to test");
+    }
+    Optional<String> refused = urls.refusal(probe.uri());
+    if (refused.isPresent()) {
+      return new Result(p.name(), target, List.of(), "not tested: base_url " + refused.get());
     }
     List<KeyResult> results = new ArrayList<>();
     for (ProviderKey key : p.keys()) {
@@ -124,13 +140,8 @@ public class ProviderConnectionTester {
           response.headers().firstValue("x-amzn-ErrorType").orElse(null), response.body(), probe.model(),
           signed::scrub);
       return new KeyResult(keyName, verdict.accepted(), response.statusCode(), millis, verdict.message());
-    } catch (HttpConnectTimeoutException e) {
-      return failed(keyName, start, "no connection within " + CONNECT_TIMEOUT.toSeconds() + " s");
-    } catch (HttpTimeoutException e) {
-      return failed(keyName, start, "no answer within " + REQUEST_TIMEOUT.toSeconds() + " s");
     } catch (IOException e) {
-      return failed(keyName, start, "cannot connect: " + (e.getMessage() == null ? e.getClass().getSimpleName()
-          : signed.scrub(e.getMessage())));
+      return unreachable(keyName, probe.uri(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return failed(keyName, start, "interrupted");
@@ -166,17 +177,24 @@ public class ProviderConnectionTester {
         return new KeyResult(keyName, true, status, millis, describeModels(response.body()));
       }
       return new KeyResult(keyName, false, status, millis, explain(status, response.body(), secret));
-    } catch (HttpConnectTimeoutException e) {
-      return failed(keyName, start, "no connection within " + CONNECT_TIMEOUT.toSeconds() + " s");
-    } catch (HttpTimeoutException e) {
-      return failed(keyName, start, "no answer within " + REQUEST_TIMEOUT.toSeconds() + " s");
     } catch (IOException e) {
-      return failed(keyName, start, "cannot connect: " + (e.getMessage() == null ? e.getClass().getSimpleName()
-          : scrub(e.getMessage(), secret)));
+      return unreachable(keyName, request.build().uri(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return failed(keyName, start, "interrupted");
     }
+  }
+
+  /**
+   * Every failure to get an HTTP answer — refused, reset, closed without a byte, TLS, timeouts — is one message with
+   * no time: telling them apart would make "Test connection" a port scanner of whatever network the control plane
+   * sits in (a closed port refuses at once, an open one that is not HTTP closes without bytes). The cause is logged
+   * at debug for the operator.
+   */
+  private static KeyResult unreachable(String keyName, URI uri, IOException e) {
+    log.debug("connection test to {}://{}:{} failed: {}", uri.getScheme(), uri.getHost(), uri.getPort(),
+        e.toString());
+    return new KeyResult(keyName, false, null, 0, UNREACHABLE);
   }
 
   private static KeyResult failed(String keyName, long start, String message) {

@@ -20,9 +20,12 @@ public class ProviderService {
   private final SecretCipher cipher;
   private final ConfigVersions versions;
   private final AuditLog audit;
+  private final ProviderUrlPolicy urls;
 
-  public ProviderService(ProviderRepository providers, SecretCipher cipher, ConfigVersions versions, AuditLog audit) {
+  public ProviderService(ProviderRepository providers, SecretCipher cipher, ConfigVersions versions, AuditLog audit,
+      ProviderUrlPolicy urls) {
     this.providers = providers;
+    this.urls = urls;
     this.cipher = cipher;
     this.versions = versions;
     this.audit = audit;
@@ -41,6 +44,7 @@ public class ProviderService {
   @Transactional
   public Provider create(ProviderRequest request) {
     ProviderRequest.Valid valid = request.validate(Set.of());
+    urls.requireAllowed("base_url", valid.baseUrl());
     requireUniqueName(valid.name(), null);
     UUID id = UUID.randomUUID();
     Instant now = Instant.now();
@@ -58,6 +62,7 @@ public class ProviderService {
     Map<String, ProviderKey> existing = before.keys().stream()
         .collect(Collectors.toMap(ProviderKey::name, Function.identity()));
     ProviderRequest.Valid valid = request.validate(existing.keySet());
+    urls.requireAllowed("base_url", valid.baseUrl());
     requireUniqueName(valid.name(), id);
     Provider after = new Provider(id, valid.name(), valid.type(), valid.baseUrl(), sealKeys(id, valid, existing),
         valid.settings(), valid.timeouts(), valid.breaker(), before.createdAt(), Instant.now());

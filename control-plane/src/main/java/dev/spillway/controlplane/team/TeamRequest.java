@@ -31,12 +31,9 @@ public record TeamRequest(
     if (validDescription != null && validDescription.length() > 1000) {
       throw ApiException.invalid("description", "is longer than 1000 characters");
     }
-    if (metadata != null && metadata.size() > 50) {
-      throw ApiException.invalid("metadata", "has more than 50 entries");
-    }
+    Map<String, Object> validMetadata = Fields.metadata("metadata", metadata);
     return new Valid(validName, validDescription, Fields.budget("budget", budget),
         Fields.rateLimit("rate_limit", rateLimit), Fields.cache("cache", cache),
-        Fields.logging("logging", logging),
-        metadata == null ? Map.of() : metadata);
+        Fields.logging("logging", logging), validMetadata);
   }
 }

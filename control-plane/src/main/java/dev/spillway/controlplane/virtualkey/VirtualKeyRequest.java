@@ -32,7 +32,6 @@ public record VirtualKeyRequest(
   public record Valid(String name, UUID teamId, List<String> models, BudgetConfig budget, RateLimitConfig rateLimit,
       CacheConfig cache, LoggingConfig logging, Instant expiresAt, Map<String, Object> metadata) {}
 
-  static final int MAX_METADATA_ENTRIES = 50;
   static final int MAX_METADATA_KEY_LENGTH = 100;
   static final int MAX_METADATA_VALUE_LENGTH = 500;
 
@@ -79,9 +78,8 @@ public record VirtualKeyRequest(
     if (metadata == null) {
       return;
     }
-    if (metadata.size() > MAX_METADATA_ENTRIES) {
-      throw ApiException.invalid("metadata", "has more than " + MAX_METADATA_ENTRIES + " entries");
-    }
+    // Count, names and size in bytes as for teams; below, what routing rules need of a key's values.
+    Fields.metadata("metadata", metadata);
     for (Map.Entry<String, Object> entry : metadata.entrySet()) {
       String name = entry.getKey();
       String field = "metadata." + name;

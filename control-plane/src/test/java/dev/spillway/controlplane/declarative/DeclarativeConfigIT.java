@@ -58,8 +58,8 @@ class DeclarativeConfigIT extends ControlPlaneIntegrationTest {
   @Test
   void appliesOnceThenIsANoOpThenAppliesAChange() {
     String suffix = unique("gitops");
-    String providerVar = "IT_PROVIDER_" + suffix.replace('-', '_').toUpperCase();
-    String keyVar = "IT_KEY_" + suffix.replace('-', '_').toUpperCase();
+    String providerVar = "SPILLWAY_SECRET_IT_PROVIDER_" + suffix.replace('-', '_').toUpperCase();
+    String keyVar = "SPILLWAY_SECRET_IT_KEY_" + suffix.replace('-', '_').toUpperCase();
     String providerSecret = "sk-openai-" + suffix + "-0123456789";
     String keySecret = "sk-sw-" + "A".repeat(20) + suffix.replaceAll("[^a-z0-9]", "") + "b".repeat(20);
     System.setProperty(providerVar, providerSecret);
@@ -121,10 +121,31 @@ class DeclarativeConfigIT extends ControlPlaneIntegrationTest {
   }
 
   @Test
+  void refusesAReferenceToAVariableWithoutTheSecretPrefixNamingItButNotItsValue() {
+    String name = "IT_UNPREFIXED_" + unique("env").replace('-', '_').toUpperCase();
+    System.setProperty(name, "value-that-must-not-leak-0123456789");
+    long version = configVersion();
+
+    var error = assertApiError(apply("""
+        providers:
+          - {name: %s, type: openai, keys: [{name: main, value: "${%s}"}]}
+        """.formatted(unique("home"), name)), 400, "providers[0].keys[0].value");
+    var home = assertApiError(apply("""
+        providers:
+          - {name: %s, type: openai, keys: [{name: main, value: "${HOME}"}]}
+        """.formatted(unique("home"))), 400, "providers[0].keys[0].value");
+
+    assertThat(message(error)).contains(name, "SPILLWAY_SECRET_")
+        .doesNotContain("value-that-must-not-leak");
+    assertThat(message(home)).contains("HOME", "SPILLWAY_SECRET_").doesNotContain(System.getenv("HOME"));
+    assertThat(configVersion()).isEqualTo(version);
+  }
+
+  @Test
   void refusesMissingVariablesControlPlaneSecretsAndUnknownSettings() {
     assertApiError(apply("""
         providers:
-          - {name: p, type: openai, keys: [{name: main, value: "${IT_SURELY_NOT_SET_ANYWHERE}"}]}
+          - {name: p, type: openai, keys: [{name: main, value: "${SPILLWAY_SECRET_IT_SURELY_NOT_SET_ANYWHERE}"}]}
         """), 400, "providers[0].keys[0].value");
     assertApiError(apply("""
         providers:

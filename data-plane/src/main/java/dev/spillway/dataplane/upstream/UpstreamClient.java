@@ -1,5 +1,6 @@
 package dev.spillway.dataplane.upstream;
 
+import dev.spillway.config.ProviderAddressPolicy;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -82,6 +83,7 @@ public final class UpstreamClient implements Upstream, AutoCloseable {
 
   private final Class<? extends SocketChannel> channelType;
   private final AddressResolverGroup<InetSocketAddress> resolver;
+  private final AddressGuard addressGuard;
   private final SslContext sslContext;
   private final int maxIdlePerOrigin;
   private final Map<EventLoop, LoopPool> pools = new ConcurrentHashMap<>();
@@ -89,16 +91,18 @@ public final class UpstreamClient implements Upstream, AutoCloseable {
   private final ChannelHandler streamInitializer = new StreamInitializer();
 
   public UpstreamClient(Class<? extends SocketChannel> channelType, AddressResolverGroup<InetSocketAddress> resolver,
-      int maxIdlePerOrigin) {
-    this(channelType, resolver, maxIdlePerOrigin, null);
+      int maxIdlePerOrigin, ProviderAddressPolicy addresses) {
+    this(channelType, resolver, maxIdlePerOrigin, null, addresses);
   }
 
   /**
    * @param extraTrust a PEM bundle of CA certificates trusted in addition to the JDK's (private CAs), or null
+   * @param addresses  which resolved addresses a connection may go to ({@code SPILLWAY_ALLOW_PRIVATE_PROVIDER_URLS})
    */
   public UpstreamClient(Class<? extends SocketChannel> channelType, AddressResolverGroup<InetSocketAddress> resolver,
-      int maxIdlePerOrigin, Path extraTrust) {
+      int maxIdlePerOrigin, Path extraTrust, ProviderAddressPolicy addresses) {
     this.channelType = channelType;
+    this.addressGuard = new AddressGuard(addresses);
     this.resolver = resolver;
     this.maxIdlePerOrigin = maxIdlePerOrigin;
     this.sslContext = UpstreamTls.clientContext(extraTrust);
@@ -404,6 +408,8 @@ public final class UpstreamClient implements Upstream, AutoCloseable {
           .handler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
+              // Sees the resolved address on connect, so the policy judges what the socket would really reach.
+              ch.pipeline().addFirst("address-guard", addressGuard);
               if (origin.tls()) {
                 SslHandler tls = sslContext.newHandler(ch.alloc(), origin.host(), origin.port());
                 if (connectMs() > 0) {
@@ -421,7 +427,9 @@ public final class UpstreamClient implements Upstream, AutoCloseable {
         Channel ch = ((ChannelFuture) future).channel();
         if (!future.isSuccess()) {
           Throwable cause = future.cause();
-          if (cause instanceof ConnectTimeoutException) {
+          if (cause instanceof AddressGuard.RefusedAddressException) {
+            failed(UpstreamFailure.Kind.CONNECT, cause.getMessage());
+          } else if (cause instanceof ConnectTimeoutException) {
             failed(UpstreamFailure.Kind.CONNECT_TIMEOUT, "cannot connect to " + origin.host() + ":" + origin.port()
                 + ": connection timed out after " + connectMs() + " ms");
           } else {

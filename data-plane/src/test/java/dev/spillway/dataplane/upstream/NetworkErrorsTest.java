@@ -1,5 +1,6 @@
 package dev.spillway.dataplane.upstream;
 
+import dev.spillway.config.ProviderAddressPolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -115,7 +116,8 @@ class NetworkErrorsTest {
       Class<? extends DatagramChannel> datagramType) {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, io);
     UpstreamClient client = new UpstreamClient(channelType,
-        new DnsAddressResolverGroup(new DnsNameResolverBuilder().datagramChannelType(datagramType)), 4);
+        new DnsAddressResolverGroup(new DnsNameResolverBuilder().datagramChannelType(datagramType)), 4,
+        new ProviderAddressPolicy(true));
     try {
       AtomicReference<UpstreamFailure> failure = new AtomicReference<>();
       ByteBuf body = Unpooled.copiedBuffer("{}", StandardCharsets.UTF_8);
