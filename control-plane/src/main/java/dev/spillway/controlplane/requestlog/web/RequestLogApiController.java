@@ -63,8 +63,8 @@ class RequestLogApiController {
     return body;
   }
 
-  @GetMapping("/api/v1/requests/{requestId}")
-  ObjectNode get(@PathVariable String requestId) {
+  @GetMapping("/api/v1/requests/{request_id}")
+  ObjectNode get(@PathVariable("request_id") String requestId) {
     RequestLogDetail detail = logs.find(requestId).orElseThrow(() -> ApiException.notFound("request", requestId));
     ObjectNode body = json.valueToTree(detail.record());
     body.set("attempts", json.valueToTree(detail.attempts()));
@@ -73,8 +73,9 @@ class RequestLogApiController {
     return body;
   }
 
-  @PostMapping("/api/v1/requests/{requestId}/replay")
-  ObjectNode replay(@PathVariable String requestId, @RequestBody(required = false) ReplayRequest request) {
+  @PostMapping("/api/v1/requests/{request_id}/replay")
+  ObjectNode replay(@PathVariable("request_id") String requestId,
+      @RequestBody(required = false) ReplayRequest request) {
     if (request == null) {
       throw ApiException.malformed("a JSON body {\"model\": \"…\", \"key_id\": \"…\"} is required");
     }
