@@ -73,6 +73,23 @@
         legend: { live: true }
       }, data, el);
       el._plot = plot;
+      if (spec.logs) { linkToLogs(plot, spec); }
+    });
+  }
+
+  // A chart with "logs": {"href": "/logs?…", "step": seconds}: a click on a point opens the logs page for that
+  // hour or day, with the chart's own filters.
+  function linkToLogs(plot, spec) {
+    plot.over.style.cursor = "pointer";
+    plot.over.title = "Click to see the requests of this period";
+    plot.over.addEventListener("click", function () {
+      var idx = plot.cursor.idx;
+      if (idx == null || spec.x[idx] == null) { return; }
+      var from = new Date(spec.x[idx] * 1000).toISOString();
+      var to = new Date((spec.x[idx] + spec.logs.step) * 1000).toISOString();
+      var href = spec.logs.href;
+      window.location.href = href + (href.indexOf("?") >= 0 ? "&" : "?") + "from=" + encodeURIComponent(from)
+        + "&to=" + encodeURIComponent(to);
     });
   }
 

@@ -94,6 +94,11 @@ final class Stack implements AutoCloseable {
 
   /** A node with more environment (e.g. the cache's database: {@link #databaseEnv}). */
   SpillwayNode startNode(Path stateDir, URI controlPlane, Map<String, String> extra) {
+    return startNode(stateDir, controlPlane, extra, 0);
+  }
+
+  /** A node on a given port (0: any free one), e.g. one the control plane was told of before it started. */
+  SpillwayNode startNode(Path stateDir, URI controlPlane, Map<String, String> extra, int port) {
     Map<String, String> env = new HashMap<>();
     env.put("SPILLWAY_CP_URL", controlPlane.toString());
     env.put("SPILLWAY_NODE_TOKEN", nodeToken);
@@ -106,7 +111,7 @@ final class Stack implements AutoCloseable {
     env.put("SPILLWAY_NODE_ID", "e2e-" + stateDir.getFileName());
     env.put("SPILLWAY_NODE_HEARTBEAT_SECONDS", "1");
     env.putAll(extra);
-    return SpillwayNode.start(NodeSettings.from(env, new String[] {"--port", "0", "--state-dir", stateDir.toString()}));
+    return SpillwayNode.start(NodeSettings.from(env, new String[] {"--port", Integer.toString(port), "--state-dir", stateDir.toString()}));
   }
 
   /** Waits until every one of {@code nodes} serves the control plane's current snapshot (or a newer one). */

@@ -113,6 +113,8 @@ class OverviewController {
       series.add(series(label2, points.stream().map(series2).toList(), unit));
     }
     spec.put("series", series);
+    // A click on an hour opens the logs page for that hour (spillway.js).
+    spec.put("logs", Map.of("href", "/logs", "step", 3600));
     return JSON.writeValueAsString(spec);
   }
 

@@ -124,7 +124,9 @@ public class UsageIngestService {
                                   attempts, replay_of, content_policy, request_body, response_body,
                                   request_truncated, response_truncated)
         SELECT DISTINCT ON (b.occurred_at, b.request_id)
-               b.request_id, b.occurred_at, b.node_id, b.org_id, b.team_id, b.key_id, b.endpoint, b.user_agent,
+               b.request_id, b.occurred_at, b.node_id, b.org_id, b.team_id, b.key_id,
+               -- The client API by its short name (V020): the endpoint chat_completions is the API 'chat'.
+               CASE b.endpoint WHEN 'chat_completions' THEN 'chat' ELSE b.endpoint END, b.user_agent,
                b.route, b.requested_model, b.provider, b.model, b.status_code, b.error_code, b.error_message,
                coalesce(b.latency_ms, 0), b.ttft_ms, b.input_tokens, b.output_tokens, b.cached_input_tokens,
                b.reasoning_tokens, b.cost_usd, b.cache_status, b.cache_similarity, b.streamed, b.client_closed,

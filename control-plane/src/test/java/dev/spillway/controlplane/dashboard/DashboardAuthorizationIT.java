@@ -36,8 +36,9 @@ class DashboardAuthorizationIT extends ControlPlaneIntegrationTest {
   }
 
   /** Handlers that have no wrong role: public pages, and pages that list only what the caller may see. */
+  // A logged request of another team is a not-found page, not a refusal (RequestLogPageIT).
   static final Set<String> WITHOUT_WRONG_ROLE = Set.of("GET /login", "* /denied", "GET /", "GET /teams",
-      "GET /budgets");
+      "GET /budgets", "GET /logs/{requestId}");
 
   static final class Fixture {
     String teamA;
@@ -129,6 +130,8 @@ class DashboardAuthorizationIT extends ControlPlaneIntegrationTest {
         c("GET", "/usage", "/usage?team=@teamB", "teamViewerA"),
         c("GET", "/usage.csv", "/usage.csv?team=@teamB", "teamViewerA"),
         c("GET", "/cache", "/cache?team=@teamB", "teamViewerA"),
+        c("GET", "/logs", "/logs?team_id=@teamB", "teamViewerA"),
+        c("POST", "/logs/{requestId}/replay", "/logs/some-request/replay", "teamViewerA"),
         c("POST", "/cache/teams/{id}/invalidate", "/cache/teams/@teamB/invalidate", "teamAdminA"),
         c("GET", "/nodes", "/nodes", "teamAdminA"),
         c("POST", "/nodes/{id}/forget", "/nodes/some-node/forget", "orgViewer"),

@@ -140,6 +140,8 @@ class EndpointAuthorizationIT extends ControlPlaneIntegrationTest {
         c("GET", "/api/v1/usage/unpriced", "/api/v1/usage/unpriced?team_id=@teamB", "teamViewerA"),
         c("GET", "/api/v1/budget-alerts", "/api/v1/budget-alerts?team_id=@teamB", "teamViewerA"),
         c("GET", "/api/v1/cache/stats", "/api/v1/cache/stats?team_id=@teamB", "teamViewerA"),
+        c("GET", "/api/v1/requests", "/api/v1/requests?team_id=@teamB", "teamViewerA"),
+        c("POST", "/api/v1/requests/{request_id}/replay", "/api/v1/requests/some-request/replay", "teamViewerA"),
         new Case("POST", "/api/v1/cache/invalidations", "/api/v1/cache/invalidations", "teamAdminA",
             "application/json", "{\"scope\": \"team\", \"id\": \"@teamB\"}"),
         new Case("POST", "/api/v1/config/apply", "/api/v1/config/apply", "orgViewer", "application/yaml",
@@ -207,6 +209,8 @@ class EndpointAuthorizationIT extends ControlPlaneIntegrationTest {
     Set<String> covered = cases().map(c -> c.method() + " " + c.template()).collect(Collectors.toCollection(TreeSet::new));
     // GET /api/v1/teams has no wrong role: it lists what the caller may see (checked above).
     covered.add("GET /api/v1/teams");
+    // Nor has one logged request: another team's is not found (404), checked in RequestLogApiIT.
+    covered.add("GET /api/v1/requests/{request_id}");
 
     assertThat(covered).isEqualTo(documented);
   }

@@ -75,7 +75,7 @@ class RequestLogIngestIT extends ControlPlaneIntegrationTest {
     assertThat(count("request_logs", p)).isEqualTo(2);
     Map<String, Object> old = jdbc.sql("SELECT status_code, client_api, content_policy, attempts::text AS attempts "
         + "FROM request_logs WHERE request_id = ?").param(p + "-2").query().singleRow();
-    assertThat(old).containsEntry("status_code", 502).containsEntry("client_api", "chat_completions")
+    assertThat(old).containsEntry("status_code", 502).containsEntry("client_api", "chat")
         .containsEntry("content_policy", "none").containsEntry("attempts", "[]");
   }
 

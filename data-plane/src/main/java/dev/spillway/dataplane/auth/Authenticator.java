@@ -8,9 +8,19 @@ import java.time.Instant;
 /**
  * Finds the virtual key of a request: {@code Authorization: Bearer <key>} (OpenAI SDKs, and the Anthropic SDK with
  * an auth token) or {@code x-api-key: <key>} (Anthropic SDK). Error messages never repeat the key.
+ *
+ * <p>A replay from the control plane carries the node token as its bearer and the id of the key to charge in
+ * {@value #REPLAY_KEY_HEADER}: it is authenticated as that key. The node already trusts the control plane with
+ * everything (its whole config), so this grants nothing new. A request with that header and any other credential is
+ * refused, so a request that passed authentication with the header is a replay the control plane sent; without the
+ * header the node token is no key at all.
  */
 public final class Authenticator {
   public static final String KEY_PREFIX = "sk-sw-";
+  /** The virtual key (its id) a control-plane replay is charged to. */
+  public static final String REPLAY_KEY_HEADER = "x-spillway-replay-key-id";
+  /** The logged request a control-plane replay repeats. */
+  public static final String REPLAY_OF_HEADER = "x-spillway-replay-of";
 
   private Authenticator() {}
 
@@ -19,6 +29,12 @@ public final class Authenticator {
     if (secret == null) {
       throw GatewayError.INVALID_API_KEY.exception("missing virtual key: send Authorization: Bearer sk-sw-… "
           + "or x-api-key: sk-sw-…");
+    }
+    String replayKey = headers.get(REPLAY_KEY_HEADER);
+    if (replayKey != null) {
+      return keys.authenticateReplay(secret, replayKey.strip(), Instant.now()).orElseThrow(() -> GatewayError
+          .INVALID_API_KEY.exception("invalid replay: " + REPLAY_KEY_HEADER + " is for the control plane's node "
+              + "token, and names an active key"));
     }
     if (!secret.startsWith(KEY_PREFIX) || secret.length() > 200) {
       throw GatewayError.INVALID_API_KEY.exception("invalid virtual key: Spillway keys start with " + KEY_PREFIX);

@@ -25,6 +25,7 @@ import java.util.Set;
 public final class NodeConfigCompiler {
   private final SealedSecret sealed;
   private final RoutingHealth health;
+  private final String nodeToken;
 
   public NodeConfigCompiler(String nodeToken) {
     this(nodeToken, new RoutingHealth());
@@ -34,6 +35,7 @@ public final class NodeConfigCompiler {
   public NodeConfigCompiler(String nodeToken, RoutingHealth health) {
     this.sealed = SealedSecret.forNodes(nodeToken);
     this.health = health;
+    this.nodeToken = nodeToken;
   }
 
   public NodeConfig compile(SnapshotConfig snapshot, String sha256) {
@@ -46,7 +48,7 @@ public final class NodeConfigCompiler {
     }
     try {
       NodeConfig compiled = new NodeConfig(snapshot.version(), sha256, snapshot,
-          VirtualKeyTable.compile(snapshot.virtualKeys(), teams),
+          VirtualKeyTable.compile(snapshot.virtualKeys(), teams, nodeToken),
           RouteTable.compile(snapshot.routes(), snapshot.routingRules(), providers, health),
           PriceTable.of(snapshot.prices()));
       Set<String> liveKeys = new HashSet<>();

@@ -52,8 +52,6 @@ public final class ExchangePipeline {
   public static final String SESSION_HEADER = "x-spillway-session-id";
   /** The request's own fallbacks, comma-separated; the body's {@code fallbacks} field wins. */
   public static final String FALLBACKS_HEADER = "x-spillway-fallbacks";
-  /** Set by the control plane's replay: the logged request a request replays. */
-  public static final String REPLAY_OF_HEADER = "x-spillway-replay-of";
   static final String FALLBACKS_FIELD = "fallbacks";
   private static final int MAX_REQUEST_FALLBACKS = 10;
 
@@ -162,7 +160,10 @@ public final class ExchangePipeline {
    */
   private static ExchangeRequest.ClientRequest clientRequest(Caller caller, FullHttpRequest req) {
     String userAgent = req.headers().get(HttpHeaderNames.USER_AGENT);
-    String replayOf = req.headers().get(REPLAY_OF_HEADER);
+    // Only a replay the control plane sent (authenticated with the node token and the key's id) says what it
+    // replays: a client's own header would make its request pass for a replay in the logs.
+    String replayOf = req.headers().contains(Authenticator.REPLAY_KEY_HEADER)
+        ? req.headers().get(Authenticator.REPLAY_OF_HEADER) : null;
     byte[] body = null;
     if (caller.key().logging().content() != ContentPolicy.NONE) {
       // The whole body, whatever parsing did to the reader index.

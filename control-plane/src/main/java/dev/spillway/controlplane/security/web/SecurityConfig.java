@@ -101,7 +101,7 @@ class SecurityConfig {
             // Team members read their own teams and keys; which team is checked per request (Authz).
             .requestMatchers(HttpMethod.GET, "/api/v1/teams", "/api/v1/teams/*", "/api/v1/teams/*/members",
                 "/api/v1/virtual-keys", "/api/v1/virtual-keys/*", "/api/v1/usage", "/api/v1/usage/unpriced",
-                "/api/v1/budget-alerts", "/api/v1/cache/stats")
+                "/api/v1/budget-alerts", "/api/v1/cache/stats", "/api/v1/requests", "/api/v1/requests/*")
             .hasAnyRole(ANY_ROLE)
             // Team admins need the catalogue (models, providers, prices) and the user directory to manage keys
             // and members; none of it carries secrets.
@@ -118,6 +118,8 @@ class SecurityConfig {
             // Team admins choose their teams' request-log settings (team checked per request; `full` needs an org
             // admin, TeamService).
             .requestMatchers(HttpMethod.PUT, "/api/v1/teams/*/logging").hasAnyRole("ORG_ADMIN", "TEAM_ADMIN")
+            // Team admins replay their teams' requests on their teams' keys (checked per request, Authz).
+            .requestMatchers(HttpMethod.POST, "/api/v1/requests/*/replay").hasAnyRole("ORG_ADMIN", "TEAM_ADMIN")
             .anyRequest().hasRole("ORG_ADMIN"))
         .exceptionHandling(e -> e.authenticationEntryPoint(unauthorized).accessDeniedHandler(csrfAware));
     return http.build();
@@ -141,13 +143,13 @@ class SecurityConfig {
             // A signed-in user without a role is told there how to get one.
             .requestMatchers(HttpMethod.GET, "/").authenticated()
             .requestMatchers(HttpMethod.GET, "/teams", "/teams/**", "/virtual-keys", "/virtual-keys/**", "/budgets",
-                "/usage", "/usage/**", "/cache").hasAnyRole(ANY_ROLE)
+                "/usage", "/usage/**", "/cache", "/logs", "/logs/**").hasAnyRole(ANY_ROLE)
             .requestMatchers(HttpMethod.GET, "/providers", "/providers/**", "/routes", "/routes/**")
             .hasAnyRole(CATALOGUE)
             .requestMatchers(HttpMethod.GET, "/nodes", "/nodes/**", "/audit", "/audit/**", "/settings",
                 "/settings/**", "/routing-rules", "/routing-rules/**").hasAnyRole("ORG_ADMIN", "VIEWER")
             .requestMatchers(HttpMethod.POST, "/virtual-keys", "/virtual-keys/**", "/teams/*/members",
-                "/teams/*/members/**", "/cache/teams/*/invalidate", "/teams/*/logging")
+                "/teams/*/members/**", "/cache/teams/*/invalidate", "/teams/*/logging", "/logs/*/replay")
             .hasAnyRole("ORG_ADMIN", "TEAM_ADMIN")
             .anyRequest().hasRole("ORG_ADMIN"))
         .oauth2Login(o -> o.loginPage(DashboardAuthHandlers.LOGIN_PAGE)

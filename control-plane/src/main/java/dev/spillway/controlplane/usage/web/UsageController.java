@@ -42,8 +42,11 @@ class UsageController {
   /** How many key rows get a name (one lookup each); further rows show the key id. */
   static final int KEY_LABELS = 200;
 
-  /** A row with a readable label for its group (a team or key name instead of an id). */
-  record Row(String group, String label, String href, UsageService.Row usage) {}
+  /**
+   * A row with a readable label for its group (a team or key name instead of an id), and the logs page filtered to
+   * the requests behind it ({@code logsHref}).
+   */
+  record Row(String group, String label, String href, String logsHref, UsageService.Row usage) {}
 
   /** The explorer's filters as the form sends them (dates are UTC days, {@code to} inclusive). */
   record Filters(String team, String key, String model, String from, String to, String group) {}
@@ -67,10 +70,11 @@ class UsageController {
     UsageService.Query query = query(filters);
     List<Row> rows = rows(query);
     page.addAttribute("filters", filters);
+    page.addAttribute("logsHref", logsHref(query, null, null));
     page.addAttribute("rows", rows);
     page.addAttribute("totals", usage.totals(query));
     page.addAttribute("teams", readableTeams());
-    page.addAttribute("chart", chart(rows, filters.group()));
+    page.addAttribute("chart", chart(rows, filters.group(), logsHref(query, null, null)));
     // Independent of the date range: a missing price matters now, whatever period is being looked at.
     page.addAttribute("unpriced", usage.unpriced(query.teamId(), Instant.now().minus(UsageService.UNPRICED_WINDOW)));
     page.addAttribute("unpricedDays", UsageService.UNPRICED_WINDOW.toDays());
@@ -130,12 +134,14 @@ class UsageController {
     List<Row> rows = new java.util.ArrayList<>(aggregated.size());
     for (int i = 0; i < aggregated.size(); i++) {
       UsageService.Row u = aggregated.get(i);
+      String logs = logsHref(query, query.groupBy(), u.group());
       rows.add(switch (query.groupBy()) {
-        case TEAM -> new Row(u.group(), teamNames.getOrDefault(u.group(), u.group()), "/teams/" + u.group(), u);
+        case TEAM -> new Row(u.group(), teamNames.getOrDefault(u.group(), u.group()), "/teams/" + u.group(), logs,
+            u);
         // Key names cost a lookup each: the top rows (by spend) get names, a long tail keeps its ids.
         case KEY -> new Row(u.group(), i < KEY_LABELS ? keyName(u.group()) : u.group(), "/virtual-keys/" + u.group(),
-            u);
-        default -> new Row(u.group(), u.group(), null, u);
+            logs, u);
+        default -> new Row(u.group(), u.group(), null, logs, u);
       });
     }
     return rows;
@@ -156,10 +162,45 @@ class UsageController {
         .sorted(Comparator.comparing(t -> t.name().toLowerCase(Locale.ROOT))).toList();
   }
 
-  /** Spend per group as a bar-like series (per day: a time series). */
-  private static String chart(List<Row> rows, String group) {
+  /**
+   * The logs page filtered like this query (team, key, model, the date range) and, for a row, to its group (a day
+   * narrows the range to that day).
+   */
+  static String logsHref(UsageService.Query query, UsageService.GroupBy groupBy, String group) {
+    Instant from = query.from();
+    Instant to = query.to();
+    org.springframework.web.util.UriComponentsBuilder uri = org.springframework.web.util.UriComponentsBuilder
+        .fromPath("/logs");
+    if (query.teamId() != null) {
+      uri.queryParam("team_id", query.teamId());
+    }
+    if (query.keyId() != null) {
+      uri.queryParam("key_id", query.keyId());
+    }
+    if (query.model() != null && !query.model().isBlank()) {
+      uri.queryParam("model", query.model().strip());
+    }
+    if (groupBy != null && group != null) {
+      switch (groupBy) {
+        case TEAM -> uri.replaceQueryParam("team_id", group);
+        case KEY -> uri.replaceQueryParam("key_id", group);
+        case MODEL -> uri.replaceQueryParam("model", group);
+        case PROVIDER -> uri.queryParam("provider", group);
+        case DAY -> {
+          from = LocalDate.parse(group).atStartOfDay(ZoneOffset.UTC).toInstant();
+          to = from.plus(java.time.Duration.ofDays(1));
+        }
+      }
+    }
+    uri.queryParam("from", from.toString()).queryParam("to", to.toString());
+    return uri.encode().build().toUriString();
+  }
+
+  /** Spend per group as a bar-like series (per day: a time series, each day linked to its requests). */
+  private static String chart(List<Row> rows, String group, String logsHref) {
     Map<String, Object> spec = new LinkedHashMap<>();
     if ("day".equals(group)) {
+      spec.put("logs", Map.of("href", logsWithoutRange(logsHref), "step", 86400));
       spec.put("x", rows.stream().map(r -> LocalDate.parse(r.group()).atStartOfDay(ZoneOffset.UTC).toEpochSecond())
           .toList());
       spec.put("series", List.of(Map.of("label", "Requests", "values",
@@ -168,6 +209,12 @@ class UsageController {
       return JSON.writeValueAsString(spec);
     }
     return null;
+  }
+
+  /** The day chart's link: spillway.js adds each day's range. */
+  private static String logsWithoutRange(String href) {
+    return org.springframework.web.util.UriComponentsBuilder.fromUriString(href).replaceQueryParam("from")
+        .replaceQueryParam("to").build().toUriString();
   }
 
   private static LocalDate date(String field, String value) {
