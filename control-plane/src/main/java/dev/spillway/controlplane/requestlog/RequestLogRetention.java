@@ -83,7 +83,6 @@ public class RequestLogRetention {
   private int purgeTeam(UUID team, Instant cutoff, int batch, int budget, Map<UUID, Long> deleted) {
     String teamIs = team == null ? "team_id IS NULL" : "team_id = ?";
     while (budget > 0) {
-      budget--;
       // A batch is a range of the index: up to the occurred_at of the batch-th oldest row (all of them when fewer
       // are left). Deleting by a list of keys instead makes PostgreSQL scan the team's whole backlog each time.
       var end = jdbc.sql("SELECT occurred_at FROM request_logs WHERE " + teamIs
@@ -94,8 +93,11 @@ public class RequestLogRetention {
           + (upTo == null ? "< ?" : "<= ?"));
       int rows = (team == null ? delete : delete.param(team)).param(upTo == null ? Timestamp.from(cutoff) : upTo)
           .update();
+      // Only a batch that deleted counts against the run: a team with nothing to purge costs one index probe, so
+      // that a fleet of more teams than batches is still gone through to its end.
       if (rows > 0) {
         deleted.merge(team, (long) rows, Long::sum);
+        budget--;
       }
       if (upTo == null) {
         break;

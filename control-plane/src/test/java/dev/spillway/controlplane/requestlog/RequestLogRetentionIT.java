@@ -85,6 +85,23 @@ class RequestLogRetentionIT extends ControlPlaneIntegrationTest {
   }
 
   @Test
+  void teamsWithNothingToPurgeDoNotUseUpARun() {
+    retention.purge(now, 1_000, 1_000_000);
+    // More teams with only fresh rows than the run has batches; the one with old rows still gets its turn.
+    // Team ids are random, so the old rows' team comes after most of them in the run's order (which it was not
+    // given before a team with nothing to purge stopped costing a batch).
+    for (int i = 0; i < 20; i++) {
+      rows(team(null), null, "fresh" + i, 0);
+    }
+    UUID week = team("{\"retention_days\": 7}");
+    List<String> old = rows(week, null, "old", 20);
+
+    retention.purge(now, 10, 1);
+
+    assertThat(kept(old)).isEmpty();
+  }
+
+  @Test
   void aRunStopsAfterItsBatchesAndTheNextGoesOn() {
     // Other tests' old rows share the table: clear that backlog first, so the batch limit below is spent on this
     // team's rows alone.
