@@ -1,5 +1,6 @@
 package dev.spillway.dataplane;
 
+import dev.spillway.dataplane.metrics.MetricsSettings;
 import dev.spillway.dataplane.server.ClientLimits;
 import dev.spillway.dataplane.upstream.UpstreamTls;
 import java.net.InetAddress;
@@ -43,6 +44,8 @@ import java.util.Objects;
  * @param defaultOutputTokens output tokens a request without {@code max_tokens} is assumed to use until its answer
  *                         says ({@code SPILLWAY_DP_DEFAULT_OUTPUT_TOKENS}, 1024): what budgets and token limits reserve
  * @param cache            the response cache's database and defaults ({@code SPILLWAY_DB_*}, {@code SPILLWAY_DP_CACHE_*})
+ * @param metrics          the admin listener that serves {@code /metrics}, and the per-team counters' bounds
+ *                         ({@code SPILLWAY_DP_ADMIN_*}, {@code SPILLWAY_DP_METRICS_*})
  */
 public record NodeSettings(
     int port,
@@ -68,13 +71,15 @@ public record NodeSettings(
     long usageSpoolMaxBytes,
     Duration usageShipInterval,
     long defaultOutputTokens,
-    dev.spillway.dataplane.cache.CacheSettings cache) {
+    dev.spillway.dataplane.cache.CacheSettings cache,
+    MetricsSettings metrics) {
   /** Long enough, on one core, for the JIT to compile the request path (docs/benchmarks.md, the tail by minute). */
   public static final int DEFAULT_WARMUP_SECONDS = 10;
 
   public NodeSettings {
     Objects.requireNonNull(controlPlane, "controlPlane");
     Objects.requireNonNull(stateDir, "stateDir");
+    Objects.requireNonNull(metrics, "metrics");
     if (nodeToken == null || nodeToken.length() < 16) {
       throw new IllegalArgumentException("SPILLWAY_NODE_TOKEN must be set (at least 16 characters)");
     }
@@ -125,7 +130,7 @@ public record NodeSettings(
         + ", nodeToken=<secret>, stateDir=" + stateDir + ", nodeId=" + nodeId + ", eventLoops=" + eventLoops
         + ", upstreamCaFile=" + upstreamCaFile + ", headerTimeout=" + headerTimeout + ", maxConnections="
         + maxConnections + ", warmup=" + warmup + ", usageSpoolMaxBytes=" + usageSpoolMaxBytes
-        + ", usageShipInterval=" + usageShipInterval + ", cache=" + cache + "]";
+        + ", usageShipInterval=" + usageShipInterval + ", cache=" + cache + ", metrics=" + metrics + "]";
   }
 
   /** Settings from the environment, with {@code --port N} and {@code --state-dir D} taking precedence. */
@@ -172,7 +177,8 @@ public record NodeSettings(
         Long.parseLong(env.getOrDefault("SPILLWAY_DP_USAGE_SPOOL_MAX_MB", "1024")) * 1024 * 1024,
         Duration.ofMillis(Long.parseLong(env.getOrDefault("SPILLWAY_DP_USAGE_SHIP_MS", "250"))),
         Long.parseLong(env.getOrDefault("SPILLWAY_DP_DEFAULT_OUTPUT_TOKENS", "1024")),
-        dev.spillway.dataplane.cache.CacheSettings.from(env));
+        dev.spillway.dataplane.cache.CacheSettings.from(env),
+        MetricsSettings.from(env, port));
   }
 
   /** Unset and empty both mean none (compose and Helm pass empty values for unset options). */

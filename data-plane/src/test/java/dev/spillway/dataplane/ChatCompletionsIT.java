@@ -321,7 +321,7 @@ class ChatCompletionsIT {
   }
 
   private static double clientClosedCount() throws Exception {
-    String text = http.send(HttpRequest.newBuilder(TestNodes.uri(node, "/metrics")).GET().build(),
+    String text = http.send(HttpRequest.newBuilder(TestNodes.adminUri(node, "/metrics")).GET().build(),
         HttpResponse.BodyHandlers.ofString()).body();
     return dev.spillway.dataplane.metrics.MetricsText.value(text, "spillway_requests_total", "endpoint",
         "/v1/chat/completions", "code", "client_closed");

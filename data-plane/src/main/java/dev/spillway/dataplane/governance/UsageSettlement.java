@@ -1,11 +1,13 @@
 package dev.spillway.dataplane.governance;
 
+import dev.spillway.config.TeamConfig;
 import dev.spillway.config.VirtualKeyConfig;
 import dev.spillway.dataplane.config.NodeConfig;
 import dev.spillway.dataplane.error.GatewayException;
 import dev.spillway.dataplane.exchange.ExchangeRequest;
 import dev.spillway.dataplane.exchange.Outcome;
 import dev.spillway.dataplane.exchange.Settlement;
+import dev.spillway.dataplane.metrics.NodeMetrics;
 import dev.spillway.dataplane.protocol.StreamTranscript;
 import dev.spillway.dataplane.routing.RouteTable;
 import dev.spillway.dataplane.usage.PriceTable;
@@ -48,9 +50,17 @@ public final class UsageSettlement implements Settlement {
 
   private final java.util.concurrent.atomic.LongAdder shadowRefusals = new java.util.concurrent.atomic.LongAdder();
 
+  private final NodeMetrics metrics;
+
   public UsageSettlement(UsageJournal journal, String nodeId) {
+    this(journal, nodeId, NodeMetrics.NONE);
+  }
+
+  /** {@code metrics} counts each request's usage per team and route once its event is made. */
+  public UsageSettlement(UsageJournal journal, String nodeId, NodeMetrics metrics) {
     this.journal = journal;
     this.nodeId = nodeId;
+    this.metrics = java.util.Objects.requireNonNull(metrics, "metrics");
   }
 
   @Override
@@ -82,6 +92,7 @@ public final class UsageSettlement implements Settlement {
           PriceTable.Cost.NOTHING.usd(), 0,
           Math.max(0, now - startNanos) / 1_000_000, null, request.stream(), false, null);
       journal.append(event.toJsonLine());
+      count(request, event);
     } catch (RuntimeException e) {
       log.error("the refusal of request {} could not be recorded", request.requestId(), e);
     }
@@ -124,6 +135,7 @@ public final class UsageSettlement implements Settlement {
       // A cache hit used no provider: its tokens are recorded as saved, not taken from the key's limits.
       outcome.reservation().settle(outcome.cacheHit() ? Usage.NONE : usage, event.costUsd());
       journal.append(event.toJsonLine());
+      count(outcome.request(), event);
     } catch (RuntimeException e) {
       outcome.reservation().cancel();
       log.error("usage of request {} could not be recorded", outcome.request().requestId(), e);
@@ -150,6 +162,14 @@ public final class UsageSettlement implements Settlement {
         cost.unpriced(), source,
         outcome.cacheStatus(), outcome.cache().similarity(), saved(config, outcome, usage), outcome.attempts(), latencyNanos / 1_000_000, ttftMs, request.stream(),
         outcome.clientClosed(), outcome.reservation().shadowRefusal());
+  }
+
+  /** The per-team counters: by the team's name (its id if the snapshot lacks the team) and route. */
+  private void count(ExchangeRequest request, UsageEvent event) {
+    TeamConfig team = request.caller().key().team();
+    RouteTable.Plan plan = request.plan();
+    metrics.settled(team != null ? team.name() : event.teamId(),
+        NodeMetrics.routeLabel(plan != null, plan != null ? plan.routeName() : null), event);
   }
 
   /** What a cache hit saved: its tokens at the price of the model that first gave the answer. */
