@@ -60,7 +60,9 @@ class ManagementMetricsIT extends ControlPlaneIntegrationTest {
     assertThat(value(after, "spillway_cp_usage_events_ingested_total")).isEqualTo(ingested + 2);
     assertThat(value(after, "spillway_cp_usage_ingest_lag_seconds_count")).isEqualTo(lagCount + 2);
     assertThat(value(after, "spillway_cp_usage_ingest_lag_seconds_sum") - lagSum).isBetween(20.0, 80.0);
-    assertThat(after).contains("hikaricp_connections_active{", "hikaricp_connections_max{");
+    assertThat(after).contains("hikaricp_connections_active{", "hikaricp_connections_max{",
+        "application=\"spillway-control-plane\"", "jvm_memory_used_bytes{", "http_server_requests_seconds_count{",
+        "tomcat_sessions_active_current_sessions");
   }
 
   @Test
