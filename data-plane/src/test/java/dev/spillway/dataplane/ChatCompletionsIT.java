@@ -356,7 +356,9 @@ class ChatCompletionsIT {
     }
 
     assertThat(provider.requestCount()).isEqualTo(5);
-    assertThat(provider.acceptedConnections()).isEqualTo(1);
+    // At most one: the requests share a client connection, so an event loop and its pool, which may still hold a
+    // connection from an earlier test (which loop serves the client depends on the connections opened before).
+    assertThat(provider.acceptedConnections()).isLessThanOrEqualTo(1);
   }
 
   @Test
