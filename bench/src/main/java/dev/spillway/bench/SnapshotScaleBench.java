@@ -59,8 +59,9 @@ public final class SnapshotScaleBench {
     System.out.printf(Locale.ROOT, "database: %s%n", TestDatabases.describeServer());
 
     ConfigurableApplicationContext cp = new SpringApplicationBuilder(ControlPlaneApplication.class)
-        .run("--server.port=0", "--server.address=127.0.0.1", "--spring.datasource.url=" + db.jdbcUrl(),
-            "--spring.datasource.username=" + db.user(), "--spring.datasource.password=" + db.password(),
+        .run("--server.port=0", "--management.server.port=0", "--server.address=127.0.0.1",
+            "--spring.datasource.url=" + db.jdbcUrl(), "--spring.datasource.username=" + db.user(),
+            "--spring.datasource.password=" + db.password(),
             "--spillway.admin-token=bench-admin-" + random(24), "--spillway.node-token=" + nodeToken,
             "--spillway.secret-key=" + Base64.getEncoder().encodeToString(randomBytes(32)),
             "--spillway.demo-seed-file=", "--logging.level.root=WARN");

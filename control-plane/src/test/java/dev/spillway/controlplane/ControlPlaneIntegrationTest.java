@@ -114,11 +114,17 @@ public abstract class ControlPlaneIntegrationTest {
   protected static ConfigurableApplicationContext startReplica(Map<String, String> extra) {
     Map<String, String> props = properties();
     props.put("server.port", "0");
+    props.put("management.server.port", "0");
     props.putAll(extra);
     // As command-line arguments: they outrank application.yml, which default properties would not.
     String[] args = props.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue())
         .toArray(String[]::new);
     return new SpringApplicationBuilder(ControlPlaneApplication.class).run(args);
+  }
+
+  /** The management port (metrics, health) of the application under test: random, as its main port. */
+  protected int managementPort() {
+    return Integer.parseInt(environment.getRequiredProperty("local.management.port"));
   }
 
   /** The base URL of a replica from {@link #startReplica}. */
@@ -131,6 +137,9 @@ public abstract class ControlPlaneIntegrationTest {
 
   @Autowired
   protected JdbcClient jdbc;
+
+  @Autowired
+  private org.springframework.core.env.Environment environment;
 
   /** Authenticated with the bootstrap admin token (an organisation admin). */
   protected ApiClient admin() {

@@ -1,6 +1,7 @@
 package dev.spillway.dataplane;
 
 import dev.spillway.config.ProviderAddressPolicy;
+import dev.spillway.dataplane.metrics.MetricsSettings;
 import dev.spillway.dataplane.server.ClientLimits;
 import dev.spillway.dataplane.upstream.UpstreamTls;
 import java.net.InetAddress;
@@ -47,6 +48,8 @@ import java.util.Objects;
  * @param tracing          OpenTelemetry traces, from the standard {@code OTEL_*} variables (off unless they ask)
  * @param providerAddresses which addresses upstream connections may reach: link-local and metadata never, loopback
  *                         and private only with {@code SPILLWAY_ALLOW_PRIVATE_PROVIDER_URLS=true} (default false)
+ * @param metrics          the admin listener that serves {@code /metrics}, and the per-team counters' bounds
+ *                         ({@code SPILLWAY_DP_ADMIN_*}, {@code SPILLWAY_DP_METRICS_*})
  */
 public record NodeSettings(
     int port,
@@ -74,7 +77,8 @@ public record NodeSettings(
     long defaultOutputTokens,
     dev.spillway.dataplane.cache.CacheSettings cache,
     dev.spillway.dataplane.tracing.TracingSettings tracing,
-    ProviderAddressPolicy providerAddresses) {
+    ProviderAddressPolicy providerAddresses,
+    MetricsSettings metrics) {
   /** Long enough, on one core, for the JIT to compile the request path (docs/benchmarks.md, the tail by minute). */
   public static final int DEFAULT_WARMUP_SECONDS = 10;
 
@@ -83,6 +87,7 @@ public record NodeSettings(
     Objects.requireNonNull(stateDir, "stateDir");
     Objects.requireNonNull(tracing, "tracing");
     Objects.requireNonNull(providerAddresses, "providerAddresses");
+    Objects.requireNonNull(metrics, "metrics");
     if (nodeToken == null || nodeToken.length() < 16) {
       throw new IllegalArgumentException("SPILLWAY_NODE_TOKEN must be set (at least 16 characters)");
     }
@@ -134,7 +139,7 @@ public record NodeSettings(
         + ", upstreamCaFile=" + upstreamCaFile + ", headerTimeout=" + headerTimeout + ", maxConnections="
         + maxConnections + ", warmup=" + warmup + ", usageSpoolMaxBytes=" + usageSpoolMaxBytes
         + ", usageShipInterval=" + usageShipInterval + ", cache=" + cache + ", tracing=" + tracing
-        + ", providerAddresses=" + providerAddresses + "]";
+        + ", providerAddresses=" + providerAddresses + ", metrics=" + metrics + "]";
   }
 
   /** Settings from the environment, with {@code --port N} and {@code --state-dir D} taking precedence. */
@@ -182,7 +187,8 @@ public record NodeSettings(
         Duration.ofMillis(Long.parseLong(env.getOrDefault("SPILLWAY_DP_USAGE_SHIP_MS", "250"))),
         Long.parseLong(env.getOrDefault("SPILLWAY_DP_DEFAULT_OUTPUT_TOKENS", "1024")),
         dev.spillway.dataplane.cache.CacheSettings.from(env),
-        dev.spillway.dataplane.tracing.TracingSettings.from(env), ProviderAddressPolicy.fromEnv(env));
+        dev.spillway.dataplane.tracing.TracingSettings.from(env), ProviderAddressPolicy.fromEnv(env),
+        MetricsSettings.from(env, port));
   }
 
   /** Unset and empty both mean none (compose and Helm pass empty values for unset options). */

@@ -18,6 +18,7 @@ import dev.spillway.dataplane.metrics.PrometheusNodeMetrics;
 import dev.spillway.dataplane.mock.MockUpstream;
 import dev.spillway.dataplane.exchange.ProviderAdapters;
 import dev.spillway.dataplane.exchange.ProxyServices;
+import dev.spillway.dataplane.server.AdminServer;
 import dev.spillway.dataplane.server.ClientLimits;
 import dev.spillway.dataplane.server.GatewayServer;
 import dev.spillway.dataplane.upstream.UpstreamClient;
@@ -59,6 +60,7 @@ public final class SpillwayNode implements AutoCloseable {
   private final EventLoopGroup group;
   private final UpstreamClient upstream;
   private final GatewayServer server;
+  private final AdminServer admin;
   private final SnapshotPoller poller;
   private final NodeHeartbeat heartbeat;
   private final UsageJournal usageJournal;
@@ -106,14 +108,15 @@ public final class SpillwayNode implements AutoCloseable {
             warm.took().toMillis(), warm.requests());
       }
     }
+    PrometheusNodeMetrics metrics = new PrometheusNodeMetrics(settings.metrics().maxTeams(),
+        settings.metrics().maxRoutes());
     this.usageJournal = new UsageJournal(settings.stateDir(), settings.usageSpoolMaxBytes(), 10_000);
-    this.usage = new UsageSettlement(usageJournal, settings.nodeId());
+    this.usage = new UsageSettlement(usageJournal, settings.nodeId(), metrics);
     this.usageShipper = new UsageShipper(usageJournal, settings.controlPlane(), settings.nodeToken(),
         settings.usageShipInterval());
     usageShipper.start();
     this.leases = new LeaseClient(settings.controlPlane(), settings.nodeToken(), settings.nodeId());
     leases.start();
-    PrometheusNodeMetrics metrics = new PrometheusNodeMetrics();
     metrics.gauge("spillway_usage_spool_bytes", "Usage events waiting on disk for the control plane",
         usageJournal::spooledBytes);
     metrics.counter("spillway_usage_events_dropped", "Usage events dropped because the spool was full or the disk "
@@ -151,6 +154,8 @@ public final class SpillwayNode implements AutoCloseable {
     this.server = GatewayServer.bind(group, serverChannel, settings.bindHost(), settings.port(), config, services,
         limits, metrics, new GovernanceAdmission(leases, settings.defaultOutputTokens()), cache,
         cache.storingAnswers(usage), tracing);
+    this.admin = AdminServer.bind(group, serverChannel, settings.metrics().adminHost(), settings.metrics().adminPort(),
+        config, metrics);
 
     String address = settings.bindHost() + ":" + server.port();
     SnapshotPoller.Identity identity = new SnapshotPoller.Identity(settings.nodeId(), address, SOFTWARE_VERSION,
@@ -161,8 +166,9 @@ public final class SpillwayNode implements AutoCloseable {
     this.heartbeat = new NodeHeartbeat(settings.controlPlane(), settings.nodeToken(), identity, config,
         routingHealth);
     heartbeat.start(settings.heartbeatInterval());
-    log.info("Spillway node {} listening on {} ({}, {} event loops), control plane {}", settings.nodeId(), address,
-        epoll ? "epoll" : "nio", settings.eventLoops(), settings.controlPlane());
+    log.info("Spillway node {} listening on {} ({}, {} event loops), control plane {}; metrics on http://{}:{}/metrics",
+        settings.nodeId(), address, epoll ? "epoll" : "nio", settings.eventLoops(), settings.controlPlane(),
+        settings.metrics().adminHost(), admin.port());
     if (settings.upstreamCaFile() != null) {
       log.info("Provider TLS trusts the CA certificates of {} as well as the JDK's", settings.upstreamCaFile());
     }
@@ -174,6 +180,11 @@ public final class SpillwayNode implements AutoCloseable {
 
   public int port() {
     return server.port();
+  }
+
+  /** The admin port ({@code /metrics}, {@code /healthz}, {@code /readyz}), bound like {@link #port()}. */
+  public int adminPort() {
+    return admin.port();
   }
 
   public ConfigHolder config() {
@@ -218,6 +229,7 @@ public final class SpillwayNode implements AutoCloseable {
     heartbeat.close();
     poller.close();
     server.close();
+    admin.close();
     upstream.close();
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     cache.close();

@@ -625,7 +625,7 @@ class AnthropicMessagesIT {
 
   /** {@code spillway_tokens_total{provider,direction}} from the node's /metrics, 0 when absent. */
   static double tokens(String provider, String direction) throws Exception {
-    String text = http.send(HttpRequest.newBuilder(TestNodes.uri(node, "/metrics")).GET().build(),
+    String text = http.send(HttpRequest.newBuilder(TestNodes.adminUri(node, "/metrics")).GET().build(),
         HttpResponse.BodyHandlers.ofString()).body();
     for (String line : text.split("\n")) {
       if (line.startsWith("spillway_tokens_total{") && line.contains("provider=\"" + provider + "\"")

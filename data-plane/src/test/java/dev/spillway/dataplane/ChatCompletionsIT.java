@@ -321,7 +321,7 @@ class ChatCompletionsIT {
   }
 
   private static double clientClosedCount() throws Exception {
-    String text = http.send(HttpRequest.newBuilder(TestNodes.uri(node, "/metrics")).GET().build(),
+    String text = http.send(HttpRequest.newBuilder(TestNodes.adminUri(node, "/metrics")).GET().build(),
         HttpResponse.BodyHandlers.ofString()).body();
     return dev.spillway.dataplane.metrics.MetricsText.value(text, "spillway_requests_total", "endpoint",
         "/v1/chat/completions", "code", "client_closed");
@@ -356,7 +356,9 @@ class ChatCompletionsIT {
     }
 
     assertThat(provider.requestCount()).isEqualTo(5);
-    assertThat(provider.acceptedConnections()).isEqualTo(1);
+    // At most one: the requests share a client connection, so an event loop and its pool, which may still hold a
+    // connection from an earlier test (which loop serves the client depends on the connections opened before).
+    assertThat(provider.acceptedConnections()).isLessThanOrEqualTo(1);
   }
 
   @Test

@@ -171,7 +171,7 @@ class EmbeddingsIT {
 
   private static double inputTokens() throws Exception {
     HttpResponse<String> metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-        TestNodes.uri(node, "/metrics")).GET().build(), HttpResponse.BodyHandlers.ofString());
+        TestNodes.adminUri(node, "/metrics")).GET().build(), HttpResponse.BodyHandlers.ofString());
     assertThat(metrics.statusCode()).isEqualTo(200);
     return MetricsText.value(metrics.body(), "spillway_tokens_total", "provider", "oai", "direction", "input");
   }

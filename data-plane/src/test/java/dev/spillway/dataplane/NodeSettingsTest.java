@@ -121,6 +121,36 @@ class NodeSettingsTest {
   }
 
   @Test
+  void servesMetricsOnLoopbackAThousandPortsAboveThePublicPortByDefault() {
+    Map<String, String> env = new HashMap<>(Map.of("SPILLWAY_NODE_TOKEN", Snapshots.NODE_TOKEN));
+
+    NodeSettings defaults = NodeSettings.from(env, new String[] {"--state-dir", dir.toString()});
+    NodeSettings second = NodeSettings.from(env, new String[] {"--port", "8001", "--state-dir", dir.toString()});
+
+    assertThat(defaults.port()).isEqualTo(8000);
+    assertThat(defaults.metrics().adminPort()).isEqualTo(9000);
+    assertThat(defaults.metrics().adminHost()).isEqualTo("127.0.0.1");
+    assertThat(second.metrics().adminPort()).isEqualTo(9001);
+    assertThat(settings(Map.of()).metrics().adminPort()).as("an ephemeral public port, an ephemeral admin port")
+        .isZero();
+    assertThat(defaults.metrics().maxTeams()).isEqualTo(100);
+    assertThat(defaults.metrics().maxRoutes()).isEqualTo(100);
+  }
+
+  @Test
+  void takesTheAdminListenerAndTheCounterBoundsFromTheEnvironment() {
+    NodeSettings settings = settings(Map.of("SPILLWAY_DP_ADMIN_PORT", "9100", "SPILLWAY_DP_ADMIN_HOST", "0.0.0.0",
+        "SPILLWAY_DP_METRICS_MAX_TEAMS", "7", "SPILLWAY_DP_METRICS_MAX_ROUTES", "3"));
+
+    assertThat(settings.metrics()).isEqualTo(new dev.spillway.dataplane.metrics.MetricsSettings("0.0.0.0", 9100, 7,
+        3));
+    assertThatThrownBy(() -> settings(Map.of("SPILLWAY_DP_ADMIN_PORT", "70000")))
+        .hasMessage("SPILLWAY_DP_ADMIN_PORT: 70000 (expected: 0-65535)");
+    assertThatThrownBy(() -> settings(Map.of("SPILLWAY_DP_METRICS_MAX_TEAMS", "0")))
+        .hasMessage("SPILLWAY_DP_METRICS_MAX_TEAMS: 0 (expected: >= 1)");
+  }
+
+  @Test
   void warmsUpByDefaultAndNotWhenTurnedOff() {
     assertThat(settings(Map.of()).warmup()).isEqualTo(Duration.ofSeconds(NodeSettings.DEFAULT_WARMUP_SECONDS));
     assertThat(settings(Map.of("SPILLWAY_DP_WARMUP_SECONDS", "0")).warmup()).isZero();

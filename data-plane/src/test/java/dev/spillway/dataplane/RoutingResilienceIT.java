@@ -231,7 +231,7 @@ class RoutingResilienceIT {
       assertThat(direct.headers().firstValue("x-spillway-provider")).contains("backup");
       assertThat(direct.headers().firstValue("x-spillway-attempts")).contains("1");
     }
-    HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(TestNodes.uri(node, "/metrics")).GET()
+    HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(TestNodes.adminUri(node, "/metrics")).GET()
         .build(), HttpResponse.BodyHandlers.ofString());
     assertThat(metrics.body()).contains("spillway_breaker_state{key=\"k0\",model=\"x\",provider=\"dead\"} 2.0");
   }

@@ -43,6 +43,11 @@ final class TestNodes {
     return URI.create("http://127.0.0.1:" + node.port() + path);
   }
 
+  /** On the node's admin port, where {@code /metrics} is served. */
+  static URI adminUri(SpillwayNode node, String path) {
+    return URI.create("http://127.0.0.1:" + node.adminPort() + path);
+  }
+
   /**
    * A client that hangs up mid-answer: POSTs {@code body} to {@code /v1/chat/completions} over a plain socket,
    * reads the answer line by line until a line containing {@code marker}, then closes the connection. Returns that

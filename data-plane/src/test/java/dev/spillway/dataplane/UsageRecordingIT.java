@@ -237,7 +237,7 @@ class UsageRecordingIT {
         .filter(ids::contains).toList();
     assertThat(stored).containsExactlyInAnyOrderElementsOf(ids);
     String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-        TestNodes.uri(node, "/metrics")).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+        TestNodes.adminUri(node, "/metrics")).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
     assertThat(metrics).contains("spillway_usage_spool_bytes 0", "spillway_usage_events_dropped_total 0");
     assertThat(metrics).containsPattern("spillway_usage_events_shipped_total [1-9][0-9]");
   }

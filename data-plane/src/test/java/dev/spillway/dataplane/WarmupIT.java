@@ -78,7 +78,7 @@ class WarmupIT {
         TestNodes.awaitVersion(node, 1);
         HttpClient http = HttpClient.newHttpClient();
 
-        String metrics = http.send(HttpRequest.newBuilder(TestNodes.uri(node, "/metrics")).build(),
+        String metrics = http.send(HttpRequest.newBuilder(TestNodes.adminUri(node, "/metrics")).build(),
             HttpResponse.BodyHandlers.ofString()).body();
         HttpResponse<String> models = http.send(HttpRequest.newBuilder(TestNodes.uri(node, "/v1/models"))
             .header("authorization", "Bearer " + KEY).build(), HttpResponse.BodyHandlers.ofString());

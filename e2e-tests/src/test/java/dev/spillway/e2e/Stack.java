@@ -66,6 +66,8 @@ final class Stack implements AutoCloseable {
   private ConfigurableApplicationContext runControlPlane(Map<String, String> extra) {
     Map<String, Object> props = new HashMap<>();
     props.put("server.port", "0");
+    // The management port (metrics) too: several control planes run in this JVM.
+    props.put("management.server.port", "0");
     props.put("spring.datasource.url", db.jdbcUrl());
     props.put("spring.datasource.username", db.user());
     props.put("spring.datasource.password", db.password());

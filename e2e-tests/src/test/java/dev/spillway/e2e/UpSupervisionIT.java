@@ -58,6 +58,8 @@ class UpSupervisionIT {
   static int dpPort;
   static int idpPort;
   static int pgPort;
+  static int cpAdminPort;
+  static int dpAdminPort;
   static Process up;
   /** What up writes to its terminal. A file, not a pipe: the JDK closes a child's pipe when the child exits. */
   static Path terminal;
@@ -76,11 +78,13 @@ class UpSupervisionIT {
     home = Files.createTempDirectory("spillway-up-it");
     // PostgreSQL runs as the postgres user when the tests run as root: it must be able to enter the directory.
     Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxr-xr-x"));
-    int[] ports = freePorts(4);
+    int[] ports = freePorts(6);
     cpPort = ports[0];
     dpPort = ports[1];
     idpPort = ports[2];
     pgPort = ports[3];
+    cpAdminPort = ports[4];
+    dpAdminPort = ports[5];
 
     terminal = home.resolve("terminal.txt");
     ProcessBuilder builder = new ProcessBuilder(repo.resolve("spillway").toString(), "up")
@@ -132,7 +136,11 @@ class UpSupervisionIT {
     assertThat(status).contains("PostgreSQL: running on 127.0.0.1:" + pgPort + " (pid " + pid("postgres") + ")")
         .contains("control plane :" + cpPort + ": ready (pid " + pid("control-plane") + ")")
         .contains("node :" + dpPort + ": ready (pid " + pid("node") + ")")
-        .contains("local IdP :" + idpPort + ": ready (pid " + pid("dev-idp") + ")");
+        .contains("local IdP :" + idpPort + ": ready (pid " + pid("dev-idp") + ")")
+        .contains("metrics http://127.0.0.1:" + cpAdminPort + "/metrics: serving")
+        .contains("metrics http://127.0.0.1:" + dpAdminPort + "/metrics: serving");
+    assertThat(String.join("\n", output())).contains("http://127.0.0.1:" + cpAdminPort + "/metrics (control plane)");
+    assertThat(status("http://127.0.0.1:" + dpPort + "/metrics")).as("not on the public port").isEqualTo(404);
   }
 
   @Test
@@ -244,6 +252,9 @@ class UpSupervisionIT {
     env.put("SPILLWAY_DP_PORT", String.valueOf(dpPort));
     env.put("SPILLWAY_DEV_IDP_PORT", String.valueOf(idpPort));
     env.put("SPILLWAY_PG_PORT", String.valueOf(pgPort));
+    // The metrics ports too: their defaults (9080, port + 1000) may be taken by another stack on this machine.
+    env.put("SPILLWAY_CP_ADMIN_PORT", String.valueOf(cpAdminPort));
+    env.put("SPILLWAY_DP_ADMIN_PORT", String.valueOf(dpAdminPort));
     env.put("SPILLWAY_SKIP_BUILD", "1");
   }
 

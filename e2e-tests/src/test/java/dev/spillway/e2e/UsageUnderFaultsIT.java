@@ -245,6 +245,8 @@ class UsageUnderFaultsIT {
     env.put("SPILLWAY_NODE_TOKEN", stack.nodeToken);
     env.put("SPILLWAY_DP_HOST", "127.0.0.1");
     env.put("SPILLWAY_DP_WARMUP_SECONDS", "0");
+    // Not port + 1000, which nobody checked is free.
+    env.put("SPILLWAY_DP_ADMIN_PORT", "0");
     env.put("SPILLWAY_NODE_ID", "e2e-killed");
     builder.redirectErrorStream(true).redirectOutput(state.getParent().resolve("killed-node.log").toFile());
     return builder.start();

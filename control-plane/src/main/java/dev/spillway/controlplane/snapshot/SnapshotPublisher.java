@@ -7,6 +7,10 @@ import dev.spillway.config.SnapshotConfig;
 import dev.spillway.config.SnapshotValidator;
 import dev.spillway.controlplane.SpillwayProperties;
 import dev.spillway.controlplane.configversion.ConfigVersions;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -45,13 +49,32 @@ public class SnapshotPublisher implements DisposableBean {
   private final CopyOnWriteArrayList<Consumer<PublishedSnapshot>> listeners = new CopyOnWriteArrayList<>();
 
   private final int history;
+  private final Timer buildTimer;
 
+  /**
+   * {@code registry} gets {@code spillway_cp_snapshot_build_seconds} (builds on this replica, failed ones included),
+   * {@code spillway_cp_snapshot_bytes} (the served snapshot, gzipped, as nodes download it) and
+   * {@code spillway_cp_snapshot_version}.
+   */
   public SnapshotPublisher(SnapshotAssembler assembler, ConfigVersions versions, JdbcClient jdbc,
-      SpillwayProperties props) {
+      SpillwayProperties props, MeterRegistry registry) {
     this.assembler = assembler;
     this.versions = versions;
     this.jdbc = jdbc;
     this.history = props.snapshotHistory();
+    this.buildTimer = Timer.builder("spillway.cp.snapshot.build")
+        .description("Time to assemble, validate, encode and store a config snapshot")
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofSeconds(60))
+        .register(registry);
+    Gauge.builder("spillway.cp.snapshot.bytes", current,
+            c -> c.get() == null ? 0 : c.get().encoded().gzipped().length)
+        .description("Size of the served config snapshot, gzipped (what a node downloads)")
+        .register(registry);
+    Gauge.builder("spillway.cp.snapshot.version", current, c -> c.get() == null ? 0 : c.get().version())
+        .description("Config version of the served snapshot (0 before the first)")
+        .register(registry);
   }
 
   public Optional<PublishedSnapshot> current() {
@@ -103,6 +126,15 @@ public class SnapshotPublisher implements DisposableBean {
 
   /** Assembles, validates, encodes and stores the current config; public for the scale benchmark. */
   public PublishedSnapshot build() {
+    long started = System.nanoTime();
+    try {
+      return buildUntimed();
+    } finally {
+      buildTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private PublishedSnapshot buildUntimed() {
     long started = System.nanoTime();
     SnapshotAssembler.Assembled assembled = assembler.assemble();
     SnapshotConfig snapshot = assembled.config();

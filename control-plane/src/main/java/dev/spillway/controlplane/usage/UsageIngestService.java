@@ -143,14 +143,17 @@ public class UsageIngestService {
   private final TransactionTemplate tx;
   private final String lockTimeout;
   private final ApplicationEventPublisher events;
+  private final UsageIngestMetrics metrics;
 
   /**
    * @param lockTimeout how long a batch may wait for a lock (another batch's events, a partition being created or
    *                    dropped) before it is answered 503 and retried by the node later
    */
   public UsageIngestService(JdbcClient jdbc, PlatformTransactionManager txm,
-      @Value("${spillway.usage-lock-timeout:5s}") Duration lockTimeout, ApplicationEventPublisher events) {
+      @Value("${spillway.usage-lock-timeout:5s}") Duration lockTimeout, ApplicationEventPublisher events,
+      UsageIngestMetrics metrics) {
     this.jdbc = jdbc;
+    this.metrics = metrics;
     this.tx = new TransactionTemplate(txm);
     this.lockTimeout = Math.max(1, lockTimeout.toMillis()) + "ms";
     this.events = events;
@@ -174,6 +177,7 @@ public class UsageIngestService {
         return jdbc.sql(INGEST).params(columns).query(Long.class).single();
       });
       int accepted = Math.toIntExact(Objects.requireNonNull(inserted, "inserted"));
+      metrics.stored(events, accepted, java.time.Instant.now());
       if (accepted > 0) {
         announce(events);
       }

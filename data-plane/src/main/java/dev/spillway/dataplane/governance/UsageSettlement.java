@@ -1,11 +1,13 @@
 package dev.spillway.dataplane.governance;
 
+import dev.spillway.config.TeamConfig;
 import dev.spillway.config.VirtualKeyConfig;
 import dev.spillway.dataplane.config.NodeConfig;
 import dev.spillway.dataplane.error.GatewayException;
 import dev.spillway.dataplane.exchange.ExchangeRequest;
 import dev.spillway.dataplane.exchange.Outcome;
 import dev.spillway.dataplane.exchange.Settlement;
+import dev.spillway.dataplane.metrics.NodeMetrics;
 import dev.spillway.dataplane.protocol.StreamTranscript;
 import dev.spillway.dataplane.routing.RouteTable;
 import dev.spillway.dataplane.usage.PriceTable;
@@ -55,14 +57,22 @@ public final class UsageSettlement implements Settlement {
 
   private final java.util.concurrent.atomic.LongAdder shadowRefusals = new java.util.concurrent.atomic.LongAdder();
 
+  private final NodeMetrics metrics;
+
   public UsageSettlement(UsageJournal journal, String nodeId) {
-    this(journal, nodeId, DEFAULT_LOG_BODY_MAX_BYTES);
+    this(journal, nodeId, NodeMetrics.NONE);
+  }
+
+  /** {@code metrics} counts each request's usage per team and route once its event is made. */
+  public UsageSettlement(UsageJournal journal, String nodeId, NodeMetrics metrics) {
+    this(journal, nodeId, metrics, DEFAULT_LOG_BODY_MAX_BYTES);
   }
 
   /** @param logBodyMaxBytes what a request log keeps of each body, before compression */
-  public UsageSettlement(UsageJournal journal, String nodeId, int logBodyMaxBytes) {
+  public UsageSettlement(UsageJournal journal, String nodeId, NodeMetrics metrics, int logBodyMaxBytes) {
     this.recorder = new ContentRecorder(journal, logBodyMaxBytes, 10_000);
     this.nodeId = nodeId;
+    this.metrics = java.util.Objects.requireNonNull(metrics, "metrics");
   }
 
   @Override
@@ -95,6 +105,7 @@ public final class UsageSettlement implements Settlement {
           Math.max(0, now - startNanos) / 1_000_000, null, request.stream(), false, null)
           .withLog(log(request, refusal.getMessage(), java.util.List.of()));
       recorder.journal(event, request.caller().key().logging(), request.client().body(), null);
+      count(request, event);
     } catch (RuntimeException e) {
       log.error("the refusal of request {} could not be recorded", request.requestId(), e);
     }
@@ -138,6 +149,7 @@ public final class UsageSettlement implements Settlement {
       outcome.reservation().settle(outcome.cacheHit() ? Usage.NONE : usage, event.costUsd());
       recorder.journal(event, outcome.request().caller().key().logging(), outcome.request().client().body(),
           answer(outcome));
+      count(outcome.request(), event);
     } catch (RuntimeException e) {
       outcome.reservation().cancel();
       log.error("usage of request {} could not be recorded", outcome.request().requestId(), e);
@@ -193,6 +205,14 @@ public final class UsageSettlement implements Settlement {
       return completion == null ? null
           : outcome.encoder().apply(completion, completion.path("id").asString(outcome.request().requestId()));
     };
+  }
+
+  /** The per-team counters: by the team's name (its id if the snapshot lacks the team) and route. */
+  private void count(ExchangeRequest request, UsageEvent event) {
+    TeamConfig team = request.caller().key().team();
+    RouteTable.Plan plan = request.plan();
+    metrics.settled(team != null ? team.name() : event.teamId(),
+        NodeMetrics.routeLabel(plan != null, plan != null ? plan.routeName() : null), event);
   }
 
   /** What a cache hit saved: its tokens at the price of the model that first gave the answer. */

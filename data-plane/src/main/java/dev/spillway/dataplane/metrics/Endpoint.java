@@ -14,7 +14,6 @@ public enum Endpoint {
   MODELS("/v1/models"),
   HEALTHZ("/healthz"),
   READYZ("/readyz"),
-  METRICS("/metrics"),
   OTHER("other");
 
   private final String label;
@@ -40,7 +39,6 @@ public enum Endpoint {
       case "/v1/models" -> MODELS;
       case "/healthz" -> HEALTHZ;
       case "/readyz" -> READYZ;
-      case "/metrics" -> METRICS;
       default -> OTHER;
     };
   }

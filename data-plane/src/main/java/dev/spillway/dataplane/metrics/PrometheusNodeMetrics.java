@@ -2,6 +2,7 @@ package dev.spillway.dataplane.metrics;
 
 import dev.spillway.dataplane.error.GatewayError;
 import dev.spillway.dataplane.usage.Usage;
+import dev.spillway.dataplane.usage.UsageEvent;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -18,7 +19,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The node's metrics with the Prometheus Java client 1.x, exposed as Prometheus text on {@code GET /metrics}.
+ * The node's metrics with the Prometheus Java client 1.x, exposed as Prometheus text on {@code GET /metrics} of the
+ * node's admin port.
  *
  * <p>Hot-path discipline: every time series a request touches is resolved once (per endpoint when the node starts,
  * per endpoint and outcome or per provider on first use) and then reached through an array index or one map
@@ -33,8 +35,9 @@ import java.util.concurrent.atomic.LongAdder;
  * (all by {@code endpoint}), {@code spillway_tokens_total{provider,direction}},
  * {@code spillway_upstream_attempts_total{provider,attempt}} ({@code first}, {@code retry}, {@code fallback}),
  * the gauges {@code spillway_active_requests}, {@code spillway_active_streams} and {@code spillway_open_connections},
- * and the counters {@code spillway_connections_refused_total} (over the connection limit) and
- * {@code spillway_header_timeouts_total} (connections closed because a request head was too slow).
+ * the counters {@code spillway_connections_refused_total} (over the connection limit) and
+ * {@code spillway_header_timeouts_total} (connections closed because a request head was too slow), and the per-team
+ * counters of {@link TeamCounters}. The full list is in docs/observability.md.
  */
 public final class PrometheusNodeMetrics implements NodeMetrics {
   private static final String CLIENT_CLOSED = "client_closed";
@@ -63,8 +66,15 @@ public final class PrometheusNodeMetrics implements NodeMetrics {
   private final LongAdder openConnections = new LongAdder();
   private final CounterDataPoint connectionsRefused;
   private final CounterDataPoint headerTimeouts;
+  private final TeamCounters teams;
 
+  /** With the default bounds of the per-team counters. */
   public PrometheusNodeMetrics() {
+    this(MetricsSettings.DEFAULT_MAX_TEAMS, MetricsSettings.DEFAULT_MAX_ROUTES);
+  }
+
+  /** {@code maxTeams} and {@code maxRoutes} bound the label values of the per-team counters ({@link TeamCounters}). */
+  public PrometheusNodeMetrics(int maxTeams, int maxRoutes) {
     requests = Counter.builder().name("spillway_requests_total")
         .help("Requests answered, by endpoint, HTTP status and outcome code (ok or the error code)")
         .labelNames("endpoint", "status", "code").withoutExemplars().register(registry);
@@ -99,6 +109,8 @@ public final class PrometheusNodeMetrics implements NodeMetrics {
     headerTimeouts = Counter.builder().name("spillway_header_timeouts_total")
         .help("Client connections closed because a request head did not arrive within the header timeout")
         .withoutExemplars().register(registry);
+
+    teams = new TeamCounters(registry, maxTeams, maxRoutes);
 
     Endpoint[] all = Endpoint.values();
     endpoints = new EndpointSeries[all.length];
@@ -176,6 +188,11 @@ public final class PrometheusNodeMetrics implements NodeMetrics {
   @Override
   public void rejected(Endpoint endpoint, GatewayError error) {
     endpoints[endpoint.ordinal()].outcome(error).count();
+  }
+
+  @Override
+  public void settled(String team, String route, UsageEvent event) {
+    teams.record(team, route, event);
   }
 
   @Override

@@ -12,22 +12,17 @@ import dev.spillway.dataplane.exchange.Responses;
 import dev.spillway.dataplane.json.Json;
 import dev.spillway.dataplane.metrics.Endpoint;
 import dev.spillway.dataplane.metrics.NodeMetrics;
-import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
 import java.util.ArrayList;
 import java.util.List;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The node's endpoints: the operations ones ({@code /healthz}, {@code /readyz}, {@code /metrics}), the key's model
- * list, and everything that calls a provider, which goes through the {@link ExchangePipeline}. Runs on the
+ * The node's public endpoints: the operations ones ({@code /healthz}, {@code /readyz}; {@code /metrics} is on the
+ * admin port, {@link AdminServer}), the key's model list, and everything that calls a provider, which goes through the {@link ExchangePipeline}. Runs on the
  * connection's event loop.
  */
 final class Endpoints {
@@ -62,7 +57,7 @@ final class Endpoints {
     Endpoint endpoint = Endpoint.of(path);
     HttpMethod method = head.method();
     switch (endpoint) {
-      case HEALTHZ, READYZ, METRICS -> {
+      case HEALTHZ, READYZ -> {
         requireMethod(method, HttpMethod.GET, path);
         return null;
       }
@@ -99,10 +94,6 @@ final class Endpoints {
         Responses.json(rc, HttpResponseStatus.OK, Json.bytes(body), null);
         return null;
       }
-      case METRICS -> {
-        metrics(rc);
-        return null;
-      }
       case MODELS -> {
         models(rc, inbound.caller());
         return null;
@@ -111,18 +102,6 @@ final class Endpoints {
         return pipeline.run(rc, inbound.caller(), endpoint, inbound.request());
       }
     }
-  }
-
-  private void metrics(RequestContext rc) {
-    byte[] text = metrics.scrape();
-    if (text == null) {
-      throw GatewayError.UNKNOWN_URL.exception("this node keeps no metrics");
-    }
-    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-        Unpooled.wrappedBuffer(text));
-    response.headers().set(HttpHeaderNames.CONTENT_TYPE, NodeMetrics.CONTENT_TYPE);
-    response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, text.length);
-    Responses.write(rc, response);
   }
 
   /** The models this key may use: the allowed list, or every route when the key may use any. */

@@ -33,7 +33,7 @@ public final class GatewayServer implements AutoCloseable {
         NodeMetrics.NONE);
   }
 
-  /** Listens on {@code host:port}; {@code metrics} observes every request and serves {@code GET /metrics}. */
+  /** Listens on {@code host:port}; {@code metrics} observes every request. */
   public static GatewayServer bind(EventLoopGroup group, Class<? extends ServerChannel> channelType, String host,
       int port, ConfigHolder config, ProxyServices services, int maxBodyBytes, int maxHeaderBytes, long idleSeconds,
       NodeMetrics metrics) {
@@ -43,7 +43,7 @@ public final class GatewayServer implements AutoCloseable {
 
   /**
    * Listens on {@code host:port} with {@code limits} on every client connection; {@code metrics} observes every
-   * connection and request and serves {@code GET /metrics}.
+   * connection and request ({@link AdminServer} serves them).
    */
   public static GatewayServer bind(EventLoopGroup group, Class<? extends ServerChannel> channelType, String host,
       int port, ConfigHolder config, ProxyServices services, ClientLimits limits, NodeMetrics metrics) {

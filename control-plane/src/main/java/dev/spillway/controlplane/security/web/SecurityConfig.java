@@ -13,6 +13,7 @@ import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.Optional;
 import java.util.Set;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
@@ -28,9 +29,11 @@ import org.springframework.security.web.access.AccessDeniedHandler;
 import org.springframework.security.web.authentication.AnonymousAuthenticationFilter;
 import org.springframework.security.web.csrf.CsrfException;
 import org.springframework.security.web.savedrequest.HttpSessionRequestCache;
+import org.springframework.web.context.WebApplicationContext;
+import org.springframework.web.context.support.WebApplicationContextUtils;
 
 /**
- * Three filter chains: nodes on {@code /internal/**} (node token), the admin API on {@code /api/**} (bearer
+ * Four filter chains: the management port's metrics and health (open, see {@link #managementChain}), nodes on {@code /internal/**} (node token), the admin API on {@code /api/**} (bearer
  * tokens — the bootstrap token or named API tokens — or a dashboard session), and the dashboard (OIDC sign-in,
  * session cookie {@code SPILLWAY_SESSION}, CSRF on every change; health endpoints and static files open).
  * Dashboard sessions are stored in PostgreSQL and shared by all replicas (Spring Session JDBC); the CSRF token lives
@@ -51,6 +54,23 @@ class SecurityConfig {
   private static final String[] ANY_ROLE = {"ORG_ADMIN", "VIEWER", "TEAM_ADMIN", "TEAM_VIEWER"};
   private static final String[] CATALOGUE = {"ORG_ADMIN", "VIEWER", "TEAM_ADMIN"};
   private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS", "TRACE");
+
+  /**
+   * The management port ({@code SPILLWAY_CP_ADMIN_PORT}): Prometheus scrapes {@code /metrics} without a login, as
+   * it scrapes a node's admin port. The port is bound to loopback unless the operator opens it, and serves only
+   * metrics and health (application.yml; any other path there is a 404). The chain matches requests of the
+   * management server only, so on the main port the same paths fall through to the chains below.
+   */
+  @Bean
+  @Order(0)
+  SecurityFilterChain managementChain(HttpSecurity http) throws Exception {
+    http.securityMatcher(SecurityConfig::onManagementServer)
+        .csrf(c -> c.disable())
+        .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+        .requestCache(c -> c.disable())
+        .authorizeHttpRequests(a -> a.anyRequest().permitAll());
+    return http.build();
+  }
 
   @Bean
   @Order(1)
@@ -167,6 +187,12 @@ class SecurityConfig {
             "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
                 + "frame-ancestors 'none'; form-action 'self' " + formActionSources(registrations))));
     return http.build();
+  }
+
+  /** The request arrived at the management server (its own port, its own child application context). */
+  private static boolean onManagementServer(HttpServletRequest request) {
+    WebApplicationContext context = WebApplicationContextUtils.getWebApplicationContext(request.getServletContext());
+    return context != null && WebServerApplicationContext.hasServerNamespace(context, "management");
   }
 
   private static boolean isPage(HttpServletRequest request) {

@@ -6,6 +6,8 @@ import dev.spillway.controlplane.node.NodeRegistry;
 import dev.spillway.controlplane.node.NodeReport;
 import dev.spillway.controlplane.snapshot.PublishedSnapshot;
 import dev.spillway.controlplane.snapshot.SnapshotPublisher;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +15,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.event.ContextClosedEvent;
@@ -40,24 +43,47 @@ class SnapshotPollController {
   private final SpillwayProperties props;
   private final Map<DeferredResult<ResponseEntity<byte[]>>, Long> waiting = new ConcurrentHashMap<>();
 
-  SnapshotPollController(SnapshotPublisher publisher, NodeRegistry nodes, SpillwayProperties props) {
+  private final Timer answered;
+  private final Timer notModified;
+
+  SnapshotPollController(SnapshotPublisher publisher, NodeRegistry nodes, SpillwayProperties props,
+      MeterRegistry registry) {
     this.publisher = publisher;
     this.nodes = nodes;
     this.props = props;
+    // A poll answered with a snapshot measures how fast a node learns of a change; a 304 is mostly the parked time.
+    this.answered = pollTimer(registry, "snapshot");
+    this.notModified = pollTimer(registry, "not_modified");
     publisher.onPublish(this::wake);
   }
 
   @GetMapping("/internal/v1/snapshots")
   DeferredResult<ResponseEntity<byte[]>> poll(@RequestParam(name = "known_version", defaultValue = "0") long known,
       HttpServletRequest request) {
+    long started = System.nanoTime();
     recordNode(request);
     DeferredResult<ResponseEntity<byte[]>> result = new DeferredResult<>(props.longPollTimeout().toMillis(),
         () -> ResponseEntity.status(HttpStatus.NOT_MODIFIED).build());
-    result.onCompletion(() -> waiting.remove(result));
+    result.onCompletion(() -> {
+      waiting.remove(result);
+      boolean snapshot = result.getResult() instanceof ResponseEntity<?> answer && answer.getStatusCode().value() == 200;
+      (snapshot ? answered : notModified).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+    });
     waiting.put(result, known);
     // Checked after registering, so a snapshot published in between is not missed.
     publisher.current().filter(s -> s.version() > known).ifPresent(s -> complete(result, s));
     return result;
+  }
+
+  private static Timer pollTimer(MeterRegistry registry, String result) {
+    return Timer.builder("spillway.cp.node.poll")
+        .description("Time to answer a node's snapshot poll, parked time included, by result (snapshot, "
+            + "not_modified)")
+        .tag("result", result)
+        .publishPercentileHistogram()
+        .minimumExpectedValue(java.time.Duration.ofMillis(1))
+        .maximumExpectedValue(java.time.Duration.ofSeconds(120))
+        .register(registry);
   }
 
   /** Parked polls end at once on shutdown, so graceful shutdown does not wait out the long-poll timeout. */
