@@ -148,7 +148,9 @@ public class RequestLogService {
         rs.getObject(4, UUID.class), rs.getObject(5, UUID.class), rs.getString(6), rs.getString(7), rs.getString(8),
         rs.getString(9), rs.getString(10), rs.getString(11), rs.getInt(12), rs.getString(13), rs.getString(14),
         rs.getLong(15), ttftMs, rs.getLong(17), rs.getLong(18), rs.getLong(19), rs.getLong(20),
-        rs.getBigDecimal(21), rs.getString(22), cacheSimilarity, rs.getBoolean(24), rs.getBoolean(25),
+        // numeric(18,9) reads back with nine decimals: a free request would be 0E-9 in JSON.
+        rs.getBigDecimal(21).stripTrailingZeros(), rs.getString(22), cacheSimilarity, rs.getBoolean(24),
+        rs.getBoolean(25),
         rs.getString(26), rs.getString(27), rs.getBoolean(28), rs.getBoolean(29), rs.getBoolean(30),
         rs.getBoolean(31));
   }
