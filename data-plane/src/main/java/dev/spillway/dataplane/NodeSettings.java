@@ -50,6 +50,8 @@ import java.util.Objects;
  *                         and private only with {@code SPILLWAY_ALLOW_PRIVATE_PROVIDER_URLS=true} (default false)
  * @param metrics          the admin listener that serves {@code /metrics}, and the per-team counters' bounds
  *                         ({@code SPILLWAY_DP_ADMIN_*}, {@code SPILLWAY_DP_METRICS_*})
+ * @param requestLogBodyMaxBytes what a request log keeps of each body under a policy that keeps content, before
+ *                         compression ({@code SPILLWAY_DP_LOG_BODY_MAX_KB}, default 64; 1-1024)
  */
 public record NodeSettings(
     int port,
@@ -78,7 +80,8 @@ public record NodeSettings(
     dev.spillway.dataplane.cache.CacheSettings cache,
     dev.spillway.dataplane.tracing.TracingSettings tracing,
     ProviderAddressPolicy providerAddresses,
-    MetricsSettings metrics) {
+    MetricsSettings metrics,
+    int requestLogBodyMaxBytes) {
   /** Long enough, on one core, for the JIT to compile the request path (docs/benchmarks.md, the tail by minute). */
   public static final int DEFAULT_WARMUP_SECONDS = 10;
 
@@ -119,6 +122,10 @@ public record NodeSettings(
       throw new IllegalArgumentException("SPILLWAY_DP_USAGE_SHIP_MS: "
           + (usageShipInterval == null ? null : usageShipInterval.toMillis()) + " (expected: 10-60000)");
     }
+    if (requestLogBodyMaxBytes < 1024 || requestLogBodyMaxBytes > 1024 * 1024) {
+      throw new IllegalArgumentException("SPILLWAY_DP_LOG_BODY_MAX_KB: " + requestLogBodyMaxBytes / 1024
+          + " (expected: 1-1024)");
+    }
     if (defaultOutputTokens < 1) {
       throw new IllegalArgumentException("SPILLWAY_DP_DEFAULT_OUTPUT_TOKENS: " + defaultOutputTokens
           + " (expected: >= 1)");
@@ -139,7 +146,8 @@ public record NodeSettings(
         + ", upstreamCaFile=" + upstreamCaFile + ", headerTimeout=" + headerTimeout + ", maxConnections="
         + maxConnections + ", warmup=" + warmup + ", usageSpoolMaxBytes=" + usageSpoolMaxBytes
         + ", usageShipInterval=" + usageShipInterval + ", cache=" + cache + ", tracing=" + tracing
-        + ", providerAddresses=" + providerAddresses + ", metrics=" + metrics + "]";
+        + ", providerAddresses=" + providerAddresses + ", metrics=" + metrics + ", requestLogBodyMaxBytes="
+        + requestLogBodyMaxBytes + "]";
   }
 
   /** Settings from the environment, with {@code --port N} and {@code --state-dir D} taking precedence. */
@@ -188,7 +196,8 @@ public record NodeSettings(
         Long.parseLong(env.getOrDefault("SPILLWAY_DP_DEFAULT_OUTPUT_TOKENS", "1024")),
         dev.spillway.dataplane.cache.CacheSettings.from(env),
         dev.spillway.dataplane.tracing.TracingSettings.from(env), ProviderAddressPolicy.fromEnv(env),
-        MetricsSettings.from(env, port));
+        MetricsSettings.from(env, port),
+        Integer.parseInt(env.getOrDefault("SPILLWAY_DP_LOG_BODY_MAX_KB", "64")) * 1024);
   }
 
   /** Unset and empty both mean none (compose and Helm pass empty values for unset options). */

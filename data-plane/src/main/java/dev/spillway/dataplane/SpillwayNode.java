@@ -111,7 +111,7 @@ public final class SpillwayNode implements AutoCloseable {
     PrometheusNodeMetrics metrics = new PrometheusNodeMetrics(settings.metrics().maxTeams(),
         settings.metrics().maxRoutes());
     this.usageJournal = new UsageJournal(settings.stateDir(), settings.usageSpoolMaxBytes(), 10_000);
-    this.usage = new UsageSettlement(usageJournal, settings.nodeId(), metrics);
+    this.usage = new UsageSettlement(usageJournal, settings.nodeId(), metrics, settings.requestLogBodyMaxBytes());
     this.usageShipper = new UsageShipper(usageJournal, settings.controlPlane(), settings.nodeToken(),
         settings.usageShipInterval());
     usageShipper.start();

@@ -114,6 +114,16 @@ class NodeSettingsTest {
         .hasMessageContaining("SPILLWAY_ALLOW_PRIVATE_PROVIDER_URLS");
   }
 
+  @Test
+  void capsLoggedBodiesAt64KibUnlessTold() {
+    assertThat(settings(Map.of()).requestLogBodyMaxBytes()).isEqualTo(64 * 1024);
+    assertThat(settings(Map.of("SPILLWAY_DP_LOG_BODY_MAX_KB", "256")).requestLogBodyMaxBytes()).isEqualTo(256 * 1024);
+    assertThatThrownBy(() -> settings(Map.of("SPILLWAY_DP_LOG_BODY_MAX_KB", "0")))
+        .hasMessage("SPILLWAY_DP_LOG_BODY_MAX_KB: 0 (expected: 1-1024)");
+    assertThatThrownBy(() -> settings(Map.of("SPILLWAY_DP_LOG_BODY_MAX_KB", "2048")))
+        .hasMessageContaining("SPILLWAY_DP_LOG_BODY_MAX_KB");
+  }
+
   private NodeSettings settings(Map<String, String> extra) {
     Map<String, String> env = new HashMap<>(extra);
     env.put("SPILLWAY_NODE_TOKEN", Snapshots.NODE_TOKEN);

@@ -68,7 +68,7 @@ class RequestLogIT {
         .route("fallback", List.of("gone/gpt-4o"), List.of("oai/gpt-4o"), dev.spillway.config.RetryConfig.NONE)
         .build());
     node = TestNodes.start(controlPlane.uri(), Files.createTempDirectory("request-log-it"),
-        Map.of("SPILLWAY_DP_USAGE_SHIP_MS", "20"));
+        Map.of("SPILLWAY_DP_USAGE_SHIP_MS", "20", "SPILLWAY_DP_LOG_BODY_MAX_KB", "1"));
     TestNodes.awaitVersion(node, 1);
   }
 
@@ -188,6 +188,24 @@ class RequestLogIT {
     JsonNode answer = JSON.readTree(body(logOf(response), "response_body"));
     assertThat(answer.path("type").asString()).isEqualTo("message");
     assertThat(answer.path("content").get(0).path("text").asString()).isEqualTo("Bonjour");
+  }
+
+  @Test
+  void aBodyOverTheNodesCapIsCutAndSaysSo() throws Exception {
+    provider.respondWith(FakeResponse.chat().content("short"));
+    String longPrompt = "word ".repeat(400) + "mail ada.lovelace@example.com";
+
+    HttpResponse<String> response = new NodeClient(node, REDACTED).post("/v1/chat/completions",
+        chat("gpt", longPrompt, false));
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    JsonNode log = logOf(response);
+    String stored = body(log, "request_body");
+    // SPILLWAY_DP_LOG_BODY_MAX_KB=1 for this node: cut at a word's edge before 1,024 bytes.
+    assertThat(log.path("request_truncated").asBoolean()).isTrue();
+    assertThat(stored.getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(1024).isGreaterThan(800);
+    assertThat(stored).startsWith("{\"model\":\"gpt\"").endsWith(" ").doesNotContain("ada.lovelace");
+    assertThat(log.path("response_truncated").asBoolean()).isFalse();
   }
 
   @Test

@@ -128,7 +128,8 @@ public final class ContentRecorder {
     String kept = redactor == null ? text : redactor.redact(text);
     byte[] bytes = kept.getBytes(StandardCharsets.UTF_8);
     boolean truncated = cut || bytes.length > maxBodyBytes;
-    int length = truncated ? utf8Boundary(bytes, maxBodyBytes) : bytes.length;
+    // Redaction may lengthen a cut text past the cap again (a replacement longer than what it replaced).
+    int length = bytes.length > maxBodyBytes ? utf8Boundary(bytes, maxBodyBytes) : bytes.length;
     return new Body(Base64.getEncoder().encodeToString(gzip(bytes, length)), truncated);
   }
 
