@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.spillway.config.ProviderType;
 import dev.spillway.config.RetryConfig;
 import dev.spillway.dataplane.tracing.GenAiAttributes;
+import dev.spillway.testsupport.FakeAnthropic;
 import dev.spillway.testsupport.FakeControlPlane;
 import dev.spillway.testsupport.FakeProvider;
 import dev.spillway.testsupport.FakeResponse;
@@ -43,6 +44,7 @@ class TracingIT {
 
   static FakeProvider first;
   static FakeProvider second;
+  static FakeAnthropic claude;
   static FakeControlPlane controlPlane;
   static OtlpReceiver receiver;
   static SpillwayNode traced;
@@ -53,6 +55,7 @@ class TracingIT {
   static void start() throws Exception {
     first = FakeProvider.start();
     second = FakeProvider.start();
+    claude = FakeAnthropic.start();
     receiver = OtlpReceiver.start();
     controlPlane = FakeControlPlane.start();
     controlPlane.publish(Snapshots.builder()
@@ -60,6 +63,7 @@ class TracingIT {
         .key("t1", KEY)
         .provider("first", ProviderType.OPENAI_COMPATIBLE, first.baseUrl(), FIRST_SECRET)
         .provider("second", ProviderType.OPENAI, second.baseUrl(), SECOND_SECRET)
+        .provider("claude", ProviderType.ANTHROPIC, claude.baseUrl(), "sk-ant-upstream-0000000000000")
         .route("assistant", List.of("first/m1"), List.of("second/m2"), RetryConfig.NONE)
         .build());
     traced = TestNodes.start(controlPlane.uri(), Files.createTempDirectory("tracing-on"), Map.of(
@@ -80,19 +84,22 @@ class TracingIT {
     receiver.close();
     first.close();
     second.close();
+    claude.close();
   }
 
   @BeforeEach
   void clear() {
     first.reset();
     second.reset();
+    claude.reset();
     receiver.clear();
   }
 
   @Test
   void streamedChatWithFallbackIsOneServerSpanWithAClientSpanPerAttemptInTheClientsTrace() throws Exception {
     first.enqueue(FakeResponse.error(503, "overloaded"));
-    second.enqueue(FakeResponse.stream().chunkCount(3).usage(12, 5));
+    second.enqueue(FakeResponse.stream().chunkCount(3).usage(12, 5).reportedModel("m2-2026-01-15")
+        .finishReason("length"));
 
     HttpResponse<String> response = post(traced, chat("assistant", true), true);
 
@@ -125,7 +132,8 @@ class TracingIT {
         .containsEntry("gen_ai.operation.name", "chat")
         .containsEntry("gen_ai.request.model", "assistant")
         .containsEntry("gen_ai.provider.name", "openai")
-        .containsEntry("gen_ai.response.model", "m2")
+        .containsEntry("gen_ai.response.model", "m2-2026-01-15")
+        .containsEntry("gen_ai.response.finish_reasons", List.of("length"))
         .containsEntry("gen_ai.usage.input_tokens", 12L)
         .containsEntry("gen_ai.usage.output_tokens", 5L)
         .containsEntry("spillway.key_id", "key-0")
@@ -148,14 +156,17 @@ class TracingIT {
         .containsEntry("server.address", "127.0.0.1")
         .containsEntry("server.port", (long) first.port())
         .containsEntry("spillway.attempt", "first")
-        .doesNotContainKey("gen_ai.usage.input_tokens");
+        .doesNotContainKey("gen_ai.usage.input_tokens")
+        .doesNotContainKey("gen_ai.response.model")
+        .doesNotContainKey("gen_ai.response.finish_reasons");
     assertThat(failed.statusCode()).isEqualTo("STATUS_CODE_ERROR");
 
     assertThat(served.name()).isEqualTo("chat m2");
     assertThat(served.attributes())
         .containsEntry("gen_ai.provider.name", "openai")
         .containsEntry("gen_ai.request.model", "m2")
-        .containsEntry("gen_ai.response.model", "m2")
+        .containsEntry("gen_ai.response.model", "m2-2026-01-15")
+        .containsEntry("gen_ai.response.finish_reasons", List.of("length"))
         .containsEntry("http.response.status_code", 200L)
         .containsEntry("gen_ai.usage.input_tokens", 12L)
         .containsEntry("gen_ai.usage.output_tokens", 5L)
@@ -179,7 +190,7 @@ class TracingIT {
 
   @Test
   void aRequestWithoutTraceparentStartsATraceOfItsOwn() throws Exception {
-    second.enqueue(FakeResponse.chat().usage(3, 2));
+    second.enqueue(FakeResponse.chat().usage(3, 2).reportedModel("m2-2026-01-15"));
 
     HttpResponse<String> response = post(traced, chat("second/m2", false), false);
 
@@ -192,9 +203,48 @@ class TracingIT {
     assertThat(server.attributes()).containsEntry("gen_ai.request.model", "second/m2")
         .containsEntry("spillway.attempts", 1L).doesNotContainKey("spillway.route")
         .doesNotContainKey("spillway.ttft_ms");
+    // A complete answer passed through as it came is read for what it says about itself, too.
+    assertThat(client.attributes()).containsEntry("gen_ai.response.model", "m2-2026-01-15")
+        .containsEntry("gen_ai.response.finish_reasons", List.of("stop"));
     assertThat(client.parentSpanId()).isEqualTo(server.spanId());
     assertThat(second.lastRequest().header("traceparent"))
         .isEqualTo("00-" + server.traceId() + "-" + client.spanId() + "-01");
+  }
+
+  @Test
+  void anAnthropicStreamPassedThroughGivesTheProvidersStopReasonAndModel() throws Exception {
+    claude.enqueue(FakeAnthropic.Reply.text("Bonjour").stopReason("max_tokens").usage(9, 4));
+
+    HttpResponse<String> response = send(traced, "/v1/messages", "{\"model\":\"claude/c1\",\"max_tokens\":50,"
+        + "\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).contains("message_stop");
+    await().atMost(Duration.ofSeconds(10)).until(() -> receiver.spans().size() >= 2);
+    ReceivedSpan client = only(receiver.spans(), "SPAN_KIND_CLIENT");
+    assertThat(client.attributes()).containsEntry("gen_ai.provider.name", "anthropic")
+        .containsEntry("gen_ai.response.model", "c1")
+        .containsEntry("gen_ai.response.finish_reasons", List.of("max_tokens"))
+        .containsEntry("gen_ai.usage.input_tokens", 9L)
+        .containsEntry("gen_ai.usage.output_tokens", 4L);
+  }
+
+  @Test
+  void aTranslatedAnswerGivesItsFinishReasonInTheClientsTerms() throws Exception {
+    claude.enqueue(FakeAnthropic.Reply.text("Bonjour").stopReason("max_tokens"),
+        FakeAnthropic.Reply.text("Bonjour").stopReason("end_turn"));
+
+    assertThat(post(traced, chat("claude/c1", true), false).statusCode()).isEqualTo(200);
+    assertThat(post(traced, chat("claude/c1", false), false).statusCode()).isEqualTo(200);
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> receiver.spans().size() >= 4);
+    List<ReceivedSpan> clients = receiver.spans().stream().filter(s -> s.kind().equals("SPAN_KIND_CLIENT"))
+        .sorted(java.util.Comparator.comparingLong(ReceivedSpan::startEpochNanos)).toList();
+    assertThat(clients).hasSize(2);
+    assertThat(clients.get(0).attributes()).containsEntry("gen_ai.response.model", "c1")
+        .containsEntry("gen_ai.response.finish_reasons", List.of("length"));
+    assertThat(clients.get(1).attributes()).containsEntry("gen_ai.response.model", "c1")
+        .containsEntry("gen_ai.response.finish_reasons", List.of("stop"));
   }
 
   @Test
@@ -265,5 +315,13 @@ class TracingIT {
     }
     return http.send(request.POST(HttpRequest.BodyPublishers.ofString(body)).build(),
         HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HttpResponse<String> send(SpillwayNode node, String path, String body) throws Exception {
+    return http.send(HttpRequest.newBuilder(TestNodes.uri(node, path))
+        .header("content-type", "application/json")
+        .header("x-api-key", KEY)
+        .header("anthropic-version", "2023-06-01")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
   }
 }

@@ -534,7 +534,7 @@ public final class FakeProvider implements AutoCloseable {
     root.put("id", "chatcmpl-fake-" + ids.incrementAndGet());
     root.put("object", "chat.completion");
     root.put("created", System.currentTimeMillis() / 1000);
-    root.put("model", request.path("model").asString("unknown"));
+    root.put("model", response.modelFor(request));
     ArrayNode choices = root.putArray("choices");
     String text = text(request, response);
     for (int index = 0; index < Math.max(1, request.path("n").asInt(1)); index++) {
@@ -570,7 +570,7 @@ public final class FakeProvider implements AutoCloseable {
     root.put("id", "cmpl-fake-" + ids.incrementAndGet());
     root.put("object", "text_completion");
     root.put("created", System.currentTimeMillis() / 1000);
-    root.put("model", request.path("model").asString("unknown"));
+    root.put("model", response.modelFor(request));
     ObjectNode choice = root.putArray("choices").addObject();
     choice.put("text", response.content != null ? response.content : "Echo: " + promptText(request));
     choice.put("index", 0);
@@ -680,7 +680,7 @@ public final class FakeProvider implements AutoCloseable {
         }
       }
     }
-    root.put("model", request.path("model").asString("unknown"));
+    root.put("model", response.modelFor(request));
     root.putObject("usage").put("prompt_tokens", response.promptTokens).put("total_tokens", response.promptTokens);
     return root.toString();
   }
@@ -768,7 +768,7 @@ public final class FakeProvider implements AutoCloseable {
       this.response = response;
       this.keepAlive = keepAlive;
       JsonNode request = parse(req.body());
-      this.model = request.path("model").asString("unknown");
+      this.model = response.modelFor(request);
       this.api = api(req.uri());
       switch (api) {
         case RESPONSES -> responsesEvents(request);

@@ -48,6 +48,8 @@ public final class FakeResponse {
   int dropAfterChunks = -1;
   List<ToolCall> toolCalls = List.of();
   String finishReason;
+  /** The model the answer names instead of the one asked for; null names the one asked for. */
+  String reportedModel;
   boolean goAwayFirst;
   /** Extra response headers, names lower-case, in the order set. */
   Map<String, String> headers = Map.of();
@@ -77,6 +79,7 @@ public final class FakeResponse {
     c.dropAfterChunks = dropAfterChunks;
     c.toolCalls = toolCalls;
     c.finishReason = finishReason;
+    c.reportedModel = reportedModel;
     c.goAwayFirst = goAwayFirst;
     c.headers = headers;
     c.errorEventAfterChunks = errorEventAfterChunks;
@@ -327,6 +330,20 @@ public final class FakeResponse {
     FakeResponse c = copy();
     c.finishReason = Objects.requireNonNull(finishReason);
     return c;
+  }
+
+  /**
+   * The model the answer names instead of the one the request asked for, as real providers answer a model alias
+   * with a dated version ({@code gpt-4o} → {@code gpt-4o-2024-08-06}).
+   */
+  public FakeResponse reportedModel(String model) {
+    FakeResponse c = copy();
+    c.reportedModel = Objects.requireNonNull(model);
+    return c;
+  }
+
+  String modelFor(tools.jackson.databind.JsonNode request) {
+    return reportedModel != null ? reportedModel : request.path("model").asString("unknown");
   }
 
   String finishReasonOr(String fallback) {

@@ -16,7 +16,9 @@ import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponse;
+import java.util.HashSet;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -37,6 +39,10 @@ final class ChatOperation implements Operation {
   private boolean capture;
   /** The current attempt's answer, kept for the cache; null when not kept. */
   private CapturedAnswer captured;
+  /** Whether answers are described for the trace. */
+  private boolean describe;
+  /** The current attempt's answer facts; null when not described. */
+  private AnswerFacts facts;
 
   ChatOperation(ChatCall call, ClientFormat format) {
     this.call = Objects.requireNonNull(call, "call");
@@ -79,6 +85,7 @@ final class ChatOperation implements Operation {
       throw new IllegalStateException("no adapter for provider type " + target.provider().type().wireName());
     }
     nativePath = adapter.speaks(call.api(), target.provider());
+    facts = null;
     if (!nativePath && call.nativeOnlyReason() != null) {
       throw GatewayError.INVALID_REQUEST.exception(call.nativeOnlyReason());
     }
@@ -100,9 +107,11 @@ final class ChatOperation implements Operation {
           ? () -> adapter.newStreamDecoder(target.model()) : null);
     }
     captured = streamCapture;
-    return nativePath ? new NativeStreamRelay(adapter, call, format.newStreamEncoder(call), scrub, streamCapture)
+    facts = describe ? new AnswerFacts(call.api()) : null;
+    return nativePath
+        ? new NativeStreamRelay(adapter, call, format.newStreamEncoder(call), scrub, streamCapture, facts)
         : new TranslatingStreamRelay(adapter.newStreamDecoder(target.model()), format.newStreamEncoder(call),
-            streamCapture);
+            streamCapture, facts);
   }
 
   @Override
@@ -113,7 +122,17 @@ final class ChatOperation implements Operation {
   @Override
   public Answer answer(ProviderAdapter adapter, RouteTable.Target target, CompositeByteBuf body) {
     if (nativePath) {
-      Usage usage = adapter.nativeUsage(Json.parseFields(body, adapter.nativeUsageFields()));
+      Usage usage;
+      if (describe) {
+        Set<String> fields = new HashSet<>(adapter.nativeUsageFields());
+        fields.addAll(AnswerFacts.NATIVE_FIELDS);
+        ObjectNode read = Json.parseFields(body, fields);
+        usage = adapter.nativeUsage(read);
+        facts = new AnswerFacts(call.api());
+        facts.nativeAnswer(read);
+      } else {
+        usage = adapter.nativeUsage(Json.parseFields(body, adapter.nativeUsageFields()));
+      }
       if (capture) {
         byte[] copy = ByteBufUtil.getBytes(body);
         String model = target.model();
@@ -124,6 +143,10 @@ final class ChatOperation implements Operation {
     JsonNode parsed = Json.parse(ByteBufUtil.getBytes(body));
     body.release();
     ObjectNode completion = adapter.chatResponse(parsed, target.model());
+    if (describe) {
+      facts = new AnswerFacts(call.api());
+      facts.canonical(completion);
+    }
     if (capture) {
       ObjectNode kept = completion.deepCopy(); // the client's format may reshape the one it encodes
       captured = () -> kept;
@@ -145,6 +168,16 @@ final class ChatOperation implements Operation {
   @Override
   public CapturedAnswer captured() {
     return captured;
+  }
+
+  @Override
+  public void describeAnswers() {
+    describe = true;
+  }
+
+  @Override
+  public AnswerFacts answerFacts() {
+    return facts;
   }
 
   @Override

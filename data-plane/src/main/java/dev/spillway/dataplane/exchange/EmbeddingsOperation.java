@@ -31,6 +31,10 @@ final class EmbeddingsOperation implements Operation {
   private static final int MAX_ANSWER_BYTES = 256 * 1024 * 1024;
 
   private final EmbeddingsCall call;
+  /** Whether answers are described for the trace. */
+  private boolean describe;
+  /** The current attempt's answer facts (its model); null when not described. */
+  private AnswerFacts facts;
 
   EmbeddingsOperation(EmbeddingsCall call) {
     this.call = Objects.requireNonNull(call, "call");
@@ -61,7 +65,18 @@ final class EmbeddingsOperation implements Operation {
       throw GatewayError.INVALID_REQUEST.exception("input: token arrays reach only providers that speak the "
           + "OpenAI embeddings API (openai, azure-openai, openai-compatible, mock); send text", "input");
     }
+    facts = null;
     return adapter.embeddings(target.provider(), target.model(), call.original().deepCopy());
+  }
+
+  @Override
+  public void describeAnswers() {
+    describe = true;
+  }
+
+  @Override
+  public AnswerFacts answerFacts() {
+    return facts;
   }
 
   @Override
@@ -73,6 +88,10 @@ final class EmbeddingsOperation implements Operation {
   public Answer answer(ProviderAdapter adapter, RouteTable.Target target, CompositeByteBuf body) {
     JsonNode parsed = Json.parse(ByteBufUtil.getBytes(body));
     ObjectNode list = adapter.embeddingsResponse(parsed, target.model());
+    if (describe) {
+      facts = new AnswerFacts(InboundApi.OPENAI_EMBEDDINGS);
+      facts.canonical(list);
+    }
     Usage usage = Usage.fromOpenAi(list.get("usage"));
     if (list == parsed && !reencode(list)) {
       return new Answer(body, null, usage);

@@ -126,6 +126,9 @@ public final class Exchange implements UpstreamListener {
     if (logsContent) {
       operation.captureForCache();
     }
+    if (trace.recordsAnswers()) {
+      operation.describeAnswers();
+    }
   }
 
   /**
@@ -681,6 +684,10 @@ public final class Exchange implements UpstreamListener {
     }
     settled = true;
     rc.observer().usage(usage);
+    AnswerFacts facts = servedBy != null ? operation.answerFacts() : null;
+    if (facts != null) {
+      trace.answered(facts.model(), facts.finishReasons());
+    }
     trace.ended(error != null ? error.status().code() : clientClosed ? 499 : 200, error, usage, servedBy,
         attempts.count(), cache.status());
     if (reservation == null) {

@@ -34,14 +34,17 @@ final class NativeStreamRelay implements StreamRelay {
   private boolean started;
   /** Where the events are kept for the cache, or null. */
   private final StreamCapture capture;
+  /** Where the answer's model and finish reasons are noted for the trace, or null. */
+  private final AnswerFacts facts;
 
   NativeStreamRelay(ProviderAdapter adapter, ChatCall call, ClientStreamEncoder errors, UnaryOperator<String> scrub,
-      StreamCapture capture) {
+      StreamCapture capture, AnswerFacts facts) {
     this.adapter = adapter;
     this.call = call;
     this.errors = errors;
     this.scrub = scrub;
     this.capture = capture;
+    this.facts = facts;
   }
 
   @Override
@@ -78,6 +81,9 @@ final class NativeStreamRelay implements StreamRelay {
     transcript.addEvent(event.dataBytes());
     if (capture != null) {
       capture.event(event.event(), event.dataBytes());
+    }
+    if (facts != null) {
+      facts.nativeEvent(event);
     }
   }
 

@@ -102,6 +102,14 @@ interface Operation {
     return null;
   }
 
+  /** From now on, keep what each answer says about itself ({@link #answerFacts}) for the request's spans. */
+  default void describeAnswers() {}
+
+  /** What the current attempt's answer says about itself, or null when not kept or not arrived. */
+  default AnswerFacts answerFacts() {
+    return null;
+  }
+
   /**
    * A cached answer (a canonical chat completion, read only) as this request's complete answer in the client's API,
    * with {@code id} as its id.

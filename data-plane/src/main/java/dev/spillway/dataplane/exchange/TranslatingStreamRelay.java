@@ -21,11 +21,15 @@ final class TranslatingStreamRelay implements StreamRelay {
   private boolean started;
   /** Where the canonical chunks are kept for the cache, or null. */
   private final StreamCapture capture;
+  /** Where the answer's model and finish reasons are noted for the trace, or null. */
+  private final AnswerFacts facts;
 
-  TranslatingStreamRelay(ChatStreamDecoder decoder, ClientStreamEncoder encoder, StreamCapture capture) {
+  TranslatingStreamRelay(ChatStreamDecoder decoder, ClientStreamEncoder encoder, StreamCapture capture,
+      AnswerFacts facts) {
     this.decoder = decoder;
     this.encoder = encoder;
     this.capture = capture;
+    this.facts = facts;
   }
 
   @Override
@@ -57,6 +61,9 @@ final class TranslatingStreamRelay implements StreamRelay {
     }
     if (capture != null) {
       capture.chunk(chunk); // before the encoder, which may take the usage out
+    }
+    if (facts != null) {
+      facts.canonical(chunk);
     }
     encoder.onChunk(chunk, text);
     transcript.addChunk(chunk);

@@ -12,6 +12,7 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import java.net.URI;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
@@ -42,6 +43,9 @@ final class OtelRequestTrace implements RequestTrace {
   private boolean firstChunkSeen;
   private String teamId;
   private boolean done;
+  /** What the serving attempt's answer said: the model that answered, why it stopped (null until it said). */
+  private String responseModel;
+  private List<String> finishReasons;
 
   OtelRequestTrace(Tracer tracer, Context serverContext, Span server, String operation, long startNanos,
       long startEpochNanos, ContentCapture content) {
@@ -138,6 +142,17 @@ final class OtelRequestTrace implements RequestTrace {
   }
 
   @Override
+  public boolean recordsAnswers() {
+    return true;
+  }
+
+  @Override
+  public void answered(String responseModel, List<String> finishReasons) {
+    this.responseModel = responseModel;
+    this.finishReasons = finishReasons;
+  }
+
+  @Override
   public void firstChunk() {
     if (firstChunkSeen) {
       return;
@@ -165,7 +180,7 @@ final class OtelRequestTrace implements RequestTrace {
     Span serving = answered != null ? answered : served ? client : null;
     if (serving != null) {
       if (served) {
-        serving.setAttribute(GenAiAttributes.RESPONSE_MODEL, servedBy.model());
+        answer(serving, servedBy);
         usage(serving, usage);
         if (content.allows(teamId)) {
           recordOutputContent(serving);
@@ -191,7 +206,7 @@ final class OtelRequestTrace implements RequestTrace {
       server.setAttribute(GenAiAttributes.PROVIDER_NAME,
           GenAiAttributes.providerName(servedBy.provider().type(), servedBy.provider().name()));
       server.setAttribute(GenAiAttributes.PROVIDER, servedBy.provider().name());
-      server.setAttribute(GenAiAttributes.RESPONSE_MODEL, servedBy.model());
+      answer(server, servedBy);
     }
     usage(server, usage);
     endServer(status, error, now);
@@ -233,6 +248,14 @@ final class OtelRequestTrace implements RequestTrace {
       span.setStatus(StatusCode.ERROR);
     }
     span.end(epochNanos(endNanos), TimeUnit.NANOSECONDS);
+  }
+
+  /** The model that answered as the provider named it (else the model asked of it), and why it stopped. */
+  private void answer(Span span, RouteTable.Target servedBy) {
+    span.setAttribute(GenAiAttributes.RESPONSE_MODEL, responseModel != null ? responseModel : servedBy.model());
+    if (finishReasons != null && !finishReasons.isEmpty()) {
+      span.setAttribute(GenAiAttributes.FINISH_REASONS, finishReasons);
+    }
   }
 
   private static void usage(Span span, Usage usage) {

@@ -5,6 +5,7 @@ import dev.spillway.dataplane.metrics.RequestObserver;
 import dev.spillway.dataplane.routing.RouteTable;
 import dev.spillway.dataplane.upstream.UpstreamRequest;
 import dev.spillway.dataplane.usage.Usage;
+import java.util.List;
 
 /**
  * The trace of one proxied request, as the request path reports to it. Every method has a no-op default, so callers
@@ -38,6 +39,20 @@ public interface RequestTrace {
    * an error status from {@link #attemptResponded} speaks for itself.
    */
   default void attemptEnded(String errorType) {}
+
+  /**
+   * Whether this trace records what answers say about themselves ({@link #answered}): asked once per request, so
+   * that no answer is read for a trace that would drop what it says.
+   */
+  default boolean recordsAnswers() {
+    return false;
+  }
+
+  /**
+   * The serving attempt's answer, just before {@link #ended}: the model the provider says answered (null when it
+   * said none) and why each choice stopped (empty when it gave no reason).
+   */
+  default void answered(String responseModel, List<String> finishReasons) {}
 
   /** A streamed answer's first content went to the client (time to first chunk). */
   default void firstChunk() {}
