@@ -150,7 +150,8 @@ public final class SpillwayNode implements AutoCloseable {
     metrics.counter("spillway_cache_db_failures", "Failed calls to the cache's database", cache::databaseFailures);
     metrics.gauge("spillway_cache_memory_entries", "Entries in the node's in-memory cache tier",
         cache::memoryEntries);
-    this.tracing = settings.tracing().open(settings.nodeId(), SOFTWARE_VERSION);
+    this.tracing = settings.tracing().open(settings.nodeId(), SOFTWARE_VERSION,
+        settings.requestLogBodyMaxBytes());
     this.server = GatewayServer.bind(group, serverChannel, settings.bindHost(), settings.port(), config, services,
         limits, metrics, new GovernanceAdmission(leases, settings.defaultOutputTokens()), cache,
         cache.storingAnswers(usage), tracing);

@@ -3,6 +3,8 @@ package dev.spillway.dataplane;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.spillway.config.ContentPolicy;
+import dev.spillway.config.LoggingConfig;
 import dev.spillway.config.ProviderType;
 import dev.spillway.config.RetryConfig;
 import dev.spillway.dataplane.tracing.GenAiAttributes;
@@ -35,6 +37,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(NoLeaksExtension.class)
 class TracingIT {
   static final String KEY = "sk-sw-tracing0000000000000000000000000000000";
+  static final String FULL_KEY = "sk-sw-tracingfull00000000000000000000000000";
   static final String FIRST_SECRET = "sk-first-upstream-000000000000";
   static final String SECOND_SECRET = "sk-second-upstream-00000000000";
   static final String TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -50,6 +53,7 @@ class TracingIT {
   static SpillwayNode traced;
   static SpillwayNode untraced;
   static HttpClient http;
+  static final tools.jackson.databind.json.JsonMapper JSON = tools.jackson.databind.json.JsonMapper.builder().build();
 
   @BeforeAll
   static void start() throws Exception {
@@ -61,6 +65,8 @@ class TracingIT {
     controlPlane.publish(Snapshots.builder()
         .team("t1")
         .key("t1", KEY)
+        .team("t2", new LoggingConfig(ContentPolicy.FULL, 7, List.of()))
+        .key("t2", FULL_KEY)
         .provider("first", ProviderType.OPENAI_COMPATIBLE, first.baseUrl(), FIRST_SECRET)
         .provider("second", ProviderType.OPENAI, second.baseUrl(), SECOND_SECRET)
         .provider("claude", ProviderType.ANTHROPIC, claude.baseUrl(), "sk-ant-upstream-0000000000000")
@@ -69,6 +75,7 @@ class TracingIT {
     traced = TestNodes.start(controlPlane.uri(), Files.createTempDirectory("tracing-on"), Map.of(
         "OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint().toString(),
         "OTEL_BSP_SCHEDULE_DELAY", "50",
+        "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "true",
         "OTEL_RESOURCE_ATTRIBUTES", "deployment.environment.name=test"));
     untraced = TestNodes.start(controlPlane.uri(), Files.createTempDirectory("tracing-off"), Map.of());
     TestNodes.awaitVersion(traced, 1);
@@ -172,7 +179,10 @@ class TracingIT {
         .containsEntry("gen_ai.usage.output_tokens", 5L)
         .containsEntry("server.port", (long) second.port())
         .containsEntry("spillway.attempt", "fallback")
-        .doesNotContainKey("error.type");
+        .doesNotContainKey("error.type")
+        // The key's team keeps no content (the default policy): none on any span, though the node may capture it.
+        .doesNotContainKey("gen_ai.input.messages")
+        .doesNotContainKey("gen_ai.output.messages");
     assertThat((Double) served.attribute("spillway.ttft_ms")).isPositive();
     assertThat(served.startEpochNanos()).isGreaterThanOrEqualTo(failed.endEpochNanos());
     assertThat(server.startEpochNanos()).isLessThanOrEqualTo(failed.startEpochNanos());
@@ -245,6 +255,42 @@ class TracingIT {
         .containsEntry("gen_ai.response.finish_reasons", List.of("length"));
     assertThat(clients.get(1).attributes()).containsEntry("gen_ai.response.model", "c1")
         .containsEntry("gen_ai.response.finish_reasons", List.of("stop"));
+  }
+
+  @Test
+  void underAPolicyThatKeepsContentTheServingAttemptCarriesTheConversation() throws Exception {
+    second.enqueue(FakeResponse.stream().chunks(List.of("Paris ", "is ", "sunny")).finishReason("stop"));
+    String body = "{\"model\":\"second/m2\",\"stream\":true,\"messages\":["
+        + "{\"role\":\"system\",\"content\":\"You answer briefly.\"},"
+        + "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Weather in Paris?\"},"
+        + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/png;base64,iVBORw0KGgo=\"}}]},"
+        + "{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\","
+        + "\"function\":{\"name\":\"weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}}]},"
+        + "{\"role\":\"tool\",\"tool_call_id\":\"call_1\",\"content\":\"sunny, 21C\"}]}";
+
+    HttpResponse<String> response = http.send(HttpRequest.newBuilder(TestNodes.uri(traced, "/v1/chat/completions"))
+        .header("content-type", "application/json").header("Authorization", "Bearer " + FULL_KEY)
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    await().atMost(Duration.ofSeconds(10)).until(() -> receiver.spans().size() >= 2);
+    ReceivedSpan client = only(receiver.spans(), "SPAN_KIND_CLIENT");
+    ReceivedSpan server = only(receiver.spans(), "SPAN_KIND_SERVER");
+    assertThat(JSON.readTree((String) client.attribute("gen_ai.system_instructions")))
+        .isEqualTo(JSON.readTree("[{\"type\":\"text\",\"content\":\"You answer briefly.\"}]"));
+    assertThat(JSON.readTree((String) client.attribute("gen_ai.input.messages"))).isEqualTo(JSON.readTree("["
+        + "{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"Weather in Paris?\"},"
+        + "{\"type\":\"blob\",\"modality\":\"image\",\"mime_type\":\"image/png\"}]},"
+        + "{\"role\":\"assistant\",\"parts\":[{\"type\":\"tool_call\",\"id\":\"call_1\",\"name\":\"weather\","
+        + "\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}]},"
+        + "{\"role\":\"tool\",\"parts\":[{\"type\":\"tool_call_response\",\"id\":\"call_1\","
+        + "\"response\":\"sunny, 21C\"}]}]"));
+    assertThat(JSON.readTree((String) client.attribute("gen_ai.output.messages"))).isEqualTo(JSON.readTree(
+        "[{\"role\":\"assistant\",\"parts\":[{\"type\":\"text\",\"content\":\"Paris is sunny\"}],"
+        + "\"finish_reason\":\"stop\"}]"));
+    // Content goes on the inference span only, and its end is the answer's, not the time content took to write.
+    assertThat(server.attributes()).doesNotContainKey("gen_ai.input.messages");
+    assertThat(client.endEpochNanos()).isLessThanOrEqualTo(server.endEpochNanos());
   }
 
   @Test

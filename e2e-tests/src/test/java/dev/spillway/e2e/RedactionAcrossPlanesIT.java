@@ -63,7 +63,8 @@ class RedactionAcrossPlanesIT {
     key = JSON.readTree(stack.admin("POST", "/api/v1/virtual-keys", "{\"name\":\"k\",\"team_id\":\"" + teamId + "\"}")
         .body()).path("key").asString();
     node = stack.startNode(Files.createTempDirectory("e2e-redaction"), stack.controlPlaneUri(),
-        Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", spans.endpoint().toString(), "OTEL_BSP_SCHEDULE_DELAY", "50"));
+        Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", spans.endpoint().toString(), "OTEL_BSP_SCHEDULE_DELAY", "50",
+            "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "true"));
     stack.awaitCurrentSnapshot(List.of(node));
   }
 
@@ -113,6 +114,9 @@ class RedactionAcrossPlanesIT {
     List<String> logs = CapturedLogs.lines();
     assertThat(logs).isNotEmpty();
     String allSpans = spans.spans().toString();
+    // The spans carry the conversation (the node captures content, the team keeps it), redacted.
+    assertThat(allSpans).contains("gen_ai.input.messages", "gen_ai.output.messages", "[REDACTED:email]",
+        "[REDACTED:card_number]", "[REDACTED:api_key]");
     for (String secret : SECRETS) {
       assertThat(rows).as("request_logs and usage_events rows").noneMatch(row -> row.contains(secret));
       assertThat(logs).as("log lines").noneMatch(line -> line.contains(secret));

@@ -10,6 +10,7 @@ import dev.spillway.dataplane.protocol.ProviderStreamError;
 import dev.spillway.dataplane.protocol.framing.SseDecoder;
 import dev.spillway.dataplane.routing.RouteTable;
 import dev.spillway.dataplane.tracing.RequestTrace;
+import dev.spillway.dataplane.tracing.SpanContent;
 import dev.spillway.dataplane.upstream.CredentialScrubber;
 import dev.spillway.dataplane.upstream.Upstream;
 import dev.spillway.dataplane.upstream.UpstreamCall;
@@ -687,6 +688,11 @@ public final class Exchange implements UpstreamListener {
     AnswerFacts facts = servedBy != null ? operation.answerFacts() : null;
     if (facts != null) {
       trace.answered(facts.model(), facts.finishReasons());
+    }
+    if (logsContent && error == null && !clientClosed && servedBy != null && trace.recordsContent()) {
+      CapturedAnswer captured = operation.captured();
+      trace.content(new SpanContent(request.caller().key().logging(), operation.canonical(),
+          () -> captured == null ? null : captured.completion()));
     }
     trace.ended(error != null ? error.status().code() : clientClosed ? 499 : 200, error, usage, servedBy,
         attempts.count(), cache.status());

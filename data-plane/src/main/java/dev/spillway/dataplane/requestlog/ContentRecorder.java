@@ -9,10 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -32,8 +29,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ContentRecorder {
   private static final Logger log = LoggerFactory.getLogger(ContentRecorder.class);
-  /** Distinct redaction pattern lists kept compiled; a snapshot has one per team and key that sets any. */
-  private static final int MAX_COMPILED = 1024;
 
   /** What a request's answer is for its log, computed off the event loop; null when there is none. */
   public interface AnswerSource extends Supplier<byte[]> {}
@@ -41,7 +36,7 @@ public final class ContentRecorder {
   private final UsageJournal journal;
   private final int maxBodyBytes;
   private final ExecutorService worker;
-  private final Map<List<String>, Redactor> redactors = new ConcurrentHashMap<>();
+  private final Redactors redactors = new Redactors();
   private final LongAdder dropped = new LongAdder();
 
   /**
@@ -98,7 +93,7 @@ public final class ContentRecorder {
   private void journalWithContent(UsageEvent event, LoggingConfig policy, byte[] requestBody, AnswerSource answer) {
     UsageEvent stored = event;
     try {
-      Redactor redactor = policy.content() == ContentPolicy.REDACTED ? redactor(policy.redact()) : null;
+      Redactor redactor = redactors.forPolicy(policy);
       Body request = requestBody == null ? Body.NONE : body(new String(requestBody, StandardCharsets.UTF_8), redactor);
       byte[] answerBytes = answer == null ? null : answer.get();
       Body response = answerBytes == null ? Body.NONE
@@ -122,7 +117,7 @@ public final class ContentRecorder {
     if (text.length() > maxBodyBytes) {
       // Cut before redacting, so that a huge body costs the regular expressions no more than the cap; and at a
       // word's edge, so that no half of a secret (which the patterns would no longer know) is kept.
-      text = text.substring(0, wordEdge(text, maxBodyBytes));
+      text = text.substring(0, Redactor.wordEdge(text, maxBodyBytes));
       cut = true;
     }
     String kept = redactor == null ? text : redactor.redact(text);
@@ -131,17 +126,6 @@ public final class ContentRecorder {
     // Redaction may lengthen a cut text past the cap again (a replacement longer than what it replaced).
     int length = bytes.length > maxBodyBytes ? utf8Boundary(bytes, maxBodyBytes) : bytes.length;
     return new Body(Base64.getEncoder().encodeToString(gzip(bytes, length)), truncated);
-  }
-
-  /** A length up to {@code max} that ends before a space, quote or punctuation, when one is near. */
-  static int wordEdge(String text, int max) {
-    for (int i = max; i > Math.max(0, max - 128); i--) {
-      char c = text.charAt(i - 1);
-      if (Character.isWhitespace(c) || c == '"' || c == ',' || c == '{' || c == '}' || c == '[' || c == ']') {
-        return i;
-      }
-    }
-    return Math.max(0, max - 128);
   }
 
   /** The largest length up to {@code max} that does not split a UTF-8 sequence. */
@@ -161,21 +145,6 @@ public final class ContentRecorder {
       throw new IllegalStateException(e);
     }
     return out.toByteArray();
-  }
-
-  private Redactor redactor(List<String> patterns) {
-    if (patterns == null || patterns.isEmpty()) {
-      return Redactor.BUILT_IN_ONLY;
-    }
-    Redactor redactor = redactors.get(patterns);
-    if (redactor == null) {
-      if (redactors.size() >= MAX_COMPILED) {
-        redactors.clear();
-      }
-      redactor = Redactor.with(patterns);
-      redactors.put(patterns, redactor);
-    }
-    return redactor;
   }
 
   /** What is still queued goes to the journal without its bodies: usage must not be lost to a slow shutdown. */

@@ -76,6 +76,20 @@ public final class Redactor {
     return out;
   }
 
+  /**
+   * A length up to {@code max} that ends before a space, quote or punctuation, when one is near: where to cut a text
+   * before redacting it, so that no half of a secret (which the patterns would no longer know) is kept.
+   */
+  public static int wordEdge(String text, int max) {
+    for (int i = max; i > Math.max(0, max - 128); i--) {
+      char c = text.charAt(i - 1);
+      if (Character.isWhitespace(c) || c == '"' || c == ',' || c == '{' || c == '}' || c == '[' || c == ']') {
+        return i;
+      }
+    }
+    return Math.max(0, max - 128);
+  }
+
   /** How long the admin's patterns may take over one text before it is given up (and not stored). */
   static final long CUSTOM_BUDGET_NANOS = 100_000_000L;
 

@@ -30,8 +30,11 @@ public final class GenAiAttributes {
       AttributeKey.longKey("gen_ai.usage.cache_read.input_tokens");
   public static final AttributeKey<List<String>> FINISH_REASONS =
       AttributeKey.stringArrayKey("gen_ai.response.finish_reasons");
-  // Content (gen_ai.input.messages, gen_ai.output.messages, gen_ai.system_instructions) is never recorded yet: see
-  // ContentCapture.
+  // Content, as JSON strings (SpanContentWriter): only with OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true
+  // and a content policy that keeps content, redacted under the redacted policy.
+  public static final AttributeKey<String> SYSTEM_INSTRUCTIONS = AttributeKey.stringKey("gen_ai.system_instructions");
+  public static final AttributeKey<String> INPUT_MESSAGES = AttributeKey.stringKey("gen_ai.input.messages");
+  public static final AttributeKey<String> OUTPUT_MESSAGES = AttributeKey.stringKey("gen_ai.output.messages");
 
   // HTTP, server, error
   public static final AttributeKey<String> HTTP_REQUEST_METHOD = AttributeKey.stringKey("http.request.method");
@@ -53,6 +56,8 @@ public final class GenAiAttributes {
   public static final AttributeKey<String> PROVIDER = AttributeKey.stringKey("spillway.provider");
   /** {@code first}, {@code retry} or {@code fallback}. */
   public static final AttributeKey<String> ATTEMPT_KIND = AttributeKey.stringKey("spillway.attempt");
+  /** Content the policy keeps was left off the span: over the cap, redaction out of time, or the writer's queue full. */
+  public static final AttributeKey<Boolean> CONTENT_DROPPED = AttributeKey.booleanKey("spillway.content_dropped");
   /** Time to the first streamed chunk, in milliseconds from the span's start. */
   public static final AttributeKey<Double> TTFT_MS = AttributeKey.doubleKey("spillway.ttft_ms");
 

@@ -31,7 +31,8 @@ final class OtelRequestTrace implements RequestTrace {
   private final String operation;
   private final long startNanos;
   private final long startEpochNanos;
-  private final ContentCapture content;
+  /** Where content goes on spans, or null when content never does. */
+  private final SpanContentWriter contentWriter;
 
   /** The attempt in flight, or null. */
   private Span client;
@@ -41,42 +42,33 @@ final class OtelRequestTrace implements RequestTrace {
   private Span answered;
   private long answeredEndNanos;
   private boolean firstChunkSeen;
-  private String teamId;
   private boolean done;
   /** What the serving attempt's answer said: the model that answered, why it stopped (null until it said). */
   private String responseModel;
   private List<String> finishReasons;
+  /** The request's content for the serving attempt's span, or null. */
+  private SpanContent content;
 
   OtelRequestTrace(Tracer tracer, Context serverContext, Span server, String operation, long startNanos,
-      long startEpochNanos, ContentCapture content) {
+      long startEpochNanos, SpanContentWriter contentWriter) {
     this.tracer = tracer;
     this.serverContext = serverContext;
     this.server = server;
     this.operation = operation;
     this.startNanos = startNanos;
     this.startEpochNanos = startEpochNanos;
-    this.content = content;
+    this.contentWriter = contentWriter;
   }
 
   @Override
   public void resolved(String keyId, String teamId, String route, String requestedModel) {
-    this.teamId = teamId;
     server.setAttribute(GenAiAttributes.KEY_ID, keyId);
     server.setAttribute(GenAiAttributes.TEAM_ID, teamId);
     if (route != null) {
       server.setAttribute(GenAiAttributes.ROUTE, route);
     }
     server.setAttribute(GenAiAttributes.REQUEST_MODEL, requestedModel);
-    if (content.allows(teamId)) {
-      recordInputContent();
-    }
   }
-
-  /**
-   * Where {@code gen_ai.input.messages} and {@code gen_ai.system_instructions} go once the team's content policy
-   * (redacted or full) is wired in; nothing today.
-   */
-  private void recordInputContent() {}
 
   @Override
   public void attemptStarted(RouteTable.Target target, RequestObserver.Attempt kind, UpstreamRequest request) {
@@ -153,6 +145,16 @@ final class OtelRequestTrace implements RequestTrace {
   }
 
   @Override
+  public boolean recordsContent() {
+    return contentWriter != null;
+  }
+
+  @Override
+  public void content(SpanContent content) {
+    this.content = content;
+  }
+
+  @Override
   public void firstChunk() {
     if (firstChunkSeen) {
       return;
@@ -182,10 +184,12 @@ final class OtelRequestTrace implements RequestTrace {
       if (served) {
         answer(serving, servedBy);
         usage(serving, usage);
-        if (content.allows(teamId)) {
-          recordOutputContent(serving);
+        long end = epochNanos(serving == answered ? answeredEndNanos : now);
+        if (content != null && contentWriter != null) {
+          contentWriter.endWithContent(serving, end, content);
+        } else {
+          serving.end(end, TimeUnit.NANOSECONDS);
         }
-        serving.end(epochNanos(serving == answered ? answeredEndNanos : now), TimeUnit.NANOSECONDS);
       } else {
         endClient(serving, error != null ? error.code() : "cancelled",
             serving == answered ? answeredEndNanos : now);
@@ -211,11 +215,6 @@ final class OtelRequestTrace implements RequestTrace {
     usage(server, usage);
     endServer(status, error, now);
   }
-
-  /**
-   * Where {@code gen_ai.output.messages} goes once the team's content policy is wired in; nothing today.
-   */
-  private void recordOutputContent(Span span) {}
 
   @Override
   public void failed(GatewayError error) {

@@ -41,11 +41,12 @@ public final class OtelTracing implements Tracing {
 
   private final OpenTelemetrySdk sdk;
   private final Tracer tracer;
-  private final ContentCapture content;
+  /** Where content goes on spans, or null when it never does. */
+  private final SpanContentWriter contentWriter;
 
-  OtelTracing(OpenTelemetrySdk sdk, String version, ContentCapture content) {
+  OtelTracing(OpenTelemetrySdk sdk, String version, SpanContentWriter contentWriter) {
     this.sdk = Objects.requireNonNull(sdk, "sdk");
-    this.content = Objects.requireNonNull(content, "content");
+    this.contentWriter = contentWriter;
     this.tracer = sdk.getTracerProvider().tracerBuilder(SCOPE).setInstrumentationVersion(version)
         .setSchemaUrl(GenAiAttributes.SCHEMA_URL).build();
   }
@@ -68,7 +69,7 @@ public final class OtelTracing implements Tracing {
         .setAttribute(GenAiAttributes.REQUEST_ID, requestId)
         .startSpan();
     return new OtelRequestTrace(tracer, parent.with(server), server, operation, startNanos, startEpochNanos,
-        content);
+        contentWriter);
   }
 
   private static long currentEpochNanos() {
@@ -83,6 +84,9 @@ public final class OtelTracing implements Tracing {
 
   @Override
   public void close() {
+    if (contentWriter != null) {
+      contentWriter.close();
+    }
     sdk.shutdown().join(5, TimeUnit.SECONDS);
   }
 }

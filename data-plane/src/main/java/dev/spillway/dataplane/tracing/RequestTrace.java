@@ -54,6 +54,17 @@ public interface RequestTrace {
    */
   default void answered(String responseModel, List<String> finishReasons) {}
 
+  /**
+   * Whether this trace puts content on spans where a request's policy keeps it ({@link #content}); asked once the
+   * request is settled.
+   */
+  default boolean recordsContent() {
+    return false;
+  }
+
+  /** The request's content, just before {@link #ended}, for the serving attempt's span. */
+  default void content(SpanContent content) {}
+
   /** A streamed answer's first content went to the client (time to first chunk). */
   default void firstChunk() {}
 

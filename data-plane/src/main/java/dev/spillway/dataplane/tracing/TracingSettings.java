@@ -22,6 +22,11 @@ import org.slf4j.LoggerFactory;
  * with these differences: the service name defaults to {@code spillway-node}, the protocol is always
  * {@code http/protobuf} (the node ships no gRPC), and only traces are exported (the node's metrics are Prometheus).
  *
+ * <p>Content (prompts and answers) goes on spans only with
+ * {@code OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true} (the variable OpenTelemetry's GenAI instrumentations
+ * read), and then only for requests whose team or key content policy keeps content, redacted under
+ * {@code redacted}.
+ *
  * @param enabled    whether spans are made and exported
  * @param properties the {@code OTEL_*} variables, as the autoconfigure module's properties ({@code otel.…})
  */
@@ -65,6 +70,16 @@ public record TracingSettings(boolean enabled, Map<String, String> properties) {
    * node ({@code service.instance.id}) and its version.
    */
   public Tracing open(String nodeId, String version) {
+    return open(nodeId, version, 64 * 1024);
+  }
+
+  /** Whether content may go on spans at all: {@code OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true}. */
+  public boolean capturesContent() {
+    return enabled && "true".equalsIgnoreCase(properties.get("otel.instrumentation.genai.capture.message.content"));
+  }
+
+  /** As {@link #open(String, String)}, content attributes holding at most {@code contentMaxBytes} each. */
+  public Tracing open(String nodeId, String version, int contentMaxBytes) {
     if (!enabled) {
       return Tracing.OFF;
     }
@@ -92,7 +107,7 @@ public record TracingSettings(boolean enabled, Map<String, String> properties) {
         .build()
         .getOpenTelemetrySdk();
     log.info("Tracing on: OTLP/HTTP to {}, service {}", endpointOf(config), config.get("otel.service.name"));
-    return new OtelTracing(sdk, version, ContentCapture.NEVER);
+    return new OtelTracing(sdk, version, capturesContent() ? new SpanContentWriter(contentMaxBytes, 1_000) : null);
   }
 
   /** {@code service.instance.id} and {@code service.version}, unless the resource attributes already name them. */

@@ -35,6 +35,19 @@ class TracingSettingsTest {
   }
 
   @Test
+  void putsContentOnSpansOnlyWhenTheGenAiContentVariableSaysSo() {
+    assertThat(TracingSettings.from(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318")).capturesContent())
+        .isFalse();
+    assertThat(TracingSettings.from(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318",
+        "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "true")).capturesContent()).isTrue();
+    assertThat(TracingSettings.from(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318",
+        "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "yes")).capturesContent()).isFalse();
+    // Tracing off: nothing to put content on, whatever the variable says.
+    assertThat(TracingSettings.from(Map.of("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "true"))
+        .capturesContent()).isFalse();
+  }
+
+  @Test
   void refusesAnExporterTheNodeDoesNotShip() {
     assertThatThrownBy(() -> TracingSettings.from(Map.of("OTEL_TRACES_EXPORTER", "zipkin")))
         .hasMessageContaining("OTEL_TRACES_EXPORTER: zipkin");
