@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.spillway.controlplane.ApiResponse;
 import dev.spillway.controlplane.ControlPlaneIntegrationTest;
 import dev.spillway.controlplane.DashboardSession;
+import java.nio.charset.StandardCharsets;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -51,6 +52,23 @@ class MetadataLimitsIT extends ControlPlaneIntegrationTest {
 
     assertApiError(admin().post("/api/v1/virtual-keys", """
         {"name": "k", "team_id": "%s", "metadata": {%s}}""".formatted(teamId, heavy)), 400, "metadata");
+  }
+
+  @Test
+  void anAuditEventStoresAtMost32KiBOfAChangedField() {
+    // Metadata is capped below the audit cap, but a key's model list is not: 200 names of 200 characters.
+    String teamId = createTeam(unique("audit-cap")).get("id").stringValue();
+    String models = IntStream.range(0, 200).mapToObj(i -> "\"" + "m".repeat(195) + "%05d".formatted(i) + "\"")
+        .collect(Collectors.joining(","));
+    String keyId = assertStatus(admin().post("/api/v1/virtual-keys", """
+        {"name": "k", "team_id": "%s", "models": [%s]}""".formatted(teamId, models)), 201).get("id").stringValue();
+
+    String stored = jdbc.sql("""
+        SELECT after->'models' FROM audit_events WHERE action = 'virtual_key.create' AND resource_id = ?""")
+        .param(keyId).query(String.class).single();
+    assertThat(stored.getBytes(StandardCharsets.UTF_8).length).as("bytes of after.models in the stored event")
+        .isLessThanOrEqualTo(32 * 1024);
+    assertThat(stored).contains("[truncated: ");
   }
 
   @Test
