@@ -191,6 +191,40 @@ class RequestLogIT {
   }
 
   @Test
+  void completionsAndResponsesAnswersAreStoredInTheirOwnApiStreamedOrNot() throws Exception {
+    NodeClient client = new NodeClient(node, FULL);
+    provider.respondWith(FakeResponse.chat().content("Once upon a time"));
+    HttpResponse<String> completion = client.post("/v1/completions",
+        "{\"model\":\"gpt\",\"prompt\":\"Tell me a story\"}");
+    provider.respondWith(FakeResponse.stream().chunks(List.of("Once ", "upon ", "a time")));
+    HttpResponse<String> completionStream = client.post("/v1/completions",
+        "{\"model\":\"gpt\",\"prompt\":\"Tell me a story\",\"stream\":true}");
+    provider.respondWith(FakeResponse.chat().content("Bonjour"));
+    HttpResponse<String> response = client.post("/v1/responses", "{\"model\":\"gpt\",\"input\":\"Say hello\"}");
+    provider.respondWith(FakeResponse.stream().chunks(List.of("Bon", "jour")));
+    HttpResponse<String> responseStream = client.post("/v1/responses",
+        "{\"model\":\"gpt\",\"input\":\"Say hello\",\"stream\":true}");
+
+    for (HttpResponse<String> r : List.of(completion, completionStream, response, responseStream)) {
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    }
+    for (HttpResponse<String> r : List.of(completion, completionStream)) {
+      JsonNode log = logOf(r);
+      assertThat(JSON.readTree(body(log, "request_body")).path("prompt").asString()).isEqualTo("Tell me a story");
+      JsonNode answer = JSON.readTree(body(log, "response_body"));
+      assertThat(answer.path("object").asString()).isEqualTo("text_completion");
+      assertThat(answer.path("choices").get(0).path("text").asString()).isEqualTo("Once upon a time");
+      assertThat(answer.path("choices").get(0).path("finish_reason").asString()).isEqualTo("stop");
+    }
+    for (HttpResponse<String> r : List.of(response, responseStream)) {
+      JsonNode answer = JSON.readTree(body(logOf(r), "response_body"));
+      assertThat(answer.path("object").asString()).isEqualTo("response");
+      assertThat(answer.path("status").asString()).isEqualTo("completed");
+      assertThat(answer.path("output").get(0).path("content").get(0).path("text").asString()).isEqualTo("Bonjour");
+    }
+  }
+
+  @Test
   void aBodyOverTheNodesCapIsCutAndSaysSo() throws Exception {
     provider.respondWith(FakeResponse.chat().content("short"));
     String longPrompt = "word ".repeat(400) + "mail ada.lovelace@example.com";

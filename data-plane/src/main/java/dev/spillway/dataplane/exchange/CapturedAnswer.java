@@ -3,8 +3,8 @@ package dev.spillway.dataplane.exchange;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * A successful answer as the relay kept it for the cache (the bytes of a complete answer, a stream's events or
- * canonical chunks), which becomes a canonical {@code chat.completion} only when the cache stores it.
+ * A successful answer as the relay kept it for the cache and the request log (the bytes of a complete answer, a
+ * stream's events or canonical chunks), which becomes a canonical {@code chat.completion} only when one is stored.
  */
 public interface CapturedAnswer {
   /**
@@ -12,4 +12,28 @@ public interface CapturedAnswer {
    * null when it cannot be read back. Parses: call off the event loop.
    */
   ObjectNode completion();
+
+  /**
+   * The answer as the client's own API has it, for the request log, or null when it is to be encoded from
+   * {@link #completion()} instead: the native path of an API no canonical form reads back (completions, Responses).
+   * Parses: call off the event loop.
+   */
+  default byte[] clientAnswer() {
+    return null;
+  }
+
+  /** A complete answer kept as the client got it. */
+  static CapturedAnswer ofClientBytes(byte[] answer) {
+    return new CapturedAnswer() {
+      @Override
+      public ObjectNode completion() {
+        return null;
+      }
+
+      @Override
+      public byte[] clientAnswer() {
+        return answer;
+      }
+    };
+  }
 }

@@ -103,8 +103,11 @@ final class ChatOperation implements Operation {
     if (capture) {
       // A native OpenAI chat stream is made of canonical chunks; any other native stream is read back by the
       // provider's own decoder (the provider speaks the client's API on the native path).
-      streamCapture = new StreamCapture(nativePath && call.api() != InboundApi.OPENAI_CHAT
-          ? () -> adapter.newStreamDecoder(target.model()) : null);
+      // The native stream of an API the canonical form does not read back (completions, Responses) is kept as the
+      // client got it, for the request log only.
+      streamCapture = nativePath && !cacheable() ? StreamCapture.inClientApi(call.api())
+          : new StreamCapture(nativePath && call.api() != InboundApi.OPENAI_CHAT
+              ? () -> adapter.newStreamDecoder(target.model()) : null);
     }
     captured = streamCapture;
     facts = describe ? new AnswerFacts(call.api()) : null;
@@ -136,7 +139,8 @@ final class ChatOperation implements Operation {
       if (capture) {
         byte[] copy = ByteBufUtil.getBytes(body);
         String model = target.model();
-        captured = () -> adapter.chatResponse(Json.parse(copy), model);
+        captured = cacheable() ? () -> adapter.chatResponse(Json.parse(copy), model)
+            : CapturedAnswer.ofClientBytes(copy);
       }
       return new Answer(body, null, usage);
     }
@@ -158,6 +162,11 @@ final class ChatOperation implements Operation {
   @Override
   public boolean cacheable() {
     return call.api() == InboundApi.OPENAI_CHAT || call.api() == InboundApi.ANTHROPIC_MESSAGES;
+  }
+
+  @Override
+  public boolean capturesAnswers() {
+    return true;
   }
 
   @Override

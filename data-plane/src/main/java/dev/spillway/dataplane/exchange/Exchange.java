@@ -123,7 +123,7 @@ public final class Exchange implements UpstreamListener {
     this.settlement = settlement;
     this.attempts = new Attempts(request.plan(), sessionId, rc.startNanos());
     this.client = rc.ctx().channel();
-    this.logsContent = request.client().body() != null && operation.cacheable();
+    this.logsContent = request.client().body() != null && operation.capturesAnswers();
     if (logsContent) {
       operation.captureForCache();
     }
@@ -689,7 +689,8 @@ public final class Exchange implements UpstreamListener {
     if (facts != null) {
       trace.answered(facts.model(), facts.finishReasons());
     }
-    if (logsContent && error == null && !clientClosed && servedBy != null && trace.recordsContent()) {
+    if (logsContent && operation.cacheable() && error == null && !clientClosed && servedBy != null
+        && trace.recordsContent()) {
       CapturedAnswer captured = operation.captured();
       trace.content(new SpanContent(request.caller().key().logging(), operation.canonical(),
           () -> captured == null ? null : captured.completion()));

@@ -92,7 +92,18 @@ interface Operation {
     return false;
   }
 
-  /** From now on, the complete answer of a successful attempt is kept for the cache ({@link #captured}). */
+  /**
+   * Whether a successful attempt's answer can be kept ({@link #captureForCache}) for the request log: every
+   * generation API, the cacheable ones and the others (completions, Responses).
+   */
+  default boolean capturesAnswers() {
+    return cacheable();
+  }
+
+  /**
+   * From now on, the complete answer of a successful attempt is kept for the cache and the request log
+   * ({@link #captured}).
+   */
   default void captureForCache() {
     throw new UnsupportedOperationException("this operation is not cacheable");
   }

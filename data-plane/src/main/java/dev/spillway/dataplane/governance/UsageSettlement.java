@@ -201,6 +201,10 @@ public final class UsageSettlement implements Settlement {
       return null;
     }
     return () -> {
+      byte[] own = outcome.answer().clientAnswer();
+      if (own != null) {
+        return own;
+      }
       tools.jackson.databind.node.ObjectNode completion = outcome.answer().completion();
       return completion == null ? null
           : outcome.encoder().apply(completion, completion.path("id").asString(outcome.request().requestId()));
