@@ -1,9 +1,11 @@
 package dev.spillway.controlplane.requestlog;
 
 import dev.spillway.config.LoggingConfig;
+import dev.spillway.controlplane.common.MonthlyPartitions;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +15,8 @@ import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Deletes request logs older than their team's retention ({@code logging.retention_days} of the team, default
@@ -25,6 +29,11 @@ import org.springframework.stereotype.Component;
  * {@link #MAX_BATCHES_PER_RUN} batches a run, so a backlog (a team's retention shortened from a year to a week)
  * drains over the next runs. Every replica runs it; two replicas on the same batch cost one of them a short wait on
  * the row locks, after which it finds the rows gone.
+ *
+ * <p>Deleted rows leave their space to the partition they were in. A monthly partition emptied this way, whose month
+ * ended more than {@link #LATE_EVENTS_GRACE} ago (a node's spool may still deliver a late event), is then dropped,
+ * which gives its files back to the operating system; a drop waits at most {@link #DROP_LOCK_TIMEOUT} for its lock and
+ * is otherwise tried on the next run, so ingestion is never held up behind it.
  */
 @Component
 public class RequestLogRetention {
@@ -32,18 +41,23 @@ public class RequestLogRetention {
   static final int DEFAULT_RETENTION_DAYS = LoggingConfig.DEFAULT.retentionDays();
   static final int BATCH = 5_000;
   static final int MAX_BATCHES_PER_RUN = 200;
+  /** How long after its month a partition may still receive a late event, so is not dropped though empty. */
+  static final Duration LATE_EVENTS_GRACE = Duration.ofDays(7);
+  static final String DROP_LOCK_TIMEOUT = "2s";
 
-  /** What a run deleted: rows per team id (rows without a team under null). */
-  public record Result(Map<UUID, Long> deletedByTeam) {
+  /** What a run did: rows deleted per team id (rows without a team under null), and the partitions dropped. */
+  public record Result(Map<UUID, Long> deletedByTeam, List<String> droppedPartitions) {
     public long total() {
       return deletedByTeam.values().stream().mapToLong(Long::longValue).sum();
     }
   }
 
   private final JdbcClient jdbc;
+  private final TransactionTemplate tx;
 
-  public RequestLogRetention(JdbcClient jdbc) {
+  public RequestLogRetention(JdbcClient jdbc, PlatformTransactionManager txm) {
     this.jdbc = jdbc;
+    this.tx = new TransactionTemplate(txm);
   }
 
   @Scheduled(fixedDelayString = "${spillway.request-log-purge-interval-ms:300000}",
@@ -51,8 +65,9 @@ public class RequestLogRetention {
   void scheduled() {
     try {
       Result result = purge(Instant.now());
-      if (result.total() > 0) {
-        log.info("request-log retention deleted {} rows", result.total());
+      if (result.total() > 0 || !result.droppedPartitions().isEmpty()) {
+        log.info("request-log retention deleted {} rows, dropped emptied partitions {}", result.total(),
+            result.droppedPartitions());
       }
     } catch (RuntimeException e) {
       log.warn("request-log retention failed, will run again: {}", e.getMessage());
@@ -72,12 +87,36 @@ public class RequestLogRetention {
       int days = retention.getOrDefault(team, DEFAULT_RETENTION_DAYS);
       budget = purgeTeam(team, now.minus(Duration.ofDays(days)), batch, budget, deleted);
       if (budget == 0) {
-        return new Result(deleted);
+        return new Result(deleted, dropEmptiedPartitions(now));
       }
     }
     purgeTeam(null, now.minus(Duration.ofDays(DEFAULT_RETENTION_DAYS)), batch, budget, deleted);
-    return new Result(deleted);
+    return new Result(deleted, dropEmptiedPartitions(now));
   }
+
+  /** Drops the monthly partitions that hold no row and whose month ended more than the grace ago. */
+  private List<String> dropEmptiedPartitions(Instant now) {
+    List<String> dropped = new ArrayList<>();
+    for (String partition : MonthlyPartitions.endingBy(jdbc, "request_logs", now.minus(LATE_EVENTS_GRACE))) {
+      Boolean gone = tx.execute(status -> {
+        jdbc.sql("SET LOCAL lock_timeout = '" + DROP_LOCK_TIMEOUT + "'").update();
+        // Under the drop's own lock: a row that arrives meanwhile waits, then finds the default partition.
+        jdbc.sql("LOCK TABLE request_logs IN ACCESS EXCLUSIVE MODE").update();
+        boolean empty = jdbc.sql("SELECT NOT EXISTS (SELECT 1 FROM " + MonthlyPartitions.quoted(partition) + ")")
+            .query(Boolean.class).single();
+        if (empty) {
+          jdbc.sql("DROP TABLE " + MonthlyPartitions.quoted(partition)).update();
+        }
+        return empty;
+      });
+      if (Boolean.TRUE.equals(gone)) {
+        dropped.add(partition);
+      }
+    }
+    return dropped;
+  }
+
+
 
   /** Deletes {@code team}'s rows older than {@code cutoff}; answers how many batches are left for this run. */
   private int purgeTeam(UUID team, Instant cutoff, int batch, int budget, Map<UUID, Long> deleted) {

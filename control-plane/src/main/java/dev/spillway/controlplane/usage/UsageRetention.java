@@ -1,6 +1,7 @@
 package dev.spillway.controlplane.usage;
 
 import dev.spillway.controlplane.SpillwayProperties;
+import dev.spillway.controlplane.common.MonthlyPartitions;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -113,9 +114,9 @@ public class UsageRetention {
       int deleted = step(() -> jdbc.sql("DELETE FROM usage_events_default WHERE occurred_at < ?")
           .param(Timestamp.from(eventCutoff)).update());
       int folded = step(() -> foldRollups(rollupCutoff));
-      List<String> expired = step(() -> partitionsEndingBy(eventCutoff));
+      List<String> expired = step(() -> MonthlyPartitions.endingBy(jdbc, "usage_events", eventCutoff));
       for (String partition : expired) {
-        step(() -> jdbc.sql("DROP TABLE " + quoteIdent(partition)).update());
+        step(() -> jdbc.sql("DROP TABLE " + MonthlyPartitions.quoted(partition)).update());
       }
       return new Result(true, expired, deleted, folded);
     });
@@ -135,20 +136,6 @@ public class UsageRetention {
     return 0;
   }
 
-  /** Partitions of usage_events whose upper bound is at or before {@code cutoff}, read from the catalogue. */
-  private List<String> partitionsEndingBy(Instant cutoff) {
-    return jdbc.sql("""
-            SELECT name FROM (
-              SELECT c.relname AS name,
-                     (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \\(''([^'']+)''\\)'))[1]::timestamptz
-                       AS upper_bound
-              FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-              WHERE i.inhparent = 'usage_events'::regclass
-            ) p
-            WHERE upper_bound <= ?
-            ORDER BY upper_bound""")
-        .param(Timestamp.from(cutoff)).query(String.class).list();
-  }
 
   /** Folds hourly rollups older than {@code cutoff} into their month's first hour; answers how many were folded. */
   private Integer foldRollups(Instant cutoff) {
@@ -181,7 +168,4 @@ public class UsageRetention {
         .param(Timestamp.from(cutoff)).query(Integer.class).single();
   }
 
-  private static String quoteIdent(String name) {
-    return "\"" + name.replace("\"", "\"\"") + "\"";
-  }
 }

@@ -119,4 +119,46 @@ class RequestLogRetentionIT extends ControlPlaneIntegrationTest {
     assertThat(kept(old)).isEmpty();
     assertThat(kept(fresh)).containsExactlyElementsOf(fresh);
   }
+
+  @Test
+  void aMonthlyPartitionEmptiedByThePurgeIsDroppedOnceItsMonthIsWellOver() {
+    UUID decade = team("{\"retention_days\": 3650}");
+    partition("201901", "2019-01-01", "2019-02-01");
+    partition("202002", "2020-02-01", "2020-03-01");
+    String expired = insertAt(null, Instant.parse("2019-01-15T12:00:00Z"));
+    String longKept = insertAt(decade, Instant.parse("2020-02-10T12:00:00Z"));
+
+    // As of early March 2020: the 2019 row is past the default retention, the February partition holds a row kept
+    // for ten years, and an empty partition whose month ended two days ago may still get a late event.
+    partition("202003", "2020-03-01", "2020-04-01");
+    retention.purge(Instant.parse("2020-04-02T00:00:00Z").minus(Duration.ofDays(30)), 100, 1_000);
+    assertThat(kept(List.of(expired))).isEmpty();
+    assertThat(partitions()).doesNotContain("request_logs_201901").contains("request_logs_202002",
+        "request_logs_202003");
+
+    RequestLogRetention.Result later = retention.purge(Instant.parse("2020-04-09T00:00:00Z"), 100, 1_000);
+
+    assertThat(later.droppedPartitions()).containsExactly("request_logs_202003");
+    assertThat(partitions()).contains("request_logs_202002");
+    assertThat(kept(List.of(longKept))).containsExactly(longKept);
+  }
+
+  private void partition(String month, String from, String to) {
+    jdbc.sql("CREATE TABLE IF NOT EXISTS request_logs_%s PARTITION OF request_logs FOR VALUES FROM ('%s') TO ('%s')"
+        .formatted(month, from, to)).update();
+  }
+
+  private String insertAt(UUID team, Instant at) {
+    String id = unique("req-partition");
+    jdbc.sql("""
+        INSERT INTO request_logs (request_id, occurred_at, team_id, client_api, status_code)
+        VALUES (?, ?, ?, 'chat', 200)""").params(id, Timestamp.from(at), team).update();
+    return id;
+  }
+
+  private List<String> partitions() {
+    return jdbc.sql("""
+        SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+        WHERE i.inhparent = 'request_logs'::regclass""").query(String.class).list();
+  }
 }
