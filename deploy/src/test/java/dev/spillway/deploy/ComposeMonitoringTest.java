@@ -2,6 +2,7 @@ package dev.spillway.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.spillway.testsupport.Promtool;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,6 +51,17 @@ class ComposeMonitoringTest {
       }
     }
     assertThat(checked).contains("../prometheus/prometheus.yml", "../helm/spillway/dashboards/spillway.json");
+  }
+
+  @Test
+  void prometheusOwnToolAcceptsTheScrapeConfig() {
+    Promtool promtool = Promtool.require();
+    Path config = DeployFiles.deployDir().resolve("prometheus/prometheus.yml");
+
+    Promtool.Result checked = promtool.run(null, "check", "config", config.toString());
+
+    assertThat(checked.exitCode()).as(checked.output()).isZero();
+    assertThat(checked.output()).contains("SUCCESS");
   }
 
   @Test

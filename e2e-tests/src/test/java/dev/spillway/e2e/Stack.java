@@ -86,6 +86,11 @@ final class Stack implements AutoCloseable {
     controlPlane.close();
   }
 
+  /** The control plane's management port, where it serves {@code /metrics}. */
+  int controlPlaneManagementPort() {
+    return Integer.parseInt(controlPlane.getEnvironment().getProperty("local.management.port"));
+  }
+
   URI controlPlaneUri() {
     return URI.create("http://127.0.0.1:" + controlPlanePort);
   }
