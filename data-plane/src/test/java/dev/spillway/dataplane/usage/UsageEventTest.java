@@ -37,4 +37,42 @@ class UsageEventTest {
     assertThat(new BigDecimal(json.path("cache_saved_usd").asString())).isEqualByComparingTo("0.00042");
     assertThat(json.size()).isEqualTo(28);
   }
+
+  @Test
+  void anyTextSurvivesTheLineWithItsLogRecord() {
+    java.util.Random random = new java.util.Random(20261207);
+    for (int round = 0; round < 500; round++) {
+      String text = randomText(random);
+      RequestLog log = new RequestLog(text, "gpt", text, null, java.util.List.of(
+          new AttemptRecord("oai", text, 503, "upstream_error", 0, 12),
+          new AttemptRecord("backup", "m", 200, null, 13, 40)), "none", null, null, false, false);
+      UsageEvent event = new UsageEvent("req-" + round, Instant.EPOCH, "n", "o", "t", "k", text, "p", "m",
+          "chat_completions", 200, null, 1, 2, 0, 0, BigDecimal.ZERO, false, UsageEvent.SOURCE_PROVIDER, null, null,
+          BigDecimal.ZERO, 2, 3, null, false, false, null).withLog(log);
+
+      byte[] line = event.toJsonLine();
+      JsonNode json = Json.parse(java.util.Arrays.copyOf(line, line.length - 1));
+
+      // Lone surrogates included: written as \\u escapes, they read back as the same chars.
+      String expected = text;
+      assertThat(json.path("route").asString()).as("round %d", round).isEqualTo(expected);
+      assertThat(json.path("ttft_ms").isNull()).isTrue();
+      assertThat(json.path("log").path("user_agent").asString()).isEqualTo(expected);
+      assertThat(json.path("log").path("attempts")).hasSize(2);
+      assertThat(json.path("log").path("attempts").get(0).path("model").asString()).isEqualTo(expected);
+      assertThat(json.path("log").path("attempts").get(1).path("started_ms").asLong()).isEqualTo(13);
+      assertThat(json.path("log").path("request_body").isNull()).isTrue();
+    }
+  }
+
+  /** Printable ASCII, quotes, backslashes, controls, accents, CJK, emoji (surrogate pairs) and lone surrogates. */
+  private static String randomText(java.util.Random random) {
+    String[] pieces = {"a", "Z", " ", "\"", "\\", "\n", "\r", "\t", "\u0000", "\u001f", "\u007f", "é", "ß", "中",
+        "\u2028", "\u2029", "😀", "\ud83d", "\ude00", "/", "<", "}"};
+    StringBuilder b = new StringBuilder();
+    for (int i = random.nextInt(40); i > 0; i--) {
+      b.append(pieces[random.nextInt(pieces.length)]);
+    }
+    return b.toString();
+  }
 }
