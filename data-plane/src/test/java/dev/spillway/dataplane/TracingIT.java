@@ -294,6 +294,31 @@ class TracingIT {
   }
 
   @Test
+  void responsesAndCompletionsAnswersGoOnSpansToo() throws Exception {
+    second.enqueue(FakeResponse.stream().chunks(List.of("Bon", "jour")), FakeResponse.chat().content("Once upon"));
+
+    for (String[] call : new String[][] {
+        {"/v1/responses", "{\"model\":\"second/m2\",\"input\":\"Say hello\",\"stream\":true}"},
+        {"/v1/completions", "{\"model\":\"second/m2\",\"prompt\":\"Tell a story\"}"}}) {
+      HttpResponse<String> response = http.send(HttpRequest.newBuilder(TestNodes.uri(traced, call[0]))
+          .header("content-type", "application/json").header("Authorization", "Bearer " + FULL_KEY)
+          .POST(HttpRequest.BodyPublishers.ofString(call[1])).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    }
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> receiver.spans().size() >= 4);
+    List<ReceivedSpan> clients = receiver.spans().stream().filter(s -> s.kind().equals("SPAN_KIND_CLIENT"))
+        .sorted(java.util.Comparator.comparingLong(ReceivedSpan::startEpochNanos)).toList();
+    assertThat(clients).hasSize(2);
+    assertThat((String) clients.get(0).attribute("gen_ai.input.messages")).contains("Say hello");
+    assertThat(JSON.readTree((String) clients.get(0).attribute("gen_ai.output.messages"))).isEqualTo(JSON.readTree(
+        "[{\"role\":\"assistant\",\"parts\":[{\"type\":\"text\",\"content\":\"Bonjour\"}],"
+        + "\"finish_reason\":\"stop\"}]"));
+    assertThat((String) clients.get(1).attribute("gen_ai.input.messages")).contains("Tell a story");
+    assertThat((String) clients.get(1).attribute("gen_ai.output.messages")).contains("Once upon");
+  }
+
+  @Test
   void aRefusedRequestIsAServerSpanWithItsErrorType() throws Exception {
     HttpResponse<String> response = post(traced, chat("no-such-model", false), true);
 

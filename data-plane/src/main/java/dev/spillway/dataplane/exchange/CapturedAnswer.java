@@ -9,7 +9,9 @@ import tools.jackson.databind.node.ObjectNode;
 public interface CapturedAnswer {
   /**
    * The answer as a canonical chat completion (its usage may be missing: the caller has the request's usage), or
-   * null when it cannot be read back. Parses: call off the event loop.
+   * null when it cannot be read back. For an answer kept in the client's own API ({@link #clientAnswer}) it holds only
+   * what spans show (choices' text, tool calls, finish reasons), never what the cache stores. Parses: call off the
+   * event loop.
    */
   ObjectNode completion();
 
@@ -22,12 +24,15 @@ public interface CapturedAnswer {
     return null;
   }
 
-  /** A complete answer kept as the client got it. */
-  static CapturedAnswer ofClientBytes(byte[] answer) {
+  /**
+   * A complete answer of {@code api} (completions, Responses) kept as the client got it; read as a canonical
+   * completion only as far as spans show it ({@link ClientAnswers}).
+   */
+  static CapturedAnswer ofClientBytes(dev.spillway.dataplane.protocol.InboundApi api, byte[] answer) {
     return new CapturedAnswer() {
       @Override
       public ObjectNode completion() {
-        return null;
+        return ClientAnswers.canonical(api, answer);
       }
 
       @Override

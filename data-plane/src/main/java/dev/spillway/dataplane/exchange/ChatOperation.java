@@ -140,7 +140,7 @@ final class ChatOperation implements Operation {
         byte[] copy = ByteBufUtil.getBytes(body);
         String model = target.model();
         captured = cacheable() ? () -> adapter.chatResponse(Json.parse(copy), model)
-            : CapturedAnswer.ofClientBytes(copy);
+            : CapturedAnswer.ofClientBytes(call.api(), copy);
       }
       return new Answer(body, null, usage);
     }

@@ -689,8 +689,7 @@ public final class Exchange implements UpstreamListener {
     if (facts != null) {
       trace.answered(facts.model(), facts.finishReasons());
     }
-    if (logsContent && operation.cacheable() && error == null && !clientClosed && servedBy != null
-        && trace.recordsContent()) {
+    if (logsContent && error == null && !clientClosed && servedBy != null && trace.recordsContent()) {
       CapturedAnswer captured = operation.captured();
       trace.content(new SpanContent(request.caller().key().logging(), operation.canonical(),
           () -> captured == null ? null : captured.completion()));

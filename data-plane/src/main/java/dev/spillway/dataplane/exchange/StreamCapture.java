@@ -85,8 +85,11 @@ final class StreamCapture implements CapturedAnswer {
 
   @Override
   public ObjectNode completion() {
-    if (overflow || clientApi != null) {
+    if (overflow) {
       return null;
+    }
+    if (clientApi != null) {
+      return ClientAnswers.canonical(clientApi, clientAnswer());
     }
     CompletionAccumulator accumulator = new CompletionAccumulator();
     chunks.forEach(accumulator::add);
