@@ -42,14 +42,7 @@ class CacheAcrossNodesIT {
     teamId = JSON.readTree(stack.admin("POST", "/api/v1/teams",
         "{\"name\":\"support\",\"cache\":{\"mode\":\"semantic\",\"threshold\":0.90,\"ttl_seconds\":3600}}").body())
         .path("id").asString();
-    assertThat(stack.admin("POST", "/api/v1/providers", "{\"name\":\"oai\",\"type\":\"openai\",\"base_url\":\""
-        + provider.baseUrl() + "\",\"keys\":[{\"name\":\"main\",\"value\":\"sk-oai-000000000000\"}]}").statusCode())
-        .isEqualTo(201);
-    assertThat(stack.admin("POST", "/api/v1/routes",
-        "{\"model\":\"assistant\",\"targets\":[{\"provider\":\"oai\",\"model\":\"gpt-4o\"}]}").statusCode())
-        .isEqualTo(201);
-    assertThat(stack.admin("PUT", "/api/v1/prices/oai/gpt-4o",
-        "{\"input_per_mtok_usd\":2.5,\"output_per_mtok_usd\":10}").statusCode()).isEqualTo(200);
+    stack.openAiAssistantRoute(provider.baseUrl(), true);
     key = JSON.readTree(stack.admin("POST", "/api/v1/virtual-keys", "{\"name\":\"k\",\"team_id\":\"" + teamId + "\"}")
         .body()).path("key").asString();
     for (String name : List.of("a", "b")) {

@@ -54,12 +54,7 @@ class RedactionAcrossPlanesIT {
     String teamId = JSON.readTree(stack.admin("POST", "/api/v1/teams",
         "{\"name\":\"careful\",\"logging\":{\"content\":\"redacted\",\"retention_days\":7}}").body()).path("id")
         .asString();
-    assertThat(stack.admin("POST", "/api/v1/providers", "{\"name\":\"oai\",\"type\":\"openai\",\"base_url\":\""
-        + provider.baseUrl() + "\",\"keys\":[{\"name\":\"main\",\"value\":\"sk-oai-000000000000\"}]}").statusCode())
-        .isEqualTo(201);
-    assertThat(stack.admin("POST", "/api/v1/routes",
-        "{\"model\":\"assistant\",\"targets\":[{\"provider\":\"oai\",\"model\":\"gpt-4o\"}]}").statusCode())
-        .isEqualTo(201);
+    stack.openAiAssistantRoute(provider.baseUrl(), false);
     key = JSON.readTree(stack.admin("POST", "/api/v1/virtual-keys", "{\"name\":\"k\",\"team_id\":\"" + teamId + "\"}")
         .body()).path("key").asString();
     node = stack.startNode(Files.createTempDirectory("e2e-redaction"), stack.controlPlaneUri(),

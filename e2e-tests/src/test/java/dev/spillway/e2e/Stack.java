@@ -86,6 +86,27 @@ final class Stack implements AutoCloseable {
     controlPlane.close();
   }
 
+  /**
+   * Provider {@code oai} (type openai) at {@code baseUrl} and route {@code assistant} to its {@code gpt-4o}, through
+   * the admin API; priced at $2.50 / $10 per million input / output tokens when {@code priced}.
+   */
+  void openAiAssistantRoute(String baseUrl, boolean priced) {
+    expect(admin("POST", "/api/v1/providers", "{\"name\":\"oai\",\"type\":\"openai\",\"base_url\":\"" + baseUrl
+        + "\",\"keys\":[{\"name\":\"main\",\"value\":\"sk-oai-000000000000\"}]}"), 201);
+    expect(admin("POST", "/api/v1/routes",
+        "{\"model\":\"assistant\",\"targets\":[{\"provider\":\"oai\",\"model\":\"gpt-4o\"}]}"), 201);
+    if (priced) {
+      expect(admin("PUT", "/api/v1/prices/oai/gpt-4o", "{\"input_per_mtok_usd\":2.5,\"output_per_mtok_usd\":10}"),
+          200);
+    }
+  }
+
+  private static void expect(HttpResponse<String> response, int status) {
+    if (response.statusCode() != status) {
+      throw new AssertionError("expected " + status + ", got " + response.statusCode() + ": " + response.body());
+    }
+  }
+
   /** The control plane's management port, where it serves {@code /metrics}. */
   int controlPlaneManagementPort() {
     return Integer.parseInt(controlPlane.getEnvironment().getProperty("local.management.port"));
