@@ -105,6 +105,29 @@ class HelmChartTest {
   }
 
   @Test
+  void tracingIsOffByDefaultAndSetsTheOtelVariablesWhenGivenAnEndpoint() {
+    assertThat(envNames(container(podTemplate(defaults, "node")))).noneMatch(name -> name.startsWith("OTEL_"));
+
+    Manifests traced = new Manifests(render(t -> minimalValues(t)
+        .set("node.tracing.endpoint", "http://otel-collector.observability:4318")
+        .set("node.tracing.sampleRatio", 0.25).set("node.tracing.captureContent", true)));
+
+    JsonNode node = container(podTemplate(traced, "node"));
+    assertThat(env(node, "OTEL_EXPORTER_OTLP_ENDPOINT")).isEqualTo("http://otel-collector.observability:4318");
+    assertThat(env(node, "OTEL_TRACES_SAMPLER")).isEqualTo("parentbased_traceidratio");
+    assertThat(env(node, "OTEL_TRACES_SAMPLER_ARG")).isEqualTo("0.25");
+    assertThat(env(node, "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT")).isEqualTo("true");
+    // The resource names the pod: Kubernetes expands $(VAR) from variables defined before it in the list.
+    List<String> names = envNames(node);
+    assertThat(env(node, "OTEL_RESOURCE_ATTRIBUTES")).contains("k8s.pod.name=$(K8S_POD_NAME)");
+    assertThat(names.indexOf("K8S_POD_NAME")).isLessThan(names.indexOf("OTEL_RESOURCE_ATTRIBUTES"));
+    assertThatThrownBy(() -> render(t -> minimalValues(t).set("node.tracing.endpoint", "otel:4318")))
+        .hasMessageContaining("endpoint");
+    assertThatThrownBy(() -> render(t -> minimalValues(t).set("node.tracing.sampleRatio", "1.5")))
+        .hasMessageContaining("sampleRatio");
+  }
+
+  @Test
   void metricsPortsAreNamedAnnotatedAndMatchTheAdminPortSettings() {
     assertMetrics(defaults, "node", "SPILLWAY_DP_ADMIN_HOST", "SPILLWAY_DP_ADMIN_PORT", 9000);
     assertMetrics(defaults, "control-plane", "SPILLWAY_CP_ADMIN_HOST", "SPILLWAY_CP_ADMIN_PORT", 9080);
@@ -368,6 +391,21 @@ class HelmChartTest {
       }
     }
     throw new AssertionError("no volume " + name);
+  }
+
+  private static List<String> envNames(JsonNode container) {
+    List<String> names = new ArrayList<>();
+    container.path("env").forEach(var -> names.add(var.path("name").asString()));
+    return names;
+  }
+
+  private static String env(JsonNode container, String name) {
+    for (JsonNode var : container.path("env")) {
+      if (var.path("name").asString().equals(name)) {
+        return var.path("value").asString();
+      }
+    }
+    throw new AssertionError("no env " + name + " in " + envNames(container));
   }
 
   private static String secretRef(JsonNode container, String env) {
