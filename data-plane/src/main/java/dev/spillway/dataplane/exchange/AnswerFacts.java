@@ -17,12 +17,13 @@ import tools.jackson.databind.JsonNode;
  *
  * <p>A translated answer is read in the canonical form, so its reasons are OpenAI's words ({@code stop},
  * {@code length}, {@code tool_calls}); a native answer keeps the provider's own ({@code end_turn} from Anthropic).
- * The Responses API names no reason per output: its status stands in ({@code completed} is {@code stop}, an
- * incomplete answer gives its {@code incomplete_details.reason}).
+ * The Responses API names no reason per output: its status stands in
+ * ({@link ClientAnswers#responsesFinishReason}).
  */
 final class AnswerFacts {
   /** The top-level fields of a native answer that carry the facts, beyond those its usage is read from. */
-  static final Set<String> NATIVE_FIELDS = Set.of("model", "choices", "stop_reason", "status", "incomplete_details");
+  static final Set<String> NATIVE_FIELDS = Set.of("model", "choices", "stop_reason", "status", "incomplete_details",
+      "output");
 
   private static final byte[] FINISH_REASON = "\"finish_reason\"".getBytes(StandardCharsets.US_ASCII);
 
@@ -108,18 +109,9 @@ final class AnswerFacts {
 
   private void response(JsonNode response) {
     model(response.get("model"));
-    JsonNode status = response.get("status");
-    if (status == null || !status.isString()) {
-      return;
-    }
-    switch (status.asString()) {
-      case "completed" -> reason(0, "stop");
-      case "incomplete" -> {
-        JsonNode why = response.path("incomplete_details").get("reason");
-        reason(0, why != null && why.isString() ? why.asString() : "incomplete");
-      }
-      case "failed" -> reason(0, "error");
-      default -> { }
+    String reason = ClientAnswers.responsesFinishReason(response);
+    if (reason != null) {
+      reason(0, reason);
     }
   }
 

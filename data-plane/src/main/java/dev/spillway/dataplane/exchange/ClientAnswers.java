@@ -72,17 +72,34 @@ final class ClientAnswers {
       }
     }
     message.put("content", text.toString());
-    String status = body.path("status").asString("");
-    String reason = switch (status) {
-      case "completed" -> calls != null ? "tool_calls" : "stop";
-      case "incomplete" -> body.path("incomplete_details").path("reason").asString("incomplete");
-      case "failed" -> "error";
-      default -> null;
-    };
+    String reason = responsesFinishReason(body);
     if (reason != null) {
       choice.put("finish_reason", reason);
     }
     return completion;
+  }
+
+  /**
+   * What stands in for a finish reason in a Responses answer, which names none: its status ({@code completed} is
+   * {@code stop}, or {@code tool_calls} when it ends in function calls; an incomplete answer gives its
+   * {@code incomplete_details.reason}; {@code failed} is {@code error}), or null for any other status.
+   */
+  static String responsesFinishReason(JsonNode response) {
+    return switch (response.path("status").asString("")) {
+      case "completed" -> callsFunctions(response) ? "tool_calls" : "stop";
+      case "incomplete" -> response.path("incomplete_details").path("reason").asString("incomplete");
+      case "failed" -> "error";
+      default -> null;
+    };
+  }
+
+  private static boolean callsFunctions(JsonNode response) {
+    for (JsonNode item : response.path("output")) {
+      if ("function_call".equals(item.path("type").asString(""))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static void copyReason(JsonNode reason, ObjectNode choice) {

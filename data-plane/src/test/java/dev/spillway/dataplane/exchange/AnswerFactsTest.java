@@ -63,6 +63,18 @@ class AnswerFactsTest {
   }
 
   @Test
+  void aResponsesAnswerEndingInAFunctionCallGivesTheSameReasonAsItsOutputMessages() {
+    String body = "{\"model\":\"gpt-5\",\"status\":\"completed\",\"output\":[{\"type\":\"function_call\","
+        + "\"call_id\":\"c1\",\"name\":\"weather\",\"arguments\":\"{}\"}]}";
+    AnswerFacts facts = new AnswerFacts(InboundApi.OPENAI_RESPONSES);
+    facts.nativeEvent(new SseEvent("response.completed", "{\"response\":" + body + "}"));
+
+    assertThat(facts.finishReasons()).containsExactly("tool_calls");
+    assertThat(ClientAnswers.canonical(InboundApi.OPENAI_RESPONSES, bytes(body)).path("choices").get(0)
+        .path("finish_reason").asString()).isEqualTo("tool_calls");
+  }
+
+  @Test
   void anUnreadableEventOrAnAnswerWithoutFactsLeavesNothing() {
     AnswerFacts facts = new AnswerFacts(InboundApi.OPENAI_CHAT);
     facts.nativeEvent(new SseEvent(null, "{\"finish_reason\":\"stop\", broken"));
