@@ -162,7 +162,7 @@ public final class GovernanceAdmission implements Admission {
         String description = level + " " + budget.period().wireName() + " budget $" + usd(budget.limitUsd());
         Lease lease = leases.lease(leaseKey, k -> new Lease(k, description,
             budget.limitUsd().movePointRight(9).setScale(0, RoundingMode.DOWN).longValue(),
-            Windows.periodEnd(budget.period(), start)));
+            Windows.periodEnd(budget.period(), start), budget.period()));
         claims.add(new Claim(lease, estimate.costNanos, level, budget, null));
       }
       RateLimitConfig rate = rates[i];

@@ -1,5 +1,7 @@
 package dev.spillway.dataplane.governance;
 
+import dev.spillway.config.BudgetPeriod;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 
@@ -13,10 +15,21 @@ import java.util.concurrent.CompletableFuture;
 final class Lease {
   /** Stop spending this long before the control plane's expiry, for clock drift and the refresh in flight. */
   static final long EXPIRY_MARGIN_NANOS = 1_000_000_000L;
+  /**
+   * How long before its window ends a lease in use asks for the next window's (its successor): well inside the
+   * control plane's {@code CLOCK_AHEAD} of 5 s, so a node whose clock runs up to 2 s ahead is still answered.
+   */
+  static final Duration SUCCESSOR_LEAD = Duration.ofSeconds(3);
+  /** A lease taken from within this long is in use: its limit gets a successor before its window ends. */
+  static final long IN_USE_NANOS = 10_000_000_000L;
+  /** A successor nothing took from this long after its window began was not needed: it is given back. */
+  static final Duration UNUSED_SUCCESSOR = Duration.ofSeconds(60);
 
   final LeaseKey key;
   /** The limit's name in refusals, e.g. {@code team 'research' monthly budget $50.00}. */
   final String description;
+  /** A budget's period (its windows follow each other); null for rate limits and concurrency. */
+  private final BudgetPeriod period;
   /** The configured limit as this node's snapshot has it (the control plane's answer replaces it). */
   private long limit;
 
@@ -30,6 +43,9 @@ final class Lease {
   /** The last request's estimate: the headroom a refresh asks for is a few of these. */
   private long typical = 1;
   private long consumedSinceRefresh;
+  /** Concurrency: the most requests in flight at once in this refresh interval and in the one before. */
+  private long peakThisInterval;
+  private long peakLastInterval;
   private double ratePerSecond;
   private long lastRefreshNanos = System.nanoTime();
   private long lastTakenNanos = System.nanoTime();
@@ -41,13 +57,95 @@ final class Lease {
   /** At the last refresh the fleet had no room left for a request like the last one: waiting will not help. */
   private boolean exhausted;
   private boolean released;
+  /** Made by {@link #successor} before its window began, and asked for ahead of it. */
+  private boolean ahead;
+  private boolean askedAhead;
+  /** The first report asks for the predecessor's rate instead of decaying towards what this lease saw so far. */
+  private boolean seeded;
+  private boolean succeeded;
+  private boolean everTaken;
   private CompletableFuture<Void> nextGrant = new CompletableFuture<>();
 
+  /** A rate limit's or concurrency lease. */
   Lease(LeaseKey key, String description, long limit, Instant resetAt) {
+    this(key, description, limit, resetAt, null);
+  }
+
+  /** A budget's lease for the window of {@code period} that starts at the key's window start. */
+  Lease(LeaseKey key, String description, long limit, Instant resetAt, BudgetPeriod period) {
     this.key = key;
     this.description = description;
     this.limit = limit;
     this.resetAt = resetAt;
+    this.period = period;
+  }
+
+  /**
+   * The start of the window after this lease's, or null when there is none (concurrency, a {@code total} budget):
+   * windows follow the key's own start, not the control plane's {@code reset_at}, so that the successor's key is
+   * the one admission computes when the window turns.
+   */
+  Instant nextWindowStart() {
+    Instant start = key.windowStart();
+    if (start == null) {
+      return null;
+    }
+    return switch (key.kind()) {
+      case RPM, TPM -> start.plusSeconds(60);
+      case BUDGET -> period == null ? null : Windows.periodEnd(period, start);
+      case CONCURRENCY -> null;
+    };
+  }
+
+  /**
+   * Whether this lease's limit should get its next window's lease now: the lease is in use and its window ends
+   * within {@link #SUCCESSOR_LEAD}. Without it, every request at the turn of a minute (or a budget's period) waits
+   * for the control plane's first grant of the new window, and that grant covers two requests; with it, the first
+   * request of the new window finds a grant sized by the recent rate (docs/governance.md).
+   */
+  synchronized boolean successorDue(Instant wallNow, long nowNanos) {
+    if (succeeded || released || ahead && key.windowStart().isAfter(wallNow)) {
+      return false;
+    }
+    Instant next = nextWindowStart();
+    return next != null && nowNanos - lastTakenNanos < IN_USE_NANOS && everTaken
+        && !wallNow.isBefore(next.minus(SUCCESSOR_LEAD)) && wallNow.isBefore(next);
+  }
+
+  /** The same limit's lease for the next window, seeded with this one's rate; null when there is no next window. */
+  synchronized Lease successor() {
+    Instant next = nextWindowStart();
+    if (next == null) {
+      return null;
+    }
+    succeeded = true;
+    Instant nextEnd = key.kind() == LeaseKey.Kind.BUDGET ? Windows.periodEnd(period, next) : next.plusSeconds(60);
+    Lease successor = new Lease(new LeaseKey(key.scopeType(), key.scopeId(), key.kind(), next), description, limit,
+        nextEnd, period);
+    successor.typical = typical;
+    successor.ratePerSecond = ratePerSecond;
+    successor.seeded = true;
+    successor.ahead = true;
+    return successor;
+  }
+
+  /** A successor whose window has not begun: asked for once, on its own, never counted as unreachable. */
+  synchronized boolean awaitsWindow(Instant wallNow) {
+    return ahead && key.windowStart().isAfter(wallNow);
+  }
+
+  /** True the first time only: the one call that asks for this successor ahead of its window. */
+  synchronized boolean askAhead() {
+    if (askedAhead) {
+      return false;
+    }
+    askedAhead = true;
+    return true;
+  }
+
+  /** A successor nothing took from, {@link #UNUSED_SUCCESSOR} into its window (its limit changed or went idle). */
+  synchronized boolean unneededSuccessor(Instant wallNow) {
+    return ahead && !everTaken && wallNow.isAfter(key.windowStart().plus(UNUSED_SUCCESSOR));
   }
 
   /** The outcome of trying to take {@code amount} from this lease. */
@@ -87,11 +185,13 @@ final class Lease {
 
   private void consume(long amount) {
     lastTakenNanos = System.nanoTime();
+    everTaken = true;
     if (key.kind() == LeaseKey.Kind.BUDGET) {
       reserved += amount;
     } else {
       used += amount;
     }
+    peakThisInterval = Math.max(peakThisInterval, used);
     consumedSinceRefresh += key.kind() == LeaseKey.Kind.CONCURRENCY ? 1 : amount;
   }
 
@@ -124,15 +224,21 @@ final class Lease {
   /** What to report and ask for in the next call. */
   synchronized Report report(long nowNanos, long refreshNanos) {
     double seconds = Math.max(0.001, (nowNanos - lastRefreshNanos) / 1e9);
-    ratePerSecond = 0.5 * ratePerSecond + 0.5 * (consumedSinceRefresh / seconds);
+    double observed = consumedSinceRefresh / seconds;
+    ratePerSecond = seeded ? Math.max(ratePerSecond, observed) : 0.5 * ratePerSecond + 0.5 * observed;
+    seeded = false;
     consumedSinceRefresh = 0;
     lastRefreshNanos = nowNanos;
-    // Enough for two refresh intervals at the recent rate, and at least two requests like the last one; one spare
-    // slot for concurrency.
-    // A concurrency slot is held for others too: a spare one only while requests keep coming.
-    long headroom = key.kind() == LeaseKey.Kind.CONCURRENCY ? (ratePerSecond > 0 ? 1 : 0)
+    // Enough for two refresh intervals at the recent rate, and at least two requests like the last one.
+    // Concurrency: spare slots for as many requests at once as the last two intervals saw at their peak, and one at
+    // least, while requests keep coming. One spare slot was not enough: a burst (a client's parallel batch, or the
+    // requests that queue up behind a collector pause) then waited a round trip to the control plane.
+    long peak = Math.max(peakThisInterval, peakLastInterval);
+    peakLastInterval = peakThisInterval;
+    peakThisInterval = used;
+    long headroom = key.kind() == LeaseKey.Kind.CONCURRENCY ? (ratePerSecond > 0 ? Math.max(1, peak) : 0)
         : Math.max(2 * typical, (long) Math.ceil(ratePerSecond * 2 * refreshNanos / 1e9));
-    if (limit >= 0 && key.kind() != LeaseKey.Kind.CONCURRENCY) {
+    if (limit >= 0) {
       // No node holds more than a tenth of a limit beyond what it uses: the rest stays free for the other nodes.
       headroom = Math.min(headroom, Math.max(typical, limit / 10));
     }

@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,7 +28,9 @@ import tools.jackson.databind.node.ObjectNode;
  * Keeps this node's leases with the control plane ({@code POST /internal/v1/leases}, docs/governance.md) on a
  * daemon thread of its own: it reports what each lease consumed and asks for what the recent rate needs, every
  * refresh interval and at once when a lease runs low or a request waits for one. A lease of a window that has
- * passed is given back when nothing is in flight against it.
+ * passed is given back when nothing is in flight against it. A lease in use gets its next window's lease a few
+ * seconds before its window ends ({@link Lease#successorDue}), asked for in a call of its own, so that the turn of
+ * a minute does not make requests wait for a grant.
  *
  * <p>When a call fails the node keeps what it holds; the requests waiting are woken and apply the limit's mode for
  * an unreachable control plane.
@@ -40,6 +43,7 @@ public final class LeaseClient implements AutoCloseable {
   private final URI endpoint;
   private final String nodeToken;
   private final String nodeId;
+  private final Clock clock;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
       .version(HttpClient.Version.HTTP_1_1).build();
   private final Map<LeaseKey, Lease> leases = new ConcurrentHashMap<>();
@@ -54,9 +58,15 @@ public final class LeaseClient implements AutoCloseable {
   private boolean outageLogged;
 
   public LeaseClient(URI controlPlane, String nodeToken, String nodeId) {
+    this(controlPlane, nodeToken, nodeId, Clock.systemUTC());
+  }
+
+  /** With the wall clock that decides when windows turn (tests move it). */
+  LeaseClient(URI controlPlane, String nodeToken, String nodeId, Clock clock) {
     this.endpoint = controlPlane.resolve("/internal/v1/leases");
     this.nodeToken = nodeToken;
     this.nodeId = nodeId;
+    this.clock = clock;
     this.thread = new Thread(this::run, "lease-client");
     thread.setDaemon(true);
   }
@@ -74,6 +84,11 @@ public final class LeaseClient implements AutoCloseable {
     lease = leases.computeIfAbsent(key, create);
     wake();
     return lease;
+  }
+
+  /** How many leases this node holds or is asking for. */
+  int leaseCount() {
+    return leases.size();
   }
 
   /** The grant the same limit had in the window before (0 when unknown). */
@@ -136,27 +151,54 @@ public final class LeaseClient implements AutoCloseable {
 
   private boolean anyLow() {
     long now = System.nanoTime();
+    Instant wallNow = clock.instant();
     for (Lease lease : leases.values()) {
-      if (lease.hasDemand() || lease.low(now)) {
+      if (lease.awaitsWindow(wallNow)) {
+        continue; // asked for once ahead of its window; not spent from before it begins
+      }
+      if (lease.hasDemand() || lease.low(now) || lease.successorDue(wallNow, now)) {
         return true;
       }
     }
     return false;
   }
 
-  /** One round: every lease reported, passed windows given back; {@code releaseAll} at shutdown. */
+  /**
+   * One round: the next window's lease made for every lease about to turn, every lease reported, passed windows given
+   * back; {@code releaseAll} at shutdown.
+   */
   void refresh(boolean releaseAll) {
     long now = System.nanoTime();
-    Instant wallNow = Instant.now();
+    Instant wallNow = clock.instant();
+    if (!releaseAll) {
+      for (Lease lease : List.copyOf(leases.values())) {
+        if (lease.successorDue(wallNow, now)) {
+          Lease successor = lease.successor();
+          if (successor != null) {
+            leases.putIfAbsent(successor.key, successor);
+          }
+        }
+      }
+    }
     List<Lease> batch = new ArrayList<>();
+    List<Lease> ahead = new ArrayList<>();
     for (Lease lease : leases.values()) {
-      if (releaseAll || (passed(lease, wallNow, now) && lease.idle())) {
+      if (!releaseAll && lease.awaitsWindow(wallNow)) {
+        if (lease.askAhead()) {
+          ahead.add(lease);
+        }
+        continue;
+      }
+      if (releaseAll || (passed(lease, wallNow, now) && lease.idle()) || lease.unneededSuccessor(wallNow)) {
         lease.markReleased();
       }
       batch.add(lease);
     }
     for (int from = 0; from < batch.size(); from += MAX_PER_CALL) {
-      call(batch.subList(from, Math.min(batch.size(), from + MAX_PER_CALL)), now);
+      call(batch.subList(from, Math.min(batch.size(), from + MAX_PER_CALL)), now, false);
+    }
+    for (int from = 0; from < ahead.size(); from += MAX_PER_CALL) {
+      call(ahead.subList(from, Math.min(ahead.size(), from + MAX_PER_CALL)), now, true);
     }
   }
 
@@ -169,7 +211,12 @@ public final class LeaseClient implements AutoCloseable {
     return reset != null && !wallNow.isBefore(reset);
   }
 
-  private void call(List<Lease> batch, long sentNanos) {
+  /**
+   * One call for {@code batch}. {@code ahead}: leases of windows that have not begun; a failed call leaves them
+   * without a grant (asked for again with the other leases once their window begins) and says nothing about whether
+   * the control plane is reachable: a node whose clock runs ahead may be refused a window that is not yet current.
+   */
+  private void call(List<Lease> batch, long sentNanos, boolean ahead) {
     ObjectNode body = Json.object().put("node_id", nodeId);
     ArrayNode items = body.putArray("leases");
     Map<LeaseKey, Lease.Report> reports = new HashMap<>();
@@ -200,20 +247,22 @@ public final class LeaseClient implements AutoCloseable {
     try {
       HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
       if (response.statusCode() != 200) {
-        unreachable(batch, reports, "the control plane answered HTTP " + response.statusCode());
+        failed(batch, reports, ahead, "the control plane answered HTTP " + response.statusCode());
         return;
       }
       answer = Json.parse(response.body());
     } catch (IOException | RuntimeException e) {
-      unreachable(batch, reports, "the control plane is unreachable (" + e.getClass().getSimpleName() + ")");
+      failed(batch, reports, ahead, "the control plane is unreachable (" + e.getClass().getSimpleName() + ")");
       return;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       reports.values().forEach(r -> r.waiters().complete(null));
       return;
     }
-    reachable = true;
-    if (outageLogged) {
+    if (!ahead) {
+      reachable = true;
+    }
+    if (outageLogged && !ahead) {
       outageLogged = false;
       log.info("leases: the control plane grants leases again");
     }
@@ -255,7 +304,12 @@ public final class LeaseClient implements AutoCloseable {
     reports.values().forEach(r -> r.waiters().complete(null));
   }
 
-  private void unreachable(List<Lease> batch, Map<LeaseKey, Lease.Report> reports, String why) {
+  private void failed(List<Lease> batch, Map<LeaseKey, Lease.Report> reports, boolean ahead, String why) {
+    if (ahead) {
+      log.debug("leases: asking ahead for the next windows failed: {}", why);
+      reports.values().forEach(r -> r.waiters().complete(null));
+      return;
+    }
     reachable = false;
     if (!outageLogged) {
       outageLogged = true;
