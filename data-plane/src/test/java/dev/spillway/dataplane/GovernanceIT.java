@@ -117,6 +117,10 @@ class GovernanceIT {
     assertThat(retryAfter).isBetween(secondsLeft - 1, secondsLeft + 1);
     assertThat(Long.parseLong(refused.headers().firstValue("retry-after-ms").orElseThrow()))
         .isBetween((retryAfter - 1) * 1000, retryAfter * 1000);
+    // The refusal carries the limit's headers too, as OpenAI's own 429s do.
+    assertThat(refused.headers().firstValue("x-ratelimit-limit-requests")).hasValue("5");
+    assertThat(refused.headers().firstValue("x-ratelimit-remaining-requests")).hasValue("0");
+    assertThat(refused.headers().firstValue("x-ratelimit-reset-requests")).isPresent();
     assertThat(provider.requestCount()).isEqualTo(5);
     String refusedId = refused.headers().firstValue("x-request-id").orElseThrow();
     JsonNode event = await().atMost(Duration.ofSeconds(10)).until(() -> controlPlane.usageEvents().stream()

@@ -89,7 +89,7 @@ public final class GovernanceAdmission implements Admission {
       } else {
         release(taken);
         withdraw(waiting);
-        return CompletableFuture.failedFuture(refusal(claim, reachable));
+        return CompletableFuture.failedFuture(refusal(claim, reachable, headers(claims)));
       }
     }
     if (waiting.isEmpty()) {
@@ -230,9 +230,10 @@ public final class GovernanceAdmission implements Admission {
 
   // --- refusals and headers -------------------------------------------------------------------------------------
 
-  private static GatewayException refusal(Claim claim, boolean reachable) {
+  /** The refusal for {@code claim}, with the request's {@code x-ratelimit-*} headers as a served request gets them. */
+  private static GatewayException refusal(Claim claim, boolean reachable, Map<String, String> rateHeaders) {
     Lease lease = claim.lease();
-    Map<String, String> headers = new LinkedHashMap<>();
+    Map<String, String> headers = new LinkedHashMap<>(rateHeaders);
     if (claim.budget() != null) {
       headers.put("x-should-retry", "false");
       Instant reset = lease.resetAt();
