@@ -48,7 +48,7 @@ public final class GovernanceAdmission implements Admission {
   }
 
   /** One limit the request must pass, and what it takes from the lease. */
-  record Claim(Lease lease, long amount, String level, BudgetConfig budget, RateLimitConfig rate) {
+  record Claim(Lease lease, long amount, BudgetConfig budget, RateLimitConfig rate) {
     boolean enforced() {
       return budget != null ? budget.enforced() : rate.enforced();
     }
@@ -140,9 +140,9 @@ public final class GovernanceAdmission implements Admission {
     List<Claim> claims = new ArrayList<>();
     Estimate estimate = null;
     String[][] levels = {
-        {"org", snapshot.organization().id(), "organisation '" + snapshot.organization().name() + "'"},
-        {"team", team == null ? null : team.id(), team == null ? null : "team '" + team.name() + "'"},
-        {"key", key.id(), "key '" + (key.name() == null ? key.keyPrefix() : key.name()) + "'"}};
+        {"org", snapshot.organization().id()},
+        {"team", team == null ? null : team.id()},
+        {"key", key.id()}};
     BudgetConfig[] budgets = {snapshot.organization().budget(), team == null ? null : team.budget(), key.budget()};
     RateLimitConfig[] rates = {snapshot.organization().rateLimit(), team == null ? null : team.rateLimit(),
         key.rateLimit()};
@@ -153,17 +153,23 @@ public final class GovernanceAdmission implements Admission {
       if (scopeId == null) {
         continue;
       }
-      String level = levels[i][2];
+      // A lease's description (the level's name in refusals) is built once, with the lease, not per request.
+      int levelIndex = i;
+      java.util.function.Supplier<String> level = () -> switch (levelIndex) {
+        case 0 -> "organisation '" + snapshot.organization().name() + "'";
+        case 1 -> "team '" + team.name() + "'";
+        default -> "key '" + (key.name() == null ? key.keyPrefix() : key.name()) + "'";
+      };
       BudgetConfig budget = budgets[i];
       if (budget != null) {
         estimate = estimate == null ? estimate(request) : estimate;
         Instant start = Windows.periodStart(budget.period(), now);
         LeaseKey leaseKey = new LeaseKey(scopeType, scopeId, LeaseKey.Kind.BUDGET, start);
-        String description = level + " " + budget.period().wireName() + " budget $" + usd(budget.limitUsd());
-        Lease lease = leases.lease(leaseKey, k -> new Lease(k, description,
+        Lease lease = leases.lease(leaseKey, k -> new Lease(k,
+            level.get() + " " + budget.period().wireName() + " budget $" + usd(budget.limitUsd()),
             budget.limitUsd().movePointRight(9).setScale(0, RoundingMode.DOWN).longValue(),
             Windows.periodEnd(budget.period(), start), budget.period()));
-        claims.add(new Claim(lease, estimate.costNanos, level, budget, null));
+        claims.add(new Claim(lease, estimate.costNanos, budget, null));
       }
       RateLimitConfig rate = rates[i];
       if (rate != null) {
@@ -171,22 +177,22 @@ public final class GovernanceAdmission implements Admission {
         Instant minuteEnd = minute.plusSeconds(60);
         if (rate.rpm() != null) {
           Lease lease = leases.lease(new LeaseKey(scopeType, scopeId, LeaseKey.Kind.RPM, minute),
-              k -> new Lease(k, level + " limit of " + rate.rpm() + " requests per minute", rate.rpm(),
+              k -> new Lease(k, level.get() + " limit of " + rate.rpm() + " requests per minute", rate.rpm(),
                   minuteEnd));
-          claims.add(new Claim(lease, 1, level, null, rate));
+          claims.add(new Claim(lease, 1, null, rate));
         }
         if (rate.tpm() != null) {
           estimate = estimate == null ? estimate(request) : estimate;
           Lease lease = leases.lease(new LeaseKey(scopeType, scopeId, LeaseKey.Kind.TPM, minute),
-              k -> new Lease(k, level + " limit of " + rate.tpm() + " tokens per minute", rate.tpm(),
+              k -> new Lease(k, level.get() + " limit of " + rate.tpm() + " tokens per minute", rate.tpm(),
                   minuteEnd));
-          claims.add(new Claim(lease, estimate.tokens, level, null, rate));
+          claims.add(new Claim(lease, estimate.tokens, null, rate));
         }
         if (rate.maxConcurrent() != null) {
           Lease lease = leases.lease(new LeaseKey(scopeType, scopeId, LeaseKey.Kind.CONCURRENCY, null),
-              k -> new Lease(k, level + " limit of " + rate.maxConcurrent() + " concurrent requests",
+              k -> new Lease(k, level.get() + " limit of " + rate.maxConcurrent() + " concurrent requests",
                   rate.maxConcurrent(), null));
-          claims.add(new Claim(lease, 1, level, null, rate));
+          claims.add(new Claim(lease, 1, null, rate));
         }
       }
     }

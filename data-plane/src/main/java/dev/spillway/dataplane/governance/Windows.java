@@ -8,6 +8,7 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
 import java.time.temporal.TemporalAdjusters;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /** Calendar windows in UTC: budget periods (day, ISO week from Monday, month, all time) and rate-limit minutes. */
 final class Windows {
@@ -15,7 +16,25 @@ final class Windows {
 
   private Windows() {}
 
+  /** The current window of each budget period, so that a request does not do calendar arithmetic. */
+  private record Window(Instant start, Instant end) {}
+
+  private static final AtomicReferenceArray<Window> CURRENT = new AtomicReferenceArray<>(BudgetPeriod.values().length);
+
   static Instant periodStart(BudgetPeriod period, Instant now) {
+    if (period == BudgetPeriod.TOTAL) {
+      return ALL_TIME;
+    }
+    Window current = CURRENT.get(period.ordinal());
+    if (current != null && !now.isBefore(current.start) && now.isBefore(current.end)) {
+      return current.start;
+    }
+    Instant start = calendarStart(period, now);
+    CURRENT.set(period.ordinal(), new Window(start, periodEnd(period, start)));
+    return start;
+  }
+
+  private static Instant calendarStart(BudgetPeriod period, Instant now) {
     ZonedDateTime t = now.atZone(ZoneOffset.UTC);
     LocalDate day = t.toLocalDate();
     return switch (period) {
