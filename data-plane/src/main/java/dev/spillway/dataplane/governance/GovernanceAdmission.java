@@ -69,7 +69,7 @@ public final class GovernanceAdmission implements Admission {
   private CompletionStage<Reservation> attempt(List<Claim> claims, long deadlineNanos) {
     boolean mayWait = System.nanoTime() < deadlineNanos;
     List<Claim> taken = new ArrayList<>(claims.size());
-    List<Claim> waiting = new ArrayList<>();
+    List<Claim> waiting = List.of();
     String shadow = null;
     long now = System.nanoTime();
     boolean reachable = leases.reachable();
@@ -78,6 +78,9 @@ public final class GovernanceAdmission implements Admission {
       if (take == Lease.Take.TAKEN) {
         taken.add(claim);
       } else if (take == Lease.Take.WAIT) {
+        if (waiting.isEmpty()) {
+          waiting = new ArrayList<>();
+        }
         waiting.add(claim);
       } else if (!reachable && coversOffline(claim)) {
         claim.lease().force(claim.amount());
@@ -98,11 +101,12 @@ public final class GovernanceAdmission implements Admission {
     release(taken);
     leases.wake();
     CompletableFuture<?>[] grants = waiting.stream().map(c -> c.lease().nextGrant()).toArray(CompletableFuture[]::new);
+    List<Claim> waited = waiting;
     long left = Math.max(1, deadlineNanos - System.nanoTime());
     return CompletableFuture.allOf(grants)
         .completeOnTimeout(null, left, TimeUnit.NANOSECONDS)
         .thenCompose(ignored -> {
-          withdraw(waiting);
+          withdraw(waited);
           return attempt(claims, deadlineNanos);
         });
   }
@@ -220,18 +224,18 @@ public final class GovernanceAdmission implements Admission {
       output = max != null ? max : defaultOutputTokens;
     }
     PriceTable prices = request.caller().config().prices();
-    BigDecimal dearest = BigDecimal.ZERO;
+    double dearest = 0;
     for (RouteTable.Target target : request.plan().targets()) {
       PriceConfig price = prices.price(target.provider().name(), target.model());
       if (price != null) {
-        BigDecimal micro = price.inputPerMtokUsd().multiply(BigDecimal.valueOf(input))
-            .add(price.outputPerMtokUsd().multiply(BigDecimal.valueOf(output)));
-        dearest = dearest.max(micro);
+        // USD per million tokens × tokens = micro-dollars; × 1000 = nano-dollars. In doubles: this is an estimate to
+        // reserve, rounded up, and settled with the exact cost (PriceTable.cost) once the answer is in.
+        double nanos = (input * price.inputPerMtokUsd().doubleValue()
+            + output * price.outputPerMtokUsd().doubleValue()) * 1000;
+        dearest = Math.max(dearest, nanos);
       }
     }
-    // USD per million tokens × tokens = micro-dollars; × 1000 = nano-dollars
-    long nanos = dearest.movePointRight(3).setScale(0, RoundingMode.UP).longValue();
-    return new Estimate(input + output, nanos);
+    return new Estimate(input + output, (long) Math.ceil(dearest));
   }
 
   // --- refusals and headers -------------------------------------------------------------------------------------
@@ -292,13 +296,13 @@ public final class GovernanceAdmission implements Admission {
     if (lease == null || lease.limit() < 0) {
       return;
     }
-    headers.put("x-ratelimit-limit-" + what, Long.toString(lease.limit()));
-    headers.put("x-ratelimit-remaining-" + what, Long.toString(Math.min(lease.limit(), lease.remaining())));
-    Instant reset = lease.resetAt();
+    boolean requests = what.equals("requests");
+    headers.put(requests ? "x-ratelimit-limit-requests" : "x-ratelimit-limit-tokens", lease.limitText());
+    headers.put(requests ? "x-ratelimit-remaining-requests" : "x-ratelimit-remaining-tokens",
+        Long.toString(Math.min(lease.limit(), lease.remaining())));
+    String reset = lease.resetHeader(System.currentTimeMillis());
     if (reset != null) {
-      long ms = Math.max(0, Duration.between(Instant.now(), reset).toMillis());
-      headers.put("x-ratelimit-reset-" + what, ms >= 60_000 ? ms / 60_000 + "m" + (ms % 60_000) / 1000 + "s"
-          : (ms + 999) / 1000 + "s");
+      headers.put(requests ? "x-ratelimit-reset-requests" : "x-ratelimit-reset-tokens", reset);
     }
   }
 

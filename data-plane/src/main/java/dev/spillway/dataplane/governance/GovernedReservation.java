@@ -19,7 +19,7 @@ final class GovernedReservation implements Admission.Reservation {
   private final AtomicBoolean released = new AtomicBoolean();
 
   GovernedReservation(List<GovernanceAdmission.Claim> claims, String shadowRefusal, Map<String, String> headers) {
-    this.claims = List.copyOf(claims);
+    this.claims = claims; // the admission's own list, not changed after it is handed over
     this.shadowRefusal = shadowRefusal;
     this.headers = headers;
   }

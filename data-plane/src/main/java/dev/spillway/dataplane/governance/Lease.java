@@ -328,6 +328,37 @@ final class Lease {
     return limit;
   }
 
+  private long limitOfText = Long.MIN_VALUE;
+  private String limitText;
+  private long resetHeaderSecond = Long.MIN_VALUE;
+  private String resetHeader;
+
+  /** The limit as header text, made when the limit changes rather than per request. */
+  synchronized String limitText() {
+    if (limitOfText != limit) {
+      limitOfText = limit;
+      limitText = Long.toString(limit);
+    }
+    return limitText;
+  }
+
+  /**
+   * {@code x-ratelimit-reset-*} as OpenAI writes it ({@code 12s}, {@code 1m3s}): the time until the window ends,
+   * rounded up to the second; made once a second, not per request. Null for a lease without a window.
+   */
+  synchronized String resetHeader(long nowMillis) {
+    if (resetAt == null) {
+      return null;
+    }
+    long ms = Math.max(0, resetAt.toEpochMilli() - nowMillis);
+    long second = (ms + 999) / 1000;
+    if (second != resetHeaderSecond || resetHeader == null) {
+      resetHeaderSecond = second;
+      resetHeader = ms >= 60_000 ? ms / 60_000 + "m" + (ms % 60_000) / 1000 + "s" : second + "s";
+    }
+    return resetHeader;
+  }
+
   synchronized long used() {
     return used;
   }
