@@ -65,6 +65,11 @@ final class Lease {
   private boolean succeeded;
   private boolean everTaken;
   private CompletableFuture<Void> nextGrant = new CompletableFuture<>();
+  /** Header texts, remade when the limit changes or the second turns. */
+  private long limitOfText = Long.MIN_VALUE;
+  private String limitText;
+  private long resetHeaderSecond = Long.MIN_VALUE;
+  private String resetHeader;
 
   /** A rate limit's or concurrency lease. */
   Lease(LeaseKey key, String description, long limit, Instant resetAt) {
@@ -327,11 +332,6 @@ final class Lease {
   synchronized long limit() {
     return limit;
   }
-
-  private long limitOfText = Long.MIN_VALUE;
-  private String limitText;
-  private long resetHeaderSecond = Long.MIN_VALUE;
-  private String resetHeader;
 
   /** The limit as header text, made when the limit changes rather than per request. */
   synchronized String limitText() {
