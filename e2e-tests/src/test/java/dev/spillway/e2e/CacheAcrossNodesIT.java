@@ -43,8 +43,7 @@ class CacheAcrossNodesIT {
         "{\"name\":\"support\",\"cache\":{\"mode\":\"semantic\",\"threshold\":0.90,\"ttl_seconds\":3600}}").body())
         .path("id").asString();
     stack.openAiAssistantRoute(provider.baseUrl(), true);
-    key = JSON.readTree(stack.admin("POST", "/api/v1/virtual-keys", "{\"name\":\"k\",\"team_id\":\"" + teamId + "\"}")
-        .body()).path("key").asString();
+    key = stack.createKey(teamId);
     for (String name : List.of("a", "b")) {
       java.util.Map<String, String> env = new java.util.HashMap<>(stack.databaseEnv());
       // Generous for a loaded test machine: what is tested here is what is served, not how fast.

@@ -42,8 +42,7 @@ class ControlPlaneOutageIT {
         .asString();
     stack.admin("POST", "/api/v1/providers", "{\"name\":\"mock\",\"type\":\"mock\"}");
     stack.admin("POST", "/api/v1/routes", "{\"model\":\"demo\",\"targets\":[{\"provider\":\"mock\",\"model\":\"m\"}]}");
-    key = JSON.readTree(stack.admin("POST", "/api/v1/virtual-keys", "{\"name\":\"k\",\"team_id\":\"" + teamId + "\"}")
-        .body()).path("key").asString();
+    key = stack.createKey(teamId);
     node = stack.startNode(dir.resolve("node"), controlPlane);
     await().atMost(Duration.ofSeconds(5)).until(() -> stack.chat(node, key, "demo", "hi").statusCode() == 200);
   }

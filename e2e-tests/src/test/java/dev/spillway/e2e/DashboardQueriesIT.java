@@ -49,8 +49,7 @@ class DashboardQueriesIT {
     String teamId = JSON.readTree(stack.admin("POST", "/api/v1/teams",
         "{\"name\":\"ops\",\"cache\":{\"mode\":\"exact\"}}").body()).path("id").asString();
     stack.openAiAssistantRoute(provider.baseUrl(), true);
-    key = JSON.readTree(stack.admin("POST", "/api/v1/virtual-keys", "{\"name\":\"k\",\"team_id\":\"" + teamId + "\"}")
-        .body()).path("key").asString();
+    key = stack.createKey(teamId);
     node = stack.startNode(Files.createTempDirectory("e2e-dashboard"), stack.controlPlaneUri(),
         stack.databaseEnv());
     stack.awaitCurrentSnapshot(java.util.List.of(node));

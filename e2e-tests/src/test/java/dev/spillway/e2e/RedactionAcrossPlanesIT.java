@@ -55,8 +55,7 @@ class RedactionAcrossPlanesIT {
         "{\"name\":\"careful\",\"logging\":{\"content\":\"redacted\",\"retention_days\":7}}").body()).path("id")
         .asString();
     stack.openAiAssistantRoute(provider.baseUrl(), false);
-    key = JSON.readTree(stack.admin("POST", "/api/v1/virtual-keys", "{\"name\":\"k\",\"team_id\":\"" + teamId + "\"}")
-        .body()).path("key").asString();
+    key = stack.createKey(teamId);
     node = stack.startNode(Files.createTempDirectory("e2e-redaction"), stack.controlPlaneUri(),
         Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", spans.endpoint().toString(), "OTEL_BSP_SCHEDULE_DELAY", "50",
             "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "true"));

@@ -69,8 +69,7 @@ class RequestLogsAcrossNodesIT {
       assertThat(stack.admin("POST", "/api/v1/routes", "{\"model\":\"" + names[i] + "\",\"targets\":[{\"provider\":\""
           + names[i] + "\",\"model\":\"m\"}]}").statusCode()).isEqualTo(201);
     }
-    key = JSON.readTree(stack.admin("POST", "/api/v1/virtual-keys", "{\"name\":\"k\",\"team_id\":\"" + teamId
-        + "\"}").body()).path("key").asString();
+    key = stack.createKey(teamId);
     for (String name : List.of("a", "b")) {
       nodes.add(stack.startNode(dir.resolve(name), stack.controlPlaneUri(), stack.databaseEnv()));
     }

@@ -55,8 +55,7 @@ class RouteHealthAcrossNodesIT {
         + "\"strategy\":\"least_latency\",\"retry\":{\"max_attempts\":1,\"deadline_ms\":30000}}");
     assertThat(route.statusCode()).as(route.body()).isEqualTo(201);
     routeId = JSON.readTree(route.body()).path("id").asString();
-    key = JSON.readTree(stack.admin("POST", "/api/v1/virtual-keys", "{\"name\":\"k\",\"team_id\":\"" + teamId + "\"}")
-        .body()).path("key").asString();
+    key = stack.createKey(teamId);
     for (String name : List.of("a", "b")) {
       nodes.add(stack.startNode(dir.resolve(name), stack.controlPlaneUri()));
     }

@@ -18,6 +18,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.List;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A control plane on its own database and nodes that follow it, all in this JVM, with generated secrets. Every
@@ -99,6 +100,14 @@ final class Stack implements AutoCloseable {
       expect(admin("PUT", "/api/v1/prices/oai/gpt-4o", "{\"input_per_mtok_usd\":2.5,\"output_per_mtok_usd\":10}"),
           200);
     }
+  }
+
+  /** A new virtual key named {@code k} in {@code teamId}, through the admin API; its secret. */
+  String createKey(String teamId) {
+    HttpResponse<String> created = admin("POST", "/api/v1/virtual-keys",
+        "{\"name\":\"k\",\"team_id\":\"" + teamId + "\"}");
+    expect(created, 201);
+    return JsonMapper.builder().build().readTree(created.body()).path("key").asString();
   }
 
   private static void expect(HttpResponse<String> response, int status) {
