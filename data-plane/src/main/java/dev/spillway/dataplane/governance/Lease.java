@@ -109,7 +109,7 @@ final class Lease {
    * request of the new window finds a grant sized by the recent rate (docs/governance.md).
    */
   synchronized boolean successorDue(Instant wallNow, long nowNanos) {
-    if (succeeded || released || ahead && key.windowStart().isAfter(wallNow)) {
+    if (succeeded || released || awaitsWindow(wallNow)) {
       return false;
     }
     Instant next = nextWindowStart();
@@ -124,9 +124,9 @@ final class Lease {
       return null;
     }
     succeeded = true;
-    Instant nextEnd = key.kind() == LeaseKey.Kind.BUDGET ? Windows.periodEnd(period, next) : next.plusSeconds(60);
     Lease successor = new Lease(new LeaseKey(key.scopeType(), key.scopeId(), key.kind(), next), description, limit,
-        nextEnd, period);
+        null, period);
+    successor.resetAt = successor.nextWindowStart(); // its window ends where the one after it starts
     successor.typical = typical;
     successor.ratePerSecond = ratePerSecond;
     successor.seeded = true;
